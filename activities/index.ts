@@ -1,0 +1,218 @@
+/**
+ * The phone change's activities, built from adapters (ports.ts). Every side effect carries a
+ * de-duplication id derived from the workflow run and a step key chosen by the workflow, so a
+ * retried or replayed activity never sends, publishes or records twice (CH-1).
+ */
+import { Context } from '@temporalio/activity';
+import type { AuthMethod, Step } from '../workflows/phone-change.defs';
+import {
+  AccountNotFoundError,
+  AccountNotVerifiedError,
+  ConcurrentModificationError,
+  NumberTakenError,
+  SameNumberError,
+} from '../workflows/domain/errors';
+import { maskPhone } from '../workflows/domain/mask';
+import { deriveCode, hashCode } from './codes';
+import { formatWhen, renderCodeSms, renderNotice, type NoticeKind, type NoticeParams } from './templates';
+import type { Account, ContactRegistry, EventPublisher, History, Language, Mailer, PushSender, SmsSender } from './ports';
+
+export interface ActivityDeps {
+  registry: ContactRegistry;
+  history: History;
+  events: EventPublisher;
+  sms: SmsSender;
+  push: PushSender;
+  mailer: Mailer;
+  /** Server-side key for deriving and hashing codes. */
+  codeKey: Buffer;
+  /** Base of the action-journal link put in completion notices (DONE-2). */
+  journalUrl: string;
+}
+
+export interface AccountSnapshot {
+  oldPhone: string;
+  email?: string;
+  language: Language;
+  revision: number;
+}
+
+export interface LoadAccountRequest {
+  accountId: string;
+  newPhone: string;
+  auth: AuthMethod;
+}
+
+export interface SendCodeRequest {
+  accountId: string;
+  requestId: string;
+  step: Step;
+  seq: number;
+  to: string;
+  language: Language;
+  ttlMinutes: number;
+}
+
+export interface NoticeRequest {
+  accountId: string;
+  requestId: string;
+  kind: NoticeKind;
+  /** Unique per event within the run, e.g. `wrong_code-old-2`. */
+  key: string;
+  language: Language;
+  smsTo: string[];
+  email?: string;
+  push: boolean;
+  params: NoticeParams;
+  /** ISO time of the event, from workflow time, for the "when" of the text. */
+  at: string;
+}
+
+export interface BindPhoneRequest {
+  accountId: string;
+  oldPhone: string;
+  newPhone: string;
+  changedAt: string;
+}
+
+export interface PublishEventRequest {
+  type: string;
+  key: string;
+  accountId: string;
+  requestId: string;
+  at: string;
+  data?: Record<string, unknown>;
+}
+
+/** `<workflowId>/<runId>/<key>`: stable across retries of one activity, unique across runs. */
+function dedupId(key: string): string {
+  const { workflowId, runId } = currentRun();
+  return `${workflowId}/${runId}/${key}`;
+}
+
+function currentRun(): { workflowId: string; runId: string } {
+  const run = Context.current().info.workflowExecution;
+  if (!run) throw new Error('phone-change activities run only inside a workflow');
+  return run;
+}
+
+const CAS_ATTEMPTS = 5;
+
+export function createActivities(deps: ActivityDeps) {
+  const { registry, history, events, sms, push, mailer, codeKey } = deps;
+
+  /** PRE-1, PRE-3: the account exists, is verified, and the new number is free and different. */
+  async function loadAccount(req: LoadAccountRequest): Promise<AccountSnapshot> {
+    const found = await registry.getAccount(req.accountId);
+    if (!found) throw new AccountNotFoundError('no such account', { field: 'accountId' });
+    const account = found.value;
+    if (!account.verified) {
+      throw new AccountNotVerifiedError('the account is not verified: confirm identity with passport data or a qualified e-signature first', { field: 'accountId' });
+    }
+    if (account.phone === req.newPhone) throw new SameNumberError('the new number is the current number', { field: 'newPhone' });
+    const owner = await registry.ownerOf(req.newPhone);
+    if (owner !== undefined && owner !== req.accountId) {
+      throw new NumberTakenError('the new number is bound to another account', { field: 'newPhone' });
+    }
+    return { oldPhone: account.phone, email: account.email, language: account.language, revision: found.revision };
+  }
+
+  /** OTP-1, OTP-2: sends code number `seq` of a step; returns only its keyed hash. */
+  async function sendCode(req: SendCodeRequest): Promise<{ codeHash: string }> {
+    const { runId } = currentRun();
+    const code = deriveCode(codeKey, runId, req.step, req.seq);
+    const key = `code-${req.step}-${req.seq}`;
+    const text = renderCodeSms(req.language, req.step, code, req.ttlMinutes);
+    await sms.send({ to: req.to, text, accountId: req.accountId, requestId: req.requestId, kind: `code_${req.step}` }, dedupId(key));
+    await history.append(
+      req.accountId,
+      {
+        at: new Date().toISOString(),
+        kind: 'code_sent',
+        requestId: req.requestId,
+        channels: ['sms'],
+        text: `code ${req.seq} for the ${req.step} number sent to ${maskPhone(req.to)}`,
+      },
+      dedupId(key),
+    );
+    return { codeHash: hashCode(codeKey, req.accountId, req.step, code) };
+  }
+
+  /** SEC-3, DONE-2, DONE-3, OTP-4: one notice on its channels, then its history entry. */
+  async function notify(req: NoticeRequest): Promise<void> {
+    const when = formatWhen(req.language, new Date(req.at));
+    const text = renderNotice(req.language, req.kind, { ...req.params, when, journalUrl: `${deps.journalUrl}?request=${req.requestId}` });
+    const channels: string[] = [];
+    for (const [i, to] of req.smsTo.entries()) {
+      await sms.send({ to, text: text.sms, accountId: req.accountId, requestId: req.requestId, kind: req.kind }, dedupId(`${req.key}/sms/${i}`));
+      channels.push('sms');
+    }
+    if (req.email) {
+      const html = `<p>${escapeHtml(text.body).replace(/\n/g, '<br>')}</p>`;
+      await mailer.send({ to: req.email, subject: text.subject, text: text.body, html }, dedupId(`${req.key}/email`));
+      channels.push('email');
+    }
+    if (req.push) {
+      await push.send({ accountId: req.accountId, requestId: req.requestId, kind: req.kind, title: text.subject, body: text.sms }, dedupId(`${req.key}/push`));
+      channels.push('push');
+    }
+    await history.append(
+      req.accountId,
+      { at: req.at, kind: req.kind, requestId: req.requestId, channels: [...new Set(channels)], text: text.sms },
+      dedupId(req.key),
+    );
+  }
+
+  /**
+   * PRE-3, DONE-1: binds the new number atomically. The index entry is claimed first (only one
+   * account can win a number), then the account is written with compare-and-set; a retry after a
+   * crash at any point finds its own earlier work and finishes it.
+   */
+  async function bindPhone(req: BindPhoneRequest): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const found = await registry.getAccount(req.accountId);
+      if (!found) throw new AccountNotFoundError('the account disappeared during the change', { field: 'accountId' });
+      const account = found.value;
+      if (account.phone === req.newPhone) break; // applied by an earlier attempt
+      if (account.phone !== req.oldPhone) {
+        throw new ConcurrentModificationError('the account\'s phone changed while this change was open', {});
+      }
+      const owner = await registry.claimPhone(req.newPhone, req.accountId);
+      if (owner !== req.accountId) throw new NumberTakenError('the new number was bound to another account meanwhile', { field: 'newPhone' });
+      const next: Account = {
+        ...account,
+        phone: req.newPhone,
+        phoneConfirmed: true,
+        previousPhone: req.oldPhone,
+        lastPhoneChangeAt: req.changedAt,
+      };
+      try {
+        await registry.putAccount(next, found.revision);
+        break;
+      } catch (err) {
+        // Another writer touched the record (say, an e-mail edit): read again and retry.
+        if (!(err instanceof ConcurrentModificationError) || attempt >= CAS_ATTEMPTS) {
+          await registry.releasePhone(req.newPhone, req.accountId);
+          throw err;
+        }
+      }
+    }
+    await registry.releasePhone(req.oldPhone, req.accountId);
+  }
+
+  /** Domain events `phone.change.<type>`. */
+  async function publishEvent(req: PublishEventRequest): Promise<void> {
+    await events.publish(
+      { type: req.type, accountId: req.accountId, requestId: req.requestId, at: req.at, ...(req.data ?? {}) },
+      dedupId(`event-${req.key}`),
+    );
+  }
+
+  return { loadAccount, sendCode, notify, bindPhone, publishEvent };
+}
+
+export type PhoneChangeActivities = ReturnType<typeof createActivities>;
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

@@ -1,0 +1,83 @@
+/**
+ * JetStream publishers for SMS and push (gateways consume `outbox.*`), domain events and the
+ * account history. Each publish carries the caller's de-duplication id as the message id, so the
+ * stream stores a retried message once.
+ */
+import type { NatsConnection } from '@nats-io/transport-node';
+import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import type {
+  DomainEvent,
+  EventPublisher,
+  History,
+  HistoryEntry,
+  PushMessage,
+  PushSender,
+  SmsMessage,
+  SmsSender,
+  StoredHistoryEntry,
+} from '../ports';
+import { STREAMS, SUBJECTS } from './resources';
+
+async function publishOnce(js: JetStreamClient, subject: string, body: unknown, dedupId: string): Promise<void> {
+  await js.publish(subject, JSON.stringify(body), { msgID: dedupId });
+}
+
+export class JetStreamSms implements SmsSender {
+  constructor(private readonly js: JetStreamClient) {}
+  async send(message: SmsMessage, dedupId: string): Promise<void> {
+    await publishOnce(this.js, SUBJECTS.sms, { ...message, id: dedupId, at: new Date().toISOString() }, dedupId);
+  }
+}
+
+export class JetStreamPush implements PushSender {
+  constructor(private readonly js: JetStreamClient) {}
+  async send(message: PushMessage, dedupId: string): Promise<void> {
+    await publishOnce(this.js, SUBJECTS.push, { ...message, id: dedupId, at: new Date().toISOString() }, dedupId);
+  }
+}
+
+export class JetStreamEvents implements EventPublisher {
+  constructor(private readonly js: JetStreamClient) {}
+  async publish(event: DomainEvent, dedupId: string): Promise<void> {
+    await publishOnce(this.js, SUBJECTS.event(event.type), { ...event, id: dedupId }, dedupId);
+  }
+}
+
+export class JetStreamHistory implements History {
+  constructor(private readonly js: JetStreamClient) {}
+
+  async append(accountId: string, entry: HistoryEntry, dedupId: string): Promise<void> {
+    await publishOnce(this.js, SUBJECTS.history(accountId), entry, dedupId);
+  }
+
+  async list(accountId: string, opts: { limit?: number; beforeSeq?: number } = {}): Promise<StoredHistoryEntry[]> {
+    const limit = opts.limit ?? 50;
+    const all = await readSubject<HistoryEntry>(this.js, STREAMS.history.name, SUBJECTS.history(accountId));
+    return all
+      .filter((e) => opts.beforeSeq === undefined || e.seq < opts.beforeSeq)
+      .reverse()
+      .slice(0, limit)
+      .map(({ seq, data }) => ({ ...data, seq }));
+  }
+}
+
+/** Reads every message of one subject, oldest first, with an ordered consumer. */
+export async function readSubject<T>(js: JetStreamClient, stream: string, subject: string): Promise<{ seq: number; data: T }[]> {
+  const consumer = await js.consumers.get(stream, { filter_subjects: [subject] });
+  const info = await consumer.info(true);
+  let pending = info.num_pending;
+  const out: { seq: number; data: T }[] = [];
+  if (pending === 0) return out;
+  const messages = await consumer.consume({ max_messages: Math.min(pending, 1000) });
+  for await (const m of messages) {
+    out.push({ seq: m.seq, data: m.json<T>() });
+    pending = m.info.pending;
+    if (pending === 0) break;
+  }
+  return out;
+}
+
+export function natsPublishers(nc: NatsConnection) {
+  const js = jetstream(nc);
+  return { sms: new JetStreamSms(js), push: new JetStreamPush(js), events: new JetStreamEvents(js), history: new JetStreamHistory(js) };
+}

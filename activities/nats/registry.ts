@@ -1,0 +1,70 @@
+/** The contact registry on NATS KV: `accounts` holds records, `phone_index` maps a number to its account. */
+import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
+import { ConcurrentModificationError } from '../../workflows/domain/errors';
+import type { Account, ContactRegistry, Versioned } from '../ports';
+
+/** KV keys allow no '+': the index is keyed by the digits. */
+const phoneKey = (e164: string) => e164.replace(/^\+/, '');
+
+export function isWrongLastSequence(err: unknown): boolean {
+  return (
+    err instanceof JetStreamApiError &&
+    (err.code === JetStreamApiCodes.StreamWrongLastSequence || err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
+  );
+}
+
+export class NatsContactRegistry implements ContactRegistry {
+  constructor(
+    private readonly accounts: KV,
+    private readonly index: KV,
+  ) {}
+
+  async getAccount(accountId: string): Promise<Versioned<Account> | undefined> {
+    const e = await this.accounts.get(accountId);
+    if (!e || e.operation !== 'PUT') return undefined;
+    return { value: e.json<Account>(), revision: e.revision };
+  }
+
+  async putAccount(account: Account, expectedRevision: number): Promise<number> {
+    const data = JSON.stringify(account);
+    try {
+      return expectedRevision === 0
+        ? await this.accounts.create(account.accountId, data)
+        : await this.accounts.update(account.accountId, data, expectedRevision);
+    } catch (err) {
+      if (isWrongLastSequence(err)) {
+        throw new ConcurrentModificationError('the account record changed since it was read', { field: 'accountId' });
+      }
+      throw err;
+    }
+  }
+
+  async ownerOf(phone: string): Promise<string | undefined> {
+    const e = await this.index.get(phoneKey(phone));
+    return e && e.operation === 'PUT' ? e.string() : undefined;
+  }
+
+  async claimPhone(phone: string, accountId: string): Promise<string> {
+    try {
+      await this.index.create(phoneKey(phone), accountId);
+      return accountId;
+    } catch (err) {
+      if (!isWrongLastSequence(err)) throw err;
+      const owner = await this.ownerOf(phone);
+      // Released between our create and our read: try once more through the caller's retry.
+      if (owner === undefined) throw new ConcurrentModificationError('the number index changed during the claim', { field: 'newPhone' });
+      return owner;
+    }
+  }
+
+  async releasePhone(phone: string, accountId: string): Promise<void> {
+    const e = await this.index.get(phoneKey(phone));
+    if (!e || e.operation !== 'PUT' || e.string() !== accountId) return;
+    try {
+      await this.index.delete(phoneKey(phone), { previousSeq: e.revision });
+    } catch (err) {
+      if (!isWrongLastSequence(err)) throw err; // someone else changed it: not ours to delete
+    }
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * The JetStream streams and KV buckets the system uses, created idempotently at start-up.
+ * De-duplication by message id works inside a stream's duplicate window, so the window is longer
+ * than any activity's total retry time.
+ */
+import { nanos, type NatsConnection } from '@nats-io/transport-node';
+import { jetstreamManager, StorageType, type StreamConfig } from '@nats-io/jetstream';
+import { Kvm, type KV } from '@nats-io/kv';
+
+export const STREAMS = {
+  events: { name: 'PHONE_CHANGE_EVENTS', subjects: ['phone.change.>'] },
+  outbox: { name: 'OUTBOX', subjects: ['outbox.>'] },
+  history: { name: 'ACCOUNT_HISTORY', subjects: ['history.>'] },
+} as const;
+
+export const SUBJECTS = {
+  sms: 'outbox.sms',
+  push: 'outbox.push',
+  event: (type: string) => `phone.change.${type}`,
+  history: (accountId: string) => `history.${accountId}`,
+} as const;
+
+export const BUCKETS = { accounts: 'accounts', phoneIndex: 'phone_index', mailSent: 'mail_sent' } as const;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface NatsResources {
+  accounts: KV;
+  phoneIndex: KV;
+  mailSent: KV;
+}
+
+export async function ensureNatsResources(nc: NatsConnection): Promise<NatsResources> {
+  const jsm = await jetstreamManager(nc);
+  for (const s of Object.values(STREAMS)) {
+    const config: Partial<StreamConfig> & { name: string } = {
+      name: s.name,
+      subjects: [...s.subjects],
+      storage: StorageType.File,
+      duplicate_window: nanos(DAY_MS),
+    };
+    try {
+      await jsm.streams.info(s.name);
+      await jsm.streams.update(s.name, config);
+    } catch {
+      await jsm.streams.add(config);
+    }
+  }
+  const kvm = new Kvm(nc);
+  return {
+    accounts: await kvm.create(BUCKETS.accounts, { history: 5, storage: StorageType.File }),
+    phoneIndex: await kvm.create(BUCKETS.phoneIndex, { history: 1, storage: StorageType.File }),
+    mailSent: await kvm.create(BUCKETS.mailSent, { history: 1, ttl: 7 * DAY_MS, storage: StorageType.File }),
+  };
+}

@@ -1,0 +1,145 @@
+/**
+ * Starts the local servers as child processes on loopback: the Temporal dev server (with the
+ * project's search attributes and, optionally, the Web UI) and nats-server with JetStream. Used by
+ * `npm start` (dev-stack.ts), the test suite's global setup and the benchmark.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Connection } from '@temporalio/client';
+import { connect } from '@nats-io/transport-node';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** Search attributes registered on the dev server (names match workflows/phone-change.defs.ts). */
+export const SEARCH_ATTRIBUTES = ['AccountId=Keyword', 'PhoneChangeState=Keyword', 'PhoneChangeRequestId=Keyword'];
+
+export interface ToolPaths {
+  temporal: string;
+  natsServer: string;
+}
+
+/** Paths recorded by ensure.sh; TEMPORAL_BIN / NATS_SERVER_BIN override them. */
+export function toolPaths(env: NodeJS.ProcessEnv = process.env): ToolPaths {
+  const file = join(here, '.tools.env');
+  const recorded: Record<string, string> = {};
+  if (existsSync(file)) {
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      const m = /^([A-Z_]+)=(.*)$/.exec(line.trim());
+      if (m?.[1] && m[2] !== undefined) recorded[m[1]] = m[2];
+    }
+  }
+  const temporal = env.TEMPORAL_BIN ?? recorded.TEMPORAL_BIN;
+  const natsServer = env.NATS_SERVER_BIN ?? recorded.NATS_SERVER_BIN;
+  if (!temporal || !natsServer) {
+    throw new Error('server binaries unknown: run `bash temporal-config/ensure.sh` (npm start and npm test do it for you)');
+  }
+  return { temporal, natsServer };
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface RunningServer {
+  address: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+function launch(bin: string, args: string[], logFile: string): ChildProcess {
+  mkdirSync(dirname(logFile), { recursive: true });
+  const log = createWriteStream(logFile, { flags: 'a' });
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  return child;
+}
+
+async function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function waitUntil(what: string, child: ChildProcess, logFile: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode}; see ${logFile}`);
+    if (await probe().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${what} did not become ready in ${timeoutMs / 1000} s; see ${logFile}`);
+}
+
+export interface TemporalOptions {
+  bin: string;
+  port?: number;
+  /** Web UI port; headless when absent. */
+  uiPort?: number;
+  /** SQLite file for durable state; in memory when absent. */
+  dbFile?: string;
+  logFile: string;
+  codecEndpoint?: string;
+}
+
+export async function startTemporal(opts: TemporalOptions): Promise<RunningServer> {
+  const port = opts.port ?? (await freePort());
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn'];
+  for (const sa of SEARCH_ATTRIBUTES) args.push('--search-attribute', sa);
+  if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
+  else args.push('--headless');
+  if (opts.dbFile) {
+    mkdirSync(dirname(opts.dbFile), { recursive: true });
+    // WAL with normal sync more than doubles throughput over the default full sync (DESIGN.md).
+    args.push('--db-filename', opts.dbFile, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
+  }
+  if (opts.codecEndpoint) args.push('--ui-codec-endpoint', opts.codecEndpoint);
+  const address = `127.0.0.1:${port}`;
+  const child = launch(opts.bin, args, opts.logFile);
+  await waitUntil('temporal dev server', child, opts.logFile, () => temporalReady(address), 60_000);
+  return { address, process: child, stop: () => stopChild(child) };
+}
+
+async function temporalReady(address: string): Promise<boolean> {
+  const connection = await Connection.connect({ address, connectTimeout: 1000 });
+  try {
+    await connection.workflowService.describeNamespace({ namespace: 'default' });
+    return true;
+  } finally {
+    await connection.close();
+  }
+}
+
+export interface NatsOptions {
+  bin: string;
+  port?: number;
+  storeDir: string;
+  logFile: string;
+}
+
+export async function startNats(opts: NatsOptions): Promise<RunningServer> {
+  const port = opts.port ?? (await freePort());
+  mkdirSync(opts.storeDir, { recursive: true });
+  const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', opts.storeDir];
+  const child = launch(opts.bin, args, opts.logFile);
+  const address = `nats://127.0.0.1:${port}`;
+  await waitUntil('nats-server', child, opts.logFile, async () => {
+    const nc = await connect({ servers: address, timeout: 1000 });
+    await nc.close();
+    return true;
+  }, 30_000);
+  return { address, process: child, stop: () => stopChild(child) };
+}

@@ -1,0 +1,45 @@
+/**
+ * Starts one Temporal dev server (in memory) and one nats-server for the whole run on free
+ * loopback ports, and bundles the workflows once; test files attach to them.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { startNats, startTemporal, toolPaths } from '../../temporal-config/stack';
+import { workflowsPath } from '../../workers/worker';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalAddress: string;
+    natsUrl: string;
+    workflowBundlePath: string;
+    workDir: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const t0 = Date.now();
+  const tools = toolPaths();
+  const workDir = mkdtempSync(join(tmpdir(), 'phone-change-test-'));
+  const [temporal, nats, bundle] = await Promise.all([
+    startTemporal({ bin: tools.temporal, logFile: join(workDir, 'temporal.log') }),
+    startNats({ bin: tools.natsServer, storeDir: join(workDir, 'nats'), logFile: join(workDir, 'nats.log') }),
+    bundleWorkflowCode({ workflowsPath, logger: quietLogger }),
+  ]);
+  const workflowBundlePath = join(workDir, 'workflow-bundle.js');
+  writeFileSync(workflowBundlePath, bundle.code);
+  project.provide('temporalAddress', temporal.address);
+  project.provide('natsUrl', nats.address);
+  project.provide('workflowBundlePath', workflowBundlePath);
+  project.provide('workDir', workDir);
+  console.log(`[global-setup] temporal ${temporal.address}, nats ${nats.address}, bundle ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return async () => {
+    await Promise.all([temporal.stop(), nats.stop()]);
+    if (!process.env.KEEP_TEST_DIR) rmSync(workDir, { recursive: true, force: true });
+  };
+}
+
+const noop = () => undefined;
+const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };

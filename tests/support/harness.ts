@@ -1,0 +1,153 @@
+/**
+ * Per-file integration harness: a real SMTP sink, NATS adapters, a Temporal client and a worker on
+ * a task queue of its own, plus readers of what the system sent (SMS outbox, events, mail).
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import { jetstream } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { startSmtpSink, type SmtpSink } from '../../temporal-config/smtp-sink';
+import { openServices, type Services } from '../../workers/services';
+import { createPhoneChangeWorker } from '../../workers/worker';
+import { PhoneChangeClient } from '../../client/phone-change-client';
+import { registerAccount } from '../../activities/accounts';
+import type { Account, DomainEvent, SmsMessage } from '../../activities/ports';
+import { STREAMS, SUBJECTS } from '../../activities/nats/resources';
+
+let runtimeInstalled = false;
+
+/** Polls `probe` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
+export async function eventually<T>(probe: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 15_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < until) {
+    try {
+      const v = await probe();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}${last instanceof Error ? ` (last error: ${last.message})` : ''}`);
+}
+
+/** Collects every message of a stream subject from the start, de-duplicated as the stream stores them. */
+class StreamTail<T> {
+  readonly items: T[] = [];
+  private stopFn?: () => void;
+  static async start<T>(nc: NatsConnection, stream: string, subject: string): Promise<StreamTail<T>> {
+    const tail = new StreamTail<T>();
+    const consumer = await jetstream(nc).consumers.get(stream, { filter_subjects: [subject] });
+    const messages = await consumer.consume();
+    tail.stopFn = () => void messages.stop();
+    void (async () => {
+      for await (const m of messages) tail.items.push(m.json<T>());
+    })();
+    return tail;
+  }
+  stop(): void {
+    this.stopFn?.();
+  }
+}
+
+export interface Harness {
+  client: PhoneChangeClient;
+  temporal: Client;
+  services: Services;
+  smtp: SmtpSink;
+  worker: Worker;
+  taskQueue: string;
+  sms: StreamTail<SmsMessage & { id: string }>;
+  events: StreamTail<DomainEvent & { id: string }>;
+  newAccount(overrides?: Partial<Account>): Promise<Account>;
+  freshPhone(): string;
+  /** Waits for the `n`-th SMS (1-based) to `to` of a kind and returns the 6-digit code in it. */
+  codeSentTo(to: string, n?: number): Promise<string>;
+  smsTo(to: string): (SmsMessage & { id: string })[];
+  close(): Promise<void>;
+}
+
+export const CODE_KEY = randomBytes(32);
+
+export async function startHarness(opts: { startWorker?: boolean } = {}): Promise<Harness> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
+  const taskQueue = `test-${randomUUID()}`;
+  const smtp = await startSmtpSink();
+  const services = await openServices({
+    natsUrl: inject('natsUrl'),
+    smtpUrl: smtp.url,
+    mailFrom: 'no-reply@phone-change.test',
+    codeKey: CODE_KEY,
+    journalUrl: 'https://portal.test/journal',
+  });
+  const connection = await Connection.connect({ address: inject('temporalAddress') });
+  const temporal = new Client({ connection });
+  const nativeConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
+  const worker = await createPhoneChangeWorker({
+    connection: nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    deps: services.deps,
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+  });
+  const running = opts.startWorker === false ? undefined : worker.run();
+  const sms = await StreamTail.start<SmsMessage & { id: string }>(services.nc, STREAMS.outbox.name, SUBJECTS.sms);
+  const events = await StreamTail.start<DomainEvent & { id: string }>(services.nc, STREAMS.events.name, 'phone.change.>');
+  const client = new PhoneChangeClient({ client: temporal, codeKey: CODE_KEY, taskQueue, history: services.deps.history });
+
+  const smsTo = (to: string) => sms.items.filter((m) => m.to === to);
+  return {
+    client,
+    temporal,
+    services,
+    smtp,
+    worker,
+    taskQueue,
+    sms,
+    events,
+    freshPhone,
+    smsTo,
+    async newAccount(overrides = {}) {
+      const account: Account = {
+        accountId: `acct-${randomUUID().slice(0, 12)}`,
+        phone: freshPhone(),
+        phoneConfirmed: true,
+        email: `citizen-${randomUUID().slice(0, 8)}@example.test`,
+        verified: true,
+        language: 'ru',
+        ...overrides,
+      };
+      await registerAccount(services.deps.registry, account);
+      return account;
+    },
+    async codeSentTo(to, n = 1) {
+      const m = await eventually(() => smsTo(to).filter((x) => x.kind.startsWith('code_'))[n - 1], `code SMS #${n}`);
+      const code = /\b(\d{6})\b/.exec(m.text)?.[1];
+      if (!code) throw new Error('no code in the SMS');
+      return code;
+    },
+    async close() {
+      sms.stop();
+      events.stop();
+      if (running) {
+        worker.shutdown();
+        await running;
+      }
+      await nativeConnection.close();
+      await connection.close();
+      await services.close();
+      await smtp.close();
+    },
+  };
+}
+
+/** A random number in a Moscow mobile range (+7 916 ...), unique enough for one test run. */
+export function freshPhone(): string {
+  return `+7916${Math.floor(Math.random() * 1e7).toString().padStart(7, '0')}`;
+}

@@ -1,0 +1,68 @@
+/**
+ * Configuration, read and validated once at the process edge (worker, CLI, dev stack) and passed
+ * in; nothing below this reads the environment.
+ */
+import { z } from 'zod';
+import { TASK_QUEUE } from '../workflows/phone-change.defs';
+
+/** For local development only: production must set CODE_KEY (the worker refuses to start without it). */
+const DEV_CODE_KEY = 'ZGV2ZWxvcG1lbnQtb25seS1rZXktLS1uZXZlci11c2UtaW4tcHJvZA';
+
+const schema = z.object({
+  NODE_ENV: z.string().default('development'),
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default(TASK_QUEUE),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  TEMPORAL_TLS: z.enum(['true', 'false']).default('false'),
+  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'SMTP_URL must start with smtp:// or smtps://').default('smtp://127.0.0.1:2525'),
+  MAIL_FROM: z.string().min(3).default('"Госуслуги" <no-reply@phone-change.local>'),
+  CODE_KEY: z.string().min(32, 'CODE_KEY must be at least 32 characters (base64 of 24+ random bytes)').optional(),
+  JOURNAL_URL: z.url().default('https://www.gosuslugi.ru/profile/journal'),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+export interface Config {
+  production: boolean;
+  temporal: { address: string; namespace: string; taskQueue: string; apiKey?: string; tls: boolean };
+  natsUrl: string;
+  smtpUrl: string;
+  mailFrom: string;
+  codeKey: Buffer;
+  codeKeyIsDevDefault: boolean;
+  journalUrl: string;
+  logLevel: z.infer<typeof schema>['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  if (production && !e.CODE_KEY) throw new ConfigError('invalid configuration:\n  CODE_KEY: required in production');
+  return {
+    production,
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      apiKey: e.TEMPORAL_API_KEY,
+      tls: e.TEMPORAL_TLS === 'true' || e.TEMPORAL_API_KEY !== undefined,
+    },
+    natsUrl: e.NATS_URL,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    codeKey: Buffer.from(e.CODE_KEY ?? DEV_CODE_KEY, 'base64'),
+    codeKeyIsDevDefault: !e.CODE_KEY,
+    journalUrl: e.JOURNAL_URL,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,36 @@
+/** Composes the adapters behind the activities from configuration. The only place that does. */
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { Config } from './config';
+import type { ActivityDeps } from '../activities';
+import { ensureNatsResources } from '../activities/nats/resources';
+import { NatsContactRegistry } from '../activities/nats/registry';
+import { natsPublishers } from '../activities/nats/publishers';
+import { KvSentMarkers } from '../activities/nats/sent-markers';
+import { SmtpMailer } from '../activities/email/smtp-mailer';
+
+export interface Services {
+  nc: NatsConnection;
+  deps: ActivityDeps;
+  close(): Promise<void>;
+}
+
+export async function openServices(config: Pick<Config, 'natsUrl' | 'smtpUrl' | 'mailFrom' | 'codeKey' | 'journalUrl'>): Promise<Services> {
+  const nc = await connect({ servers: config.natsUrl, name: 'phone-change' });
+  const res = await ensureNatsResources(nc);
+  const mailer = new SmtpMailer(config.smtpUrl, config.mailFrom, new KvSentMarkers(res.mailSent));
+  const deps: ActivityDeps = {
+    registry: new NatsContactRegistry(res.accounts, res.phoneIndex),
+    ...natsPublishers(nc),
+    mailer,
+    codeKey: config.codeKey,
+    journalUrl: config.journalUrl,
+  };
+  return {
+    nc,
+    deps,
+    async close() {
+      mailer.close();
+      await nc.drain();
+    },
+  };
+}

@@ -1,0 +1,33 @@
+/** Builds the phone-change worker: the workflow and its activities on one task queue. */
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../activities';
+import type { Config } from './config';
+
+export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+export async function connectWorker(config: Pick<Config, 'temporal'>): Promise<NativeConnection> {
+  const { address, apiKey, tls } = config.temporal;
+  return NativeConnection.connect({ address, apiKey, tls: tls ? {} : undefined });
+}
+
+export interface PhoneChangeWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  deps: ActivityDeps;
+  /** A prebuilt bundle (tests build it once); otherwise the workflows are bundled now. */
+  workflowBundle?: { codePath: string };
+  tuning?: Partial<Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'>>;
+}
+
+export async function createPhoneChangeWorker(o: PhoneChangeWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: o.connection,
+    namespace: o.namespace,
+    taskQueue: o.taskQueue,
+    activities: createActivities(o.deps),
+    ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath }),
+    ...o.tuning,
+  });
+}

@@ -1,0 +1,73 @@
+/**
+ * Named errors of the phone change. Each class sets `name`, which is also the Temporal failure type:
+ * activities throw them, the workflow rethrows them as `ApplicationFailure`s of that type, and the
+ * client turns a failure back into the class (`fromFailureType`). All are business outcomes, so
+ * they are never retried (`nonRetryableErrorTypes`).
+ */
+export interface ErrorDetails {
+  /** The input field at fault, when one is. */
+  field?: string;
+  [key: string]: unknown;
+}
+
+export class PhoneChangeError extends Error {
+  constructor(
+    message: string,
+    readonly details: ErrorDetails = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+  get field(): string | undefined {
+    return this.details.field;
+  }
+}
+
+/** Malformed or missing input; `field` names it. Nothing was changed. */
+export class InvalidInputError extends PhoneChangeError {}
+/** PRE-1: the account's identity is not verified. */
+export class AccountNotVerifiedError extends PhoneChangeError {}
+/** The account does not exist in the contact registry. */
+export class AccountNotFoundError extends PhoneChangeError {}
+/** PRE-3: the new number is the current one. */
+export class SameNumberError extends PhoneChangeError {}
+/** PRE-3: the new number is bound to another account. */
+export class NumberTakenError extends PhoneChangeError {}
+/** PRE-4: another change is open for the account; `details.openRequestId` names it. */
+export class ChangeAlreadyOpenError extends PhoneChangeError {}
+/** OTP-3: a resend inside the cooldown; `details.retryAfterMs` says when. */
+export class ResendCooldownError extends PhoneChangeError {}
+/** OTP-3: every code of this step was already sent. */
+export class CodesExhaustedError extends PhoneChangeError {}
+/** The change is not in a state that accepts this action; `details.state` tells which it is in. */
+export class WrongStateError extends PhoneChangeError {}
+/** The account record changed under the change (compare-and-set lost). */
+export class ConcurrentModificationError extends PhoneChangeError {}
+/** No change exists for the account (or it is closed). */
+export class ChangeNotFoundError extends PhoneChangeError {}
+
+const classes = {
+  InvalidInputError,
+  AccountNotVerifiedError,
+  AccountNotFoundError,
+  SameNumberError,
+  NumberTakenError,
+  ChangeAlreadyOpenError,
+  ResendCooldownError,
+  CodesExhaustedError,
+  WrongStateError,
+  ConcurrentModificationError,
+  ChangeNotFoundError,
+} as const;
+
+export type PhoneChangeErrorType = keyof typeof classes;
+
+/** Failure types that retrying cannot fix. */
+export const nonRetryableErrorTypes: PhoneChangeErrorType[] = Object.keys(classes) as PhoneChangeErrorType[];
+
+/** Rebuilds the named error from a failure type and details; undefined for foreign types. */
+export function fromFailureType(type: string | undefined, message: string, details?: unknown): PhoneChangeError | undefined {
+  if (!type || !(type in classes)) return undefined;
+  const Cls = classes[type as PhoneChangeErrorType];
+  return new Cls(message, (details ?? {}) as ErrorDetails);
+}
