@@ -3,13 +3,14 @@
  * de-duplication id derived from the workflow run and a step key chosen by the workflow, so a
  * retried or replayed activity never sends, publishes or records twice (CH-1).
  */
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { AuthMethod, Step } from '../workflows/phone-change.defs';
 import {
   AccountNotFoundError,
   AccountNotVerifiedError,
   ConcurrentModificationError,
   NumberTakenError,
+  PhoneChangeError,
   SameNumberError,
 } from '../workflows/domain/errors';
 import { maskPhone } from '../workflows/domain/mask';
@@ -208,7 +209,28 @@ export function createActivities(deps: ActivityDeps) {
     );
   }
 
-  return { loadAccount, sendCode, notify, bindPhone, publishEvent };
+  return withTypedFailures({ loadAccount, sendCode, notify, bindPhone, publishEvent });
+}
+
+/**
+ * Business errors leave an activity as non-retryable ApplicationFailures of their own type with
+ * their details (which field, what to wait for), so the workflow and the client can act on them.
+ */
+function withTypedFailures<T extends Record<string, (arg: never) => Promise<unknown>>>(activities: T): T {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(activities)) {
+    wrapped[name] = async (arg: never) => {
+      try {
+        return await fn(arg);
+      } catch (err) {
+        if (err instanceof PhoneChangeError) {
+          throw ApplicationFailure.create({ type: err.name, message: err.message, details: [err.details], nonRetryable: true });
+        }
+        throw err;
+      }
+    };
+  }
+  return wrapped as T;
 }
 
 export type PhoneChangeActivities = ReturnType<typeof createActivities>;

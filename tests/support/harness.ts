@@ -58,7 +58,7 @@ export interface Harness {
   temporal: Client;
   services: Services;
   smtp: SmtpSink;
-  worker: Worker;
+  worker?: Worker;
   taskQueue: string;
   sms: StreamTail<SmsMessage & { id: string }>;
   events: StreamTail<DomainEvent & { id: string }>;
@@ -74,7 +74,7 @@ export const CODE_KEY = randomBytes(32);
 
 export async function startHarness(opts: { startWorker?: boolean } = {}): Promise<Harness> {
   if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
     runtimeInstalled = true;
   }
   const taskQueue = `test-${randomUUID()}`;
@@ -89,14 +89,17 @@ export async function startHarness(opts: { startWorker?: boolean } = {}): Promis
   const connection = await Connection.connect({ address: inject('temporalAddress') });
   const temporal = new Client({ connection });
   const nativeConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
-  const worker = await createPhoneChangeWorker({
-    connection: nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    deps: services.deps,
-    workflowBundle: { codePath: inject('workflowBundlePath') },
-  });
-  const running = opts.startWorker === false ? undefined : worker.run();
+  const worker =
+    opts.startWorker === false
+      ? undefined
+      : await createPhoneChangeWorker({
+          connection: nativeConnection,
+          namespace: 'default',
+          taskQueue,
+          deps: services.deps,
+          workflowBundle: { codePath: inject('workflowBundlePath') },
+        });
+  const running = worker?.run();
   const sms = await StreamTail.start<SmsMessage & { id: string }>(services.nc, STREAMS.outbox.name, SUBJECTS.sms);
   const events = await StreamTail.start<DomainEvent & { id: string }>(services.nc, STREAMS.events.name, 'phone.change.>');
   const client = new PhoneChangeClient({ client: temporal, codeKey: CODE_KEY, taskQueue, history: services.deps.history });
@@ -135,7 +138,7 @@ export async function startHarness(opts: { startWorker?: boolean } = {}): Promis
     async close() {
       sms.stop();
       events.stop();
-      if (running) {
+      if (worker && running) {
         worker.shutdown();
         await running;
       }
@@ -145,6 +148,11 @@ export async function startHarness(opts: { startWorker?: boolean } = {}): Promis
       await smtp.close();
     },
   };
+}
+
+/** A code that differs from `code`. */
+export function wrongCode(code: string): string {
+  return ((Number(code) + 1) % 1e6).toString().padStart(6, '0');
 }
 
 /** A random number in a Moscow mobile range (+7 916 ...), unique enough for one test run. */

@@ -1,0 +1,90 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { eventually, startHarness, CODE_KEY, type Harness } from '../support/harness';
+import { workflowIdFor } from '../../workflows/phone-change.defs';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ startWorker: false });
+});
+afterAll(async () => h?.close());
+
+/** The worker as its own OS process (`workers/main.ts`), so a test can SIGKILL it. */
+function spawnWorker(name: string): ChildProcess {
+  const log = createWriteStream(join(inject('workDir'), `${name}.log`));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], {
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_TASK_QUEUE: h.taskQueue,
+      NATS_URL: inject('natsUrl'),
+      SMTP_URL: h.smtp.url,
+      CODE_KEY: CODE_KEY.toString('base64'),
+      JOURNAL_URL: 'https://portal.test/journal',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  return child;
+}
+
+async function kill(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill(signal);
+  await exited;
+}
+
+/** Every string in the history, with payload bytes decoded as text. */
+function historyText(node: unknown, out: string[] = []): string[] {
+  if (node instanceof Uint8Array) out.push(Buffer.from(node).toString('utf8'), Buffer.from(node).toString('base64'));
+  else if (typeof node === 'string') out.push(node);
+  else if (Array.isArray(node)) node.forEach((n) => historyText(n, out));
+  else if (node && typeof node === 'object') Object.values(node).forEach((n) => historyText(n, out));
+  return out;
+}
+
+describe('a worker process killed mid-change, and what history holds', () => {
+  it('CH-1 OTP-1 OTP-2: after SIGKILL a new worker finishes the change; every code was sent exactly once; no code in history', async () => {
+    let worker = spawnWorker('worker-1');
+    try {
+      const account = await h.newAccount();
+      const newPhone = h.freshPhone();
+      await h.client.start({ accountId: account.accountId, newPhone, auth: 'two_factor' });
+      const oldCode = await h.codeSentTo(account.phone);
+
+      // The change waits for the old-number code and the SMS activity has run: kill without warning.
+      await kill(worker, 'SIGKILL');
+      worker = spawnWorker('worker-2');
+
+      expect((await h.client.submitCode(account.accountId, 'old', oldCode)).outcome).toBe('accepted');
+      const newCode = await h.codeSentTo(newPhone);
+      expect((await h.client.submitCode(account.accountId, 'new', newCode)).outcome).toBe('accepted');
+      expect((await h.client.result(account.accountId)).state).toBe('completed');
+      expect((await h.services.deps.registry.getAccount(account.accountId))?.value.phone).toBe(newPhone);
+
+      expect(h.smsTo(account.phone).filter((m) => m.kind === 'code_old')).toHaveLength(1);
+      expect(h.smsTo(newPhone).filter((m) => m.kind === 'code_new')).toHaveLength(1);
+      const history = await h.client.history(account.accountId);
+      expect(history.filter((e) => e.kind === 'requested')).toHaveLength(1);
+      expect(history.filter((e) => e.kind === 'code_sent')).toHaveLength(2);
+      await h.smtp.waitFor((m) => m.to.includes(account.email!), 2);
+      await eventually(() => h.events.items.filter((e) => e.accountId === account.accountId).length === 2, 'two events');
+
+      // SEC-4: the codes never entered workflow history, in clear or base64.
+      const events = (await h.temporal.workflow.getHandle(workflowIdFor(account.accountId)).fetchHistory()).events ?? [];
+      const text = historyText(events).join('\n');
+      expect(text.length).toBeGreaterThan(1000);
+      for (const code of [oldCode, newCode]) {
+        expect(text).not.toContain(code);
+        expect(text).not.toContain(Buffer.from(code).toString('base64'));
+      }
+    } finally {
+      await kill(worker, 'SIGTERM');
+    }
+  });
+});
