@@ -3,7 +3,7 @@
  * citizen types, ask for a resend, read the status and the account history. Input is checked here
  * first (typed errors, nothing sent); business refusals come back as the named error classes.
  */
-import { randomUUID } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import {
   ApplicationFailure,
   WithStartWorkflowOperation,
@@ -65,7 +65,7 @@ export class PhoneChangeClient {
   /** Starts a change, or returns the open one when `requestId` repeats (PRE-4). */
   async start(req: StartChangeRequest): Promise<ChangeRef> {
     checkAccountId(req.accountId);
-    const requestId = req.requestId ?? randomUUID();
+    const requestId = req.requestId ?? newRequestId();
     if (!REQUEST_ID_PATTERN.test(requestId)) throw new InvalidInputError('requestId must be 6-64 letters, digits, - or _', { field: 'requestId' });
     if (!authMethods.includes(req.auth)) throw new InvalidInputError(`auth must be one of ${authMethods.join(', ')}`, { field: 'auth' });
     const newPhone = normalizePhone(req.newPhone, 'newPhone');
@@ -120,6 +120,12 @@ export class PhoneChangeClient {
   handle(accountId: string): WorkflowHandle<typeof phoneChange> {
     return this.o.client.workflow.getHandle(workflowIdFor(accountId));
   }
+}
+
+/** AFTER-3: short enough to read out to support, with no look-alike characters (0/O, 1/I). */
+const REQUEST_ID_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+export function newRequestId(): string {
+  return Array.from({ length: 10 }, () => REQUEST_ID_ALPHABET[randomInt(REQUEST_ID_ALPHABET.length)]).join('');
 }
 
 function checkAccountId(accountId: unknown): asserts accountId is string {

@@ -56,12 +56,22 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+const children = new Set<ChildProcess>();
+// Never leave a server behind when this process ends without stopping them (a crash, exit()).
+process.once('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+});
+
 function launch(bin: string, args: string[], logFile: string): ChildProcess {
   mkdirSync(dirname(logFile), { recursive: true });
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // A process group of its own: Ctrl-C in the terminal reaches only us, and we stop the servers
+  // after the worker has drained, not at the same moment.
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
+  children.add(child);
+  child.once('exit', () => children.delete(child));
   return child;
 }
 

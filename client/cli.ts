@@ -1,0 +1,153 @@
+/**
+ * The operator and developer CLI over the client library: `npm run cli -- <command>`.
+ * Configuration from the environment, as for the worker (README).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, Option } from 'commander';
+import { Client, Connection } from '@temporalio/client';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream } from '@nats-io/jetstream';
+import { simpleParser } from 'mailparser';
+import { loadConfig, type Config } from '../workers/config';
+import { PhoneChangeClient } from './phone-change-client';
+import { PhoneChangeError } from '../workflows/domain/errors';
+import { authMethods, type AuthMethod, type Step } from '../workflows/phone-change.defs';
+import { maskPhone } from '../workflows/domain/mask';
+import { ensureNatsResources, STREAMS, SUBJECTS } from '../activities/nats/resources';
+import { NatsContactRegistry } from '../activities/nats/registry';
+import { JetStreamHistory, readSubject } from '../activities/nats/publishers';
+import type { SmsMessage } from '../activities/ports';
+import { demoAccounts, seedAccounts } from './demo-accounts';
+
+interface Session {
+  config: Config;
+  client: PhoneChangeClient;
+  nc: NatsConnection;
+  close(): Promise<void>;
+}
+
+async function open(): Promise<Session> {
+  const config = loadConfig();
+  const { address, namespace, apiKey, tls } = config.temporal;
+  const connection = await Connection.connect({ address, apiKey, tls: tls ? {} : undefined });
+  const nc = await connect({ servers: config.natsUrl, name: 'phone-change-cli' });
+  const client = new PhoneChangeClient({
+    client: new Client({ connection, namespace }),
+    codeKey: config.codeKey,
+    taskQueue: config.temporal.taskQueue,
+    history: new JetStreamHistory(jetstream(nc)),
+  });
+  return { config, client, nc, close: async () => void (await Promise.all([connection.close(), nc.close()])) };
+}
+
+/** Runs a command with a session and prints its result as JSON. */
+function run<A extends unknown[]>(fn: (s: Session, ...args: A) => Promise<unknown>) {
+  return async (...args: A) => {
+    const s = await open();
+    try {
+      const out = await fn(s, ...args);
+      if (out !== undefined) console.log(typeof out === 'string' ? out : JSON.stringify(out, null, 2));
+    } finally {
+      await s.close();
+    }
+  };
+}
+
+const stepOption = () => new Option('--step <step>', 'which number the code proves').choices(['old', 'new']).makeOptionMandatory();
+const accountOption = '--account <id>';
+
+const program = new Command('phone-change').description('Phone-number changes: start, codes, status, history, development helpers.');
+program.showHelpAfterError();
+
+program
+  .command('start')
+  .description('start a phone change (PRE-1..PRE-4); prints the request id to give the citizen')
+  .requiredOption(accountOption, 'account id')
+  .requiredOption('--phone <number>', 'the new number as typed, e.g. "+7 916 123-45-67"')
+  .addOption(new Option('--auth <method>', 'how the citizen is authenticated').choices([...authMethods]).default('two_factor'))
+  .option('--request-id <id>', 'idempotency key; repeat it to get the same change')
+  .action(run((s, o: { account: string; phone: string; auth: AuthMethod; requestId?: string }) =>
+    s.client.start({ accountId: o.account, newPhone: o.phone, auth: o.auth, requestId: o.requestId })));
+
+program
+  .command('code')
+  .description('submit a code the citizen typed')
+  .argument('<code>', 'the 6-digit code')
+  .requiredOption(accountOption, 'account id')
+  .addOption(stepOption())
+  .action(run((s, code: string, o: { account: string; step: Step }) => s.client.submitCode(o.account, o.step, code)));
+
+program
+  .command('resend')
+  .description('send a new code for a step ("send again", OTP-3)')
+  .requiredOption(accountOption, 'account id')
+  .addOption(stepOption())
+  .action(run((s, o: { account: string; step: Step }) => s.client.resend(o.account, o.step)));
+
+program
+  .command('status')
+  .description('the state of the account\'s current or last change')
+  .requiredOption(accountOption, 'account id')
+  .action(run((s, o: { account: string }) => s.client.status(o.account)));
+
+program
+  .command('history')
+  .description('the account\'s history (DONE-3), newest first')
+  .requiredOption(accountOption, 'account id')
+  .option('--limit <n>', 'entries to show', '20')
+  .option('--before <seq>', 'page back: entries older than this sequence number')
+  .action(run(async (s, o: { account: string; limit: string; before?: string }) => {
+    const entries = await s.client.history(o.account, { limit: Number(o.limit), beforeSeq: o.before ? Number(o.before) : undefined });
+    return entries.map((e) => `#${e.seq} ${e.at} ${e.kind.padEnd(14)} [${e.channels.join(',')}] ${e.requestId}: ${e.text}`).join('\n') || '(no entries)';
+  }));
+
+const dev = program.command('dev').description('development helpers for the local stack');
+
+dev
+  .command('seed')
+  .description('create the demo accounts')
+  .action(run(async (s) => {
+    const res = await ensureNatsResources(s.nc);
+    const made = await seedAccounts(new NatsContactRegistry(res.accounts, res.phoneIndex));
+    return demoAccounts
+      .map((a) => `${a.accountId.padEnd(16)} ${a.phone}  ${a.verified ? 'verified  ' : 'UNVERIFIED'} ${a.language}  ${made.includes(a.accountId) ? 'created' : 'exists'}`)
+      .join('\n');
+  }));
+
+dev
+  .command('outbox')
+  .description('the SMS outbox: what the gateway would deliver (read the codes here)')
+  .option('--phone <e164>', 'only messages to this number')
+  .option('--limit <n>', 'latest messages to show', '10')
+  .action(run(async (s, o: { phone?: string; limit: string }) => {
+    const all = await readSubject<SmsMessage & { at: string }>(jetstream(s.nc), STREAMS.outbox.name, SUBJECTS.sms);
+    const shown = all.map((m) => m.data).filter((m) => !o.phone || m.to === o.phone).slice(-Number(o.limit));
+    return shown.map((m) => `${m.at}  to ${maskPhone(m.to)}  ${m.kind.padEnd(13)} ${m.text}`).join('\n') || '(empty)';
+  }));
+
+dev
+  .command('mail')
+  .description('mail received by the local SMTP server')
+  .option('--dir <dir>', 'where the dev stack keeps mail', join(process.env.DATA_DIR ?? '.data', 'mail'))
+  .option('--limit <n>', 'latest messages to show', '10')
+  .action(async (o: { dir: string; limit: string }) => {
+    const files = readdirSync(o.dir).filter((f) => f.endsWith('.eml')).sort().slice(-Number(o.limit));
+    for (const f of files) {
+      const m = await simpleParser(readFileSync(join(o.dir, f)));
+      console.log(`--- ${f}\nTo: ${m.to && !Array.isArray(m.to) ? m.to.text : ''}\nSubject: ${m.subject}\n\n${(m.text ?? '').trimEnd()}\n`);
+    }
+    if (files.length === 0) console.log('(no mail)');
+  });
+
+program.parseAsync().catch((err: unknown) => {
+  if (err instanceof PhoneChangeError) {
+    const field = err.field ? ` [${err.field}]` : '';
+    console.error(`error: ${err.name}${field}: ${err.message}`);
+    const extra = Object.fromEntries(Object.entries(err.details).filter(([k]) => k !== 'field'));
+    if (Object.keys(extra).length) console.error(JSON.stringify(extra));
+  } else {
+    console.error(`error: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
+  }
+  process.exit(2);
+});

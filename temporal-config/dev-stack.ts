@@ -1,0 +1,96 @@
+/**
+ * `npm start`: the whole system on loopback with local defaults. Starts what the environment does
+ * not point elsewhere (TEMPORAL_ADDRESS, NATS_URL, SMTP_URL): the Temporal dev server with a
+ * persisted SQLite file, the project's search attributes and the Web UI; nats-server with JetStream
+ * and a data folder; an SMTP server that keeps the mail; then the worker. Ctrl-C stops everything;
+ * state under DATA_DIR (default .data/) survives a restart.
+ */
+import { join, resolve } from 'node:path';
+import { loadConfig } from '../workers/config';
+import { createLogger, installTemporalLogging } from '../workers/logger';
+import { openServices } from '../workers/services';
+import { connectWorker, createPhoneChangeWorker } from '../workers/worker';
+import { startNats, startTemporal, toolPaths, type RunningServer } from './stack';
+import { startSmtpSink, type SmtpSink } from './smtp-sink';
+
+const TEMPORAL_PORT = 7233;
+const UI_PORT = 8233;
+const NATS_PORT = 4222;
+const SMTP_PORT = 2525;
+
+function step(msg: string): void {
+  console.log(`[start] ${msg}`);
+}
+
+async function main(): Promise<void> {
+  const dataDir = resolve(process.env.DATA_DIR ?? '.data');
+  // The console is for the banner and warnings; LOG_LEVEL=info shows the worker's routine logs.
+  const env: NodeJS.ProcessEnv = { LOG_LEVEL: 'warn', ...process.env };
+  const servers: RunningServer[] = [];
+  let smtp: SmtpSink | undefined;
+  const tools = toolPaths();
+
+  if (!process.env.TEMPORAL_ADDRESS) {
+    step(`Temporal dev server on 127.0.0.1:${TEMPORAL_PORT}, Web UI on ${UI_PORT}, state in ${join(dataDir, 'temporal.db')}`);
+    const t = await startTemporal({ bin: tools.temporal, port: TEMPORAL_PORT, uiPort: UI_PORT, dbFile: join(dataDir, 'temporal.db'), logFile: join(dataDir, 'temporal.log') });
+    servers.push(t);
+    env.TEMPORAL_ADDRESS = t.address;
+  }
+  if (!process.env.NATS_URL) {
+    step(`nats-server with JetStream on 127.0.0.1:${NATS_PORT}, data in ${join(dataDir, 'nats')}`);
+    const n = await startNats({ bin: tools.natsServer, port: NATS_PORT, storeDir: join(dataDir, 'nats'), logFile: join(dataDir, 'nats.log') });
+    servers.push(n);
+    env.NATS_URL = n.address;
+  }
+  if (!process.env.SMTP_URL) {
+    step(`SMTP server on 127.0.0.1:${SMTP_PORT}, mail kept in ${join(dataDir, 'mail')}`);
+    smtp = await startSmtpSink({ port: SMTP_PORT, dir: join(dataDir, 'mail') });
+    env.SMTP_URL = smtp.url;
+  }
+
+  const config = loadConfig(env);
+  const logger = createLogger(config.logLevel);
+  installTemporalLogging(logger, config.logLevel);
+  const services = await openServices(config);
+  const connection = await connectWorker(config);
+  step('bundling the workflow and starting the worker');
+  const worker = await createPhoneChangeWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, deps: services.deps });
+  const running = worker.run();
+  printBanner(Boolean(servers.length), dataDir);
+
+  // The SDK stops the worker on SIGINT/SIGTERM; then the servers go, children last.
+  await running;
+  step('worker stopped; stopping the servers');
+  await services.close();
+  await connection.close();
+  await smtp?.close();
+  await Promise.all(servers.map((s) => s.stop()));
+  step('stopped');
+}
+
+function printBanner(ownServers: boolean, dataDir: string): void {
+  const cli = 'npm run cli --';
+  console.log(`
+phone-change is running.${ownServers ? `
+  Temporal Web UI   http://localhost:${UI_PORT}/namespaces/default/workflows` : ''}
+  SMS outbox        ${cli} dev outbox
+  Mail              ${cli} dev mail        (files in ${join(dataDir, 'mail')})
+
+Walk through a change in a second terminal:
+  ${cli} dev seed
+  ${cli} start --account demo-anna --phone "+7 916 555-01-02"
+  ${cli} dev outbox                                    # the code sent to the old number
+  ${cli} code 123456 --account demo-anna --step old    # use the code you read
+  ${cli} dev outbox                                    # the code sent to the new number
+  ${cli} code 654321 --account demo-anna --step new
+  ${cli} status --account demo-anna
+  ${cli} history --account demo-anna
+
+Ctrl-C stops everything; state in ${dataDir} survives a restart.
+`);
+}
+
+main().catch((err: unknown) => {
+  console.error(`[start] failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
