@@ -100,8 +100,9 @@ export function renderCodeSms(language: Language, purpose: CodePurpose, code: st
     const what = purpose === 'old' ? 'to change your phone number' : 'to confirm your new number';
     return `Gosuslugi: code ${code} ${what}. Valid ${minutes} min. Never tell it to anyone.`;
   }
-  const what = purpose === 'old' ? 'для смены номера телефона' : 'для подтверждения нового номера';
-  return `Госуслуги: код ${code} ${what}. Действует ${minutes} мин. Никому не сообщайте.`;
+  // One UCS-2 segment (70 characters) keeps a code SMS cheap and unsplit.
+  const what = purpose === 'old' ? 'для смены номера' : 'для нового номера';
+  return `Госуслуги: код ${code} ${what}. ${minutes} мин. Никому не сообщайте`;
 }
 
 export function formatWhen(language: Language, at: Date): string {

@@ -16,10 +16,12 @@ export interface CodeStep {
   expiresAt?: number;
   wrong: number;
   confirmed: boolean;
+  /** A code is on its way: a submission waits for it, since the citizen may already hold it. */
+  sending: boolean;
 }
 
 export function newCodeStep(step: Step): CodeStep {
-  return { step, seq: 0, wrong: 0, confirmed: false };
+  return { step, seq: 0, wrong: 0, confirmed: false, sending: false };
 }
 
 export function codesLeft(s: CodeStep, p: Policy): number {
@@ -60,7 +62,8 @@ export function resendRefusal(s: CodeStep, now: number, p: Policy): PhoneChangeE
 
 /** Judges one submitted code hash and updates the step. */
 export function judge(s: CodeStep, codeHash: string, now: number, p: Policy): CodeOutcome {
-  if (s.codeHash === undefined || attemptsLeft(s, p) === 0) return 'exhausted';
+  if (s.codeHash === undefined) return 'expired'; // no code was ever delivered: request one
+  if (attemptsLeft(s, p) === 0) return 'exhausted';
   if (now >= (s.expiresAt ?? 0)) return 'expired';
   if (constantTimeEqual(codeHash, s.codeHash)) {
     s.confirmed = true;

@@ -151,16 +151,21 @@ class PhoneChange {
     s.seq += 1;
     // Reserve the cooldown before the await, so a concurrent resend is refused.
     s.sentAt = Date.now();
-    const { codeHash } = await messaging.sendCode({
-      accountId: this.input.accountId,
-      requestId: this.input.requestId,
-      step,
-      seq: s.seq,
-      to: step === 'old' ? this.snapshot.oldPhone : this.input.newPhone,
-      language: this.snapshot.language,
-      ttlMinutes: Math.ceil(this.policy.codeTtlMs / 60_000),
-    });
-    code.recordSent(s, codeHash, Date.now(), this.policy);
+    s.sending = true;
+    try {
+      const { codeHash } = await messaging.sendCode({
+        accountId: this.input.accountId,
+        requestId: this.input.requestId,
+        step,
+        seq: s.seq,
+        to: step === 'old' ? this.snapshot.oldPhone : this.input.newPhone,
+        language: this.snapshot.language,
+        ttlMinutes: Math.ceil(this.policy.codeTtlMs / 60_000),
+      });
+      code.recordSent(s, codeHash, Date.now(), this.policy);
+    } finally {
+      s.sending = false;
+    }
   }
 
   private registerHandlers(): void {
@@ -219,6 +224,7 @@ class PhoneChange {
   /** OTP-3, OTP-4: judges a code; a wrong one is recorded and the citizen told how to go on. */
   private async submitCode(req: SubmitCodeRequest): Promise<CodeVerdict> {
     const s = this.codes[req.step];
+    await condition(() => !s.sending);
     const wrongBefore = s.wrong;
     const outcome = code.judge(s, req.codeHash, Date.now(), this.policy);
     const verdict: CodeVerdict = {

@@ -1,0 +1,94 @@
+import { createHmac } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { normalizePhone } from '../../workflows/domain/phone';
+import { maskEmail, maskPhone } from '../../workflows/domain/mask';
+import { InvalidInputError } from '../../workflows/domain/errors';
+import { policyProblems } from '../../workflows/domain/policy';
+import { deriveCode, hashCode } from '../../activities/codes';
+import { renderCodeSms, renderNotice, type NoticeKind } from '../../activities/templates';
+
+describe('phone numbers (PRE-2)', () => {
+  it.each([
+    ['+7 916 123-45-67', '+79161234567'],
+    ['8 (916) 123-45-67', '+79161234567'],
+    ['9161234567', '+79161234567'],
+    ['+44 7911 123456', '+447911123456'],
+  ])('PRE-2: normalises %j to %s', (raw, e164) => {
+    expect(normalizePhone(raw)).toBe(e164);
+  });
+
+  it.each([
+    [undefined, 'missing'],
+    ['   ', 'missing'],
+    ['+7 916 12', 'not_possible'],
+    ['+7 495 123-45-67', 'not_mobile'],
+    ['+7 916 123 45 67; drop', 'characters'],
+    ['x'.repeat(40), 'characters'],
+  ])('PRE-2: refuses %j (%s) naming the field', (raw, reason) => {
+    const err = (() => {
+      try {
+        normalizePhone(raw, 'newPhone');
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(InvalidInputError);
+    expect((err as InvalidInputError).details).toMatchObject({ field: 'newPhone', reason });
+  });
+
+  it('SEC-4: masks numbers and e-mails', () => {
+    expect(maskPhone('+79161234567')).toBe('+7 *** ***-**-67');
+    expect(maskEmail('anna@example.ru')).toBe('a***@example.ru');
+  });
+
+  it('refuses unknown or non-positive policy settings', () => {
+    expect(policyProblems({ codeTtlMs: 0 })).toEqual(['policy.codeTtlMs must be a positive integer']);
+    expect(policyProblems({ bogus: 1 } as never)).toEqual(['policy.bogus is not a known setting']);
+    expect(policyProblems({ changeTtlMs: 1000 })).toEqual([]);
+  });
+});
+
+describe('codes (OTP-1, OTP-2)', () => {
+  const key = Buffer.alloc(32, 7);
+  it('derives the same 6-digit code for one run, step and sequence, and different ones otherwise', () => {
+    const a = deriveCode(key, 'run-1', 'old', 1);
+    expect(a).toMatch(/^\d{6}$/);
+    expect(deriveCode(key, 'run-1', 'old', 1)).toBe(a);
+    const others = new Set([deriveCode(key, 'run-1', 'old', 2), deriveCode(key, 'run-1', 'new', 1), deriveCode(key, 'run-2', 'old', 1)]);
+    expect(others.has(a) && others.size === 1).toBe(false);
+  });
+
+  it('hashes with the key, bound to the account and step (not a plain digest of the code)', () => {
+    const h = hashCode(key, 'acct', 'old', '123456');
+    expect(h).toMatch(/^[0-9a-f]{64}$/);
+    expect(h).not.toBe(hashCode(key, 'acct', 'new', '123456'));
+    expect(h).not.toBe(hashCode(Buffer.alloc(32, 8), 'acct', 'old', '123456'));
+    expect(h).not.toBe(createHmac('sha256', '').update('123456').digest('hex'));
+  });
+});
+
+describe('texts (CH-2)', () => {
+  const kinds: NoticeKind[] = ['requested', 'wrong_code', 'completed', 'completed_old', 'failed', 'expired'];
+  const params = { requestId: 'K7M2QX9PHA', when: '25.11.2026 01:17', journalUrl: 'https://j.example/j', newPhoneMasked: '+7 *** ***-**-02' };
+
+  it.each(kinds)('CH-2: %s exists in Russian and English, carrying the request id (AFTER-3)', (kind) => {
+    const ru = renderNotice('ru', kind, params);
+    const en = renderNotice('en', kind, params);
+    expect(ru.sms).toMatch(/[а-я]/i);
+    expect(en.sms).not.toMatch(/[а-я]/i);
+    for (const t of [ru, en]) {
+      expect(t.subject.length).toBeGreaterThan(5);
+      expect(`${t.sms} ${t.body}`).toMatch(/K7M2QX9PHA|j\.example/);
+    }
+  });
+
+  it('CH-2: code SMS in both languages fit one segment and carry the code', () => {
+    const ru = renderCodeSms('ru', 'old', '123456', 5);
+    expect(renderCodeSms('ru', 'new', '123456', 5).length).toBeLessThanOrEqual(70);
+    const en = renderCodeSms('en', 'new', '654321', 5);
+    expect(ru).toContain('123456');
+    expect(en).toContain('654321');
+    expect(ru.length).toBeLessThanOrEqual(70); // UCS-2: 70 characters per single segment
+    expect(en.length).toBeLessThanOrEqual(160);
+  });
+});
