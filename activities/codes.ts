@@ -17,6 +17,36 @@ export function deriveCode(key: Buffer, runId: string, step: Step, seq: number):
   return n.toString().padStart(CODE_LENGTH, '0');
 }
 
+/** Single-use link tokens (identity check, "not me") are derived the same way: 128 bits, URL-safe. */
+export type TokenPurpose = 'identity' | 'reject';
+
+export function deriveToken(key: Buffer, purpose: TokenPurpose, runId: string, seq: number): string {
+  return createHmac('sha256', key).update(`token|${purpose}|${runId}|${seq}`).digest('base64url').slice(0, 22);
+}
+
+export function hashToken(key: Buffer, accountId: string, purpose: TokenPurpose, token: string): string {
+  return createHmac('sha256', key).update(`tokenhash|${accountId}|${purpose}|${token}`).digest('hex');
+}
+
+export interface IdentityData {
+  fullName: string;
+  /** Passport series and number, e.g. "4510 123456". */
+  passport: string;
+}
+
+/** Normalises what a citizen types (case, ё, spaces, separators) so that equal data hash equally. */
+export function normalizeIdentity(d: IdentityData): { fullName: string; passport: string } {
+  const fullName = d.fullName.normalize('NFC').toUpperCase().replace(/Ё/g, 'Е').replace(/[\s-]+/g, ' ').trim();
+  const passport = d.passport.replace(/\D/g, '');
+  return { fullName, passport };
+}
+
+/** SEC-2: the profile's identity data as a keyed hash; neither the registry nor history holds it in clear. */
+export function hashIdentity(key: Buffer, accountId: string, d: IdentityData): string {
+  const n = normalizeIdentity(d);
+  return createHmac('sha256', key).update(`identity|${accountId}|${n.fullName}|${n.passport}`).digest('hex');
+}
+
 export function hashCode(key: Buffer, accountId: string, step: Step, code: string): string {
   return createHmac('sha256', key).update(`hash|${accountId}|${step}|${code}`).digest('hex');
 }

@@ -11,11 +11,12 @@ import {
   ConcurrentModificationError,
   NumberTakenError,
   PhoneChangeError,
+  ProfileMismatchError,
   SameNumberError,
 } from '../workflows/domain/errors';
 import { maskPhone } from '../workflows/domain/mask';
-import { deriveCode, hashCode } from './codes';
-import { formatWhen, renderCodeSms, renderNotice, type NoticeKind, type NoticeParams } from './templates';
+import { deriveCode, deriveToken, hashCode, hashToken } from './codes';
+import { formatWhen, renderCodeSms, renderIdentityLinkSms, renderNotice, type NoticeKind, type NoticeParams } from './templates';
 import type { Account, ContactRegistry, EventPublisher, History, Language, Mailer, PushSender, SmsSender } from './ports';
 
 export interface ActivityDeps {
@@ -25,10 +26,19 @@ export interface ActivityDeps {
   sms: SmsSender;
   push: PushSender;
   mailer: Mailer;
-  /** Server-side key for deriving and hashing codes. */
+  /** Server-side key for deriving and hashing codes and link tokens. */
   codeKey: Buffer;
-  /** Base of the action-journal link put in completion notices (DONE-2). */
-  journalUrl: string;
+  links: Links;
+}
+
+/** Where the citizen's links point. */
+export interface Links {
+  /** DONE-2: the account's action journal. */
+  journal: string;
+  /** SEC-3: "this wasn't me". */
+  reject: string;
+  /** SEC-2: the identity-check page. */
+  identity: string;
 }
 
 export interface AccountSnapshot {
@@ -36,6 +46,10 @@ export interface AccountSnapshot {
   email?: string;
   language: Language;
   revision: number;
+  /** SEC-2: keyed hash of the profile's identity data. */
+  identityHash?: string;
+  /** FREQ-1: when the previous change completed. */
+  lastPhoneChangeAt?: string;
 }
 
 export interface LoadAccountRequest {
@@ -54,6 +68,14 @@ export interface SendCodeRequest {
   ttlMinutes: number;
 }
 
+export interface IdentityLinkRequest {
+  accountId: string;
+  requestId: string;
+  seq: number;
+  to: string;
+  language: Language;
+}
+
 export interface NoticeRequest {
   accountId: string;
   requestId: string;
@@ -67,6 +89,16 @@ export interface NoticeRequest {
   params: NoticeParams;
   /** ISO time of the event, from workflow time, for the "when" of the text. */
   at: string;
+  /** SEC-3: put a single-use "this wasn't me" link in the notice; its hash is returned. */
+  withRejectLink?: boolean;
+  /** Who acted (an operator), recorded in the history entry. */
+  actor?: string;
+  /** What support recorded with its decision (method, evidence, reason). */
+  details?: Record<string, string>;
+}
+
+export interface NoticeResult {
+  rejectTokenHash?: string;
 }
 
 export interface BindPhoneRequest {
@@ -110,12 +142,22 @@ export function createActivities(deps: ActivityDeps) {
     if (!account.verified) {
       throw new AccountNotVerifiedError('the account is not verified: confirm identity with passport data or a qualified e-signature first', { field: 'accountId' });
     }
+    if (account.profileMismatch) {
+      throw new ProfileMismatchError('the profile is flagged for a data mismatch: fix the profile data first', { field: 'accountId' });
+    }
     if (account.phone === req.newPhone) throw new SameNumberError('the new number is the current number', { field: 'newPhone' });
     const owner = await registry.ownerOf(req.newPhone);
     if (owner !== undefined && owner !== req.accountId) {
       throw new NumberTakenError('the new number is bound to another account', { field: 'newPhone' });
     }
-    return { oldPhone: account.phone, email: account.email, language: account.language, revision: found.revision };
+    return {
+      oldPhone: account.phone,
+      email: account.email,
+      language: account.language,
+      revision: found.revision,
+      identityHash: account.identityHash,
+      lastPhoneChangeAt: account.lastPhoneChangeAt,
+    };
   }
 
   /** OTP-1, OTP-2: sends code number `seq` of a step; returns only its keyed hash. */
@@ -139,10 +181,33 @@ export function createActivities(deps: ActivityDeps) {
     return { codeHash: hashCode(codeKey, req.accountId, req.step, code) };
   }
 
+  /** SEC-2: the single-use identity-check link by SMS; returns only the token's keyed hash. */
+  async function sendIdentityLink(req: IdentityLinkRequest): Promise<{ tokenHash: string }> {
+    const { runId } = currentRun();
+    const token = deriveToken(codeKey, 'identity', runId, req.seq);
+    const url = `${deps.links.identity}?account=${encodeURIComponent(req.accountId)}&token=${token}`;
+    const key = `identity-link-${req.seq}`;
+    await sms.send({ to: req.to, text: renderIdentityLinkSms(req.language, url), accountId: req.accountId, requestId: req.requestId, kind: 'identity_link' }, dedupId(key));
+    await history.append(
+      req.accountId,
+      { at: new Date().toISOString(), kind: 'identity_link', requestId: req.requestId, channels: ['sms'], text: `identity-check link sent to ${maskPhone(req.to)}` },
+      dedupId(key),
+    );
+    return { tokenHash: hashToken(codeKey, req.accountId, 'identity', token) };
+  }
+
   /** SEC-3, DONE-2, DONE-3, OTP-4: one notice on its channels, then its history entry. */
-  async function notify(req: NoticeRequest): Promise<void> {
+  async function notify(req: NoticeRequest): Promise<NoticeResult> {
     const when = formatWhen(req.language, new Date(req.at));
-    const text = renderNotice(req.language, req.kind, { ...req.params, when, journalUrl: `${deps.journalUrl}?request=${req.requestId}` });
+    const result: NoticeResult = {};
+    let rejectUrl: string | undefined;
+    if (req.withRejectLink) {
+      const token = deriveToken(codeKey, 'reject', currentRun().runId, 1);
+      rejectUrl = `${deps.links.reject}?account=${encodeURIComponent(req.accountId)}&token=${token}`;
+      result.rejectTokenHash = hashToken(codeKey, req.accountId, 'reject', token);
+    }
+    const journalUrl = `${deps.links.journal}?request=${req.requestId}`;
+    const text = renderNotice(req.language, req.kind, { ...req.params, when, journalUrl, rejectUrl });
     const channels: string[] = [];
     for (const [i, to] of req.smsTo.entries()) {
       await sms.send({ to, text: text.sms, accountId: req.accountId, requestId: req.requestId, kind: req.kind }, dedupId(`${req.key}/sms/${i}`));
@@ -159,9 +224,10 @@ export function createActivities(deps: ActivityDeps) {
     }
     await history.append(
       req.accountId,
-      { at: req.at, kind: req.kind, requestId: req.requestId, channels: [...new Set(channels)], text: text.sms },
+      { at: req.at, kind: req.kind, requestId: req.requestId, channels: [...new Set(channels)], text: text.sms, actor: req.actor, details: req.details },
       dedupId(req.key),
     );
+    return result;
   }
 
   /**
@@ -209,7 +275,7 @@ export function createActivities(deps: ActivityDeps) {
     );
   }
 
-  return withTypedFailures({ loadAccount, sendCode, notify, bindPhone, publishEvent });
+  return withTypedFailures({ loadAccount, sendCode, sendIdentityLink, notify, bindPhone, publishEvent });
 }
 
 /**

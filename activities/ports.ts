@@ -14,6 +14,10 @@ export interface Account {
   /** PRE-1: identity confirmed with passport data or a qualified e-signature. */
   verified: boolean;
   language: Language;
+  /** PRE-6: the profile is flagged for a data mismatch. */
+  profileMismatch?: boolean;
+  /** SEC-2: keyed hash of full name and passport (activities/codes.ts hashIdentity). */
+  identityHash?: string;
   previousPhone?: string;
   lastPhoneChangeAt?: string;
 }
@@ -44,6 +48,7 @@ export interface HistoryEntry {
   text: string;
   /** Who acted, for support decisions. */
   actor?: string;
+  details?: Record<string, string>;
 }
 
 export interface StoredHistoryEntry extends HistoryEntry {

@@ -4,7 +4,19 @@
  */
 import type { Language } from './ports';
 
-export type NoticeKind = 'requested' | 'wrong_code' | 'completed' | 'completed_old' | 'failed' | 'expired';
+export type NoticeKind =
+  | 'requested'
+  | 'wrong_code'
+  | 'identity_mismatch'
+  | 'frequent_change'
+  | 'old_number_lost'
+  | 'support_override'
+  | 'rejected'
+  | 'cancelled'
+  | 'completed'
+  | 'completed_old'
+  | 'failed'
+  | 'expired';
 export type CodePurpose = 'old' | 'new';
 
 export interface NoticeParams {
@@ -12,6 +24,8 @@ export interface NoticeParams {
   /** When it happened, already formatted for the reader. */
   when?: string;
   journalUrl?: string;
+  /** SEC-3: the single-use "this wasn't me" link. */
+  rejectUrl?: string;
   newPhoneMasked?: string;
 }
 
@@ -25,9 +39,39 @@ type Catalogue = Record<NoticeKind, (p: NoticeParams) => NoticeText>;
 
 const ru: Catalogue = {
   requested: (p) => ({
-    sms: `Госуслуги: запрошена смена номера телефона на ${p.newPhoneMasked}, заявка ${p.requestId}. Если это не вы, обратитесь в поддержку.`,
+    sms: `Госуслуги: запрошена смена номера, заявка ${p.requestId}. Не вы? ${p.rejectUrl ?? 'Обратитесь в поддержку.'}`,
     subject: 'Запрошена смена номера телефона',
-    body: `Для вашей учётной записи запрошена смена номера телефона на ${p.newPhoneMasked}. Номер заявки: ${p.requestId}.\nЕсли это были не вы, не сообщайте никому коды и обратитесь в службу поддержки.`,
+    body: `Для вашей учётной записи запрошена смена номера телефона на ${p.newPhoneMasked}. Номер заявки: ${p.requestId}.\nЕсли это были не вы, не сообщайте никому коды и отмените смену: ${p.rejectUrl ?? 'обратитесь в службу поддержки'}`,
+  }),
+  identity_mismatch: (p) => ({
+    sms: `Госуслуги: данные не совпали с профилем (заявка ${p.requestId}). Проверьте ФИО и паспорт.`,
+    subject: 'Данные не совпали с профилем',
+    body: `При подтверждении личности (заявка ${p.requestId}) ФИО или паспортные данные не совпали с профилем. Проверьте их и введите снова.`,
+  }),
+  frequent_change: (p) => ({
+    sms: `Госуслуги: номер меняется слишком часто, заявка ${p.requestId} ждёт проверки поддержкой. Обратитесь в поддержку.`,
+    subject: 'Частая смена номера телефона',
+    body: `Номер телефона вашей учётной записи меняется второй раз за сутки (заявка ${p.requestId}). Для безопасности заявка будет выполнена только после проверки личности службой поддержки. Обратитесь в поддержку или в центр обслуживания с паспортом.`,
+  }),
+  old_number_lost: (p) => ({
+    sms: `Госуслуги: заявка ${p.requestId} на смену номера ждёт подтверждения личности поддержкой.`,
+    subject: 'Смена номера без доступа к старому номеру',
+    body: `Вы сообщили, что старый номер недоступен (заявка ${p.requestId}). Подтвердите личность: в центре обслуживания с паспортом, по видеосвязи в приложении, электронной подписью или письменным обращением.`,
+  }),
+  support_override: (p) => ({
+    sms: `Госуслуги: поддержка подтвердила вашу личность по заявке ${p.requestId}. Подтвердите новый номер кодом.`,
+    subject: 'Личность подтверждена поддержкой',
+    body: `Служба поддержки подтвердила вашу личность по заявке ${p.requestId}. Осталось подтвердить новый номер кодом из SMS.`,
+  }),
+  rejected: (p) => ({
+    sms: `Госуслуги: смена номера по заявке ${p.requestId} отклонена. Рекомендуем сменить пароль.`,
+    subject: 'Смена номера телефона отклонена',
+    body: `Смена номера телефона по заявке ${p.requestId} отклонена. Если заявку подали не вы, смените пароль и проверьте журнал действий.`,
+  }),
+  cancelled: (p) => ({
+    sms: `Госуслуги: заявка ${p.requestId} на смену номера отменена.`,
+    subject: 'Заявка на смену номера отменена',
+    body: `Заявка ${p.requestId} на смену номера телефона отменена. Номер не изменился.`,
   }),
   wrong_code: (p) => ({
     sms: `Госуслуги: введён неверный код (заявка ${p.requestId}). Запросите новый код и введите его.`,
@@ -58,9 +102,39 @@ const ru: Catalogue = {
 
 const en: Catalogue = {
   requested: (p) => ({
-    sms: `Gosuslugi: a phone number change to ${p.newPhoneMasked} was requested, request ${p.requestId}. If this wasn't you, contact support.`,
+    sms: `Gosuslugi: phone number change requested, request ${p.requestId}. Not you? ${p.rejectUrl ?? 'Contact support.'}`,
     subject: 'Phone number change requested',
-    body: `A change of your account's phone number to ${p.newPhoneMasked} was requested. Request id: ${p.requestId}.\nIf this wasn't you, share no codes and contact support.`,
+    body: `A change of your account's phone number to ${p.newPhoneMasked} was requested. Request id: ${p.requestId}.\nIf this wasn't you, share no codes and cancel it: ${p.rejectUrl ?? 'contact support'}`,
+  }),
+  identity_mismatch: (p) => ({
+    sms: `Gosuslugi: the data did not match your profile (request ${p.requestId}). Check your name and passport.`,
+    subject: 'Data did not match the profile',
+    body: `While confirming your identity (request ${p.requestId}) the full name or passport data did not match the profile. Check them and enter them again.`,
+  }),
+  frequent_change: (p) => ({
+    sms: `Gosuslugi: your number changes too often; request ${p.requestId} waits for a support check. Please contact support.`,
+    subject: 'Frequent phone number changes',
+    body: `Your account's phone number is changing for the second time within a day (request ${p.requestId}). For your safety the change goes ahead only after support has checked your identity. Contact support or visit a service centre with your passport.`,
+  }),
+  old_number_lost: (p) => ({
+    sms: `Gosuslugi: request ${p.requestId} waits for support to confirm your identity.`,
+    subject: 'Changing the number without the old one',
+    body: `You said the old number is unavailable (request ${p.requestId}). Confirm your identity at a service centre with your passport, by video in the app, with an e-signature or by a written request.`,
+  }),
+  support_override: (p) => ({
+    sms: `Gosuslugi: support confirmed your identity for request ${p.requestId}. Confirm the new number with the code.`,
+    subject: 'Identity confirmed by support',
+    body: `Support confirmed your identity for request ${p.requestId}. What remains is confirming the new number with the SMS code.`,
+  }),
+  rejected: (p) => ({
+    sms: `Gosuslugi: the phone number change ${p.requestId} was rejected. We recommend changing your password.`,
+    subject: 'Phone number change rejected',
+    body: `The phone number change ${p.requestId} was rejected. If you did not request it, change your password and check the action journal.`,
+  }),
+  cancelled: (p) => ({
+    sms: `Gosuslugi: request ${p.requestId} to change the phone number was cancelled.`,
+    subject: 'Phone number change cancelled',
+    body: `Request ${p.requestId} to change the phone number was cancelled. The number did not change.`,
   }),
   wrong_code: (p) => ({
     sms: `Gosuslugi: wrong code entered (request ${p.requestId}). Request a new code and enter it.`,
@@ -103,6 +177,13 @@ export function renderCodeSms(language: Language, purpose: CodePurpose, code: st
   // One UCS-2 segment (70 characters) keeps a code SMS cheap and unsplit.
   const what = purpose === 'old' ? 'для смены номера' : 'для нового номера';
   return `Госуслуги: код ${code} ${what}. ${minutes} мин. Никому не сообщайте`;
+}
+
+/** SEC-2: the identity-check link (one segment in English, two in Russian with the link). */
+export function renderIdentityLinkSms(language: Language, url: string): string {
+  return language === 'en'
+    ? `Gosuslugi: to change your number, confirm your identity: ${url}`
+    : `Госуслуги: подтвердите личность для смены номера: ${url}`;
 }
 
 export function formatWhen(language: Language, at: Date): string {

@@ -16,8 +16,13 @@ import {
   ACCOUNT_ID_PATTERN,
   authMethods,
   REQUEST_ID_PATTERN,
+  cancelUpdate,
+  confirmIdentityUpdate,
+  rejectUpdate,
+  reportOldNumberLostUpdate,
   resendCodeUpdate,
   searchAttributes,
+  supportOverrideUpdate,
   startUpdate,
   statusQuery,
   submitCodeUpdate,
@@ -25,7 +30,12 @@ import {
   workflowIdFor,
   type AuthMethod,
   type ChangeRef,
+  type ChangeState,
   type ChangeStatus,
+  type IdentityVerdict,
+  type OperatorRef,
+  type RejectRequest,
+  type SupportOverrideRequest,
   type CodeVerdict,
   type PhoneChangeResult,
   type ResendResult,
@@ -34,7 +44,8 @@ import {
 import { ChangeNotFoundError, fromFailureType, InvalidInputError } from '../workflows/domain/errors';
 import { normalizePhone } from '../workflows/domain/phone';
 import type { Policy } from '../workflows/domain/policy';
-import { CODE_PATTERN, hashCode } from '../activities/codes';
+import { CODE_PATTERN, hashCode, hashIdentity, hashToken, type IdentityData } from '../activities/codes';
+import { overrideProblem, rejectProblem } from '../workflows/checks';
 import type { History, StoredHistoryEntry } from '../activities/ports';
 
 export interface StartChangeRequest {
@@ -104,6 +115,61 @@ export class PhoneChangeClient {
     return typed(() => this.handle(accountId).query(statusQuery));
   }
 
+  /** SEC-2: what the citizen typed on the identity-check page, with the link's token; only keyed hashes leave this process. */
+  async confirmIdentity(accountId: string, req: { token: string } & IdentityData): Promise<IdentityVerdict> {
+    checkAccountId(accountId);
+    const tokenHash = hashToken(this.o.codeKey, accountId, 'identity', checkToken(req.token));
+    const identityHash = hashIdentity(this.o.codeKey, accountId, checkIdentity(req));
+    return typed(() => this.handle(accountId).executeUpdate(confirmIdentityUpdate, { args: [{ tokenHash, identityHash }] }));
+  }
+
+  /** LOST-1: the citizen cannot receive codes on the old number. */
+  async reportOldNumberLost(accountId: string): Promise<ChangeRef> {
+    checkAccountId(accountId);
+    return typed(() => this.handle(accountId).executeUpdate(reportOldNumberLostUpdate));
+  }
+
+  /** LOST-2, FREQ-2: a support operator approves after proving the citizen's identity. */
+  async supportOverride(accountId: string, req: SupportOverrideRequest): Promise<ChangeRef> {
+    checkAccountId(accountId);
+    const problem = overrideProblem(req);
+    if (problem) throw problem;
+    return typed(() => this.handle(accountId).executeUpdate(supportOverrideUpdate, { args: [req] }));
+  }
+
+  /** SEC-3: "this wasn't me", with the token from the notice's link. */
+  async rejectByOwner(accountId: string, token: string): Promise<ChangeRef> {
+    checkAccountId(accountId);
+    const tokenHash = hashToken(this.o.codeKey, accountId, 'reject', checkToken(token));
+    return typed(() => this.handle(accountId).executeUpdate(rejectUpdate, { args: [{ by: 'owner', tokenHash }] }));
+  }
+
+  async rejectBySupport(accountId: string, operator: OperatorRef, reason: string): Promise<ChangeRef> {
+    checkAccountId(accountId);
+    const req: RejectRequest = { by: 'support', operator, reason };
+    const problem = rejectProblem(req);
+    if (problem) throw problem;
+    return typed(() => this.handle(accountId).executeUpdate(rejectUpdate, { args: [req] }));
+  }
+
+  async cancel(accountId: string, reason?: string): Promise<ChangeRef> {
+    checkAccountId(accountId);
+    return typed(() => this.handle(accountId).executeUpdate(cancelUpdate, { args: [{ reason }] }));
+  }
+
+  /** Open changes in a state (default: waiting for support), from Temporal's visibility store. */
+  async list(state: ChangeState = 'awaiting_support', limit = 100): Promise<{ accountId: string; requestId: string; startTime: Date }[]> {
+    const out: { accountId: string; requestId: string; startTime: Date }[] = [];
+    const query = `WorkflowType = 'phoneChange' AND ExecutionStatus = 'Running' AND PhoneChangeState = '${state}'`;
+    for await (const wf of this.o.client.workflow.list({ query })) {
+      const accountId = wf.typedSearchAttributes.get(searchAttributes.accountId);
+      const requestId = wf.typedSearchAttributes.get(searchAttributes.requestId);
+      if (accountId && requestId) out.push({ accountId, requestId, startTime: wf.startTime });
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
   /** Waits for the change to end and returns its outcome. */
   async result(accountId: string): Promise<PhoneChangeResult> {
     checkAccountId(accountId);
@@ -132,6 +198,21 @@ function checkAccountId(accountId: unknown): asserts accountId is string {
   if (typeof accountId !== 'string' || !ACCOUNT_ID_PATTERN.test(accountId)) {
     throw new InvalidInputError('accountId must be 1-64 letters, digits, - or _', { field: 'accountId' });
   }
+}
+
+function checkToken(token: unknown): string {
+  if (typeof token !== 'string' || !/^[A-Za-z0-9_-]{16,64}$/.test(token)) throw new InvalidInputError('token must be the one from the link', { field: 'token' });
+  return token;
+}
+
+function checkIdentity(d: IdentityData): IdentityData {
+  if (typeof d.fullName !== 'string' || d.fullName.trim().split(/\s+/).length < 2 || d.fullName.length > 200) {
+    throw new InvalidInputError('fullName must be the full name as in the passport', { field: 'fullName' });
+  }
+  if (typeof d.passport !== 'string' || d.passport.replace(/\D/g, '').length !== 10 || /[^\d\s-]/.test(d.passport)) {
+    throw new InvalidInputError('passport must be the series and number, 10 digits (e.g. "4510 123456")', { field: 'passport' });
+  }
+  return d;
 }
 
 function checkStep(step: unknown): asserts step is Step {

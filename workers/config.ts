@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { TASK_QUEUE } from '../workflows/phone-change.defs';
+import type { Links } from '../activities';
 
 /** For local development only: production must set CODE_KEY (the worker refuses to start without it). */
 const DEV_CODE_KEY = 'ZGV2ZWxvcG1lbnQtb25seS1rZXktLS1uZXZlci11c2UtaW4tcHJvZA';
@@ -20,6 +21,8 @@ const schema = z.object({
   MAIL_FROM: z.string().min(3).default('"Госуслуги" <no-reply@phone-change.local>'),
   CODE_KEY: z.string().min(32, 'CODE_KEY must be at least 32 characters (base64 of 24+ random bytes)').optional(),
   JOURNAL_URL: z.url().default('https://www.gosuslugi.ru/profile/journal'),
+  REJECT_URL: z.url().default('https://www.gosuslugi.ru/phone-change/not-me'),
+  IDENTITY_URL: z.url().default('https://www.gosuslugi.ru/phone-change/identity'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
@@ -31,7 +34,7 @@ export interface Config {
   mailFrom: string;
   codeKey: Buffer;
   codeKeyIsDevDefault: boolean;
-  journalUrl: string;
+  links: Links;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
 }
 
@@ -62,7 +65,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailFrom: e.MAIL_FROM,
     codeKey: Buffer.from(e.CODE_KEY ?? DEV_CODE_KEY, 'base64'),
     codeKeyIsDevDefault: !e.CODE_KEY,
-    journalUrl: e.JOURNAL_URL,
+    links: { journal: e.JOURNAL_URL, reject: e.REJECT_URL, identity: e.IDENTITY_URL },
     logLevel: e.LOG_LEVEL,
   };
 }

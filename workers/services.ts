@@ -14,7 +14,7 @@ export interface Services {
   close(): Promise<void>;
 }
 
-export async function openServices(config: Pick<Config, 'natsUrl' | 'smtpUrl' | 'mailFrom' | 'codeKey' | 'journalUrl'>): Promise<Services> {
+export async function openServices(config: Pick<Config, 'natsUrl' | 'smtpUrl' | 'mailFrom' | 'codeKey' | 'links'>): Promise<Services> {
   const nc = await connect({ servers: config.natsUrl, name: 'phone-change' });
   const res = await ensureNatsResources(nc);
   const mailer = new SmtpMailer(config.smtpUrl, config.mailFrom, new KvSentMarkers(res.mailSent));
@@ -23,7 +23,7 @@ export async function openServices(config: Pick<Config, 'natsUrl' | 'smtpUrl' | 
     ...natsPublishers(nc),
     mailer,
     codeKey: config.codeKey,
-    journalUrl: config.journalUrl,
+    links: config.links,
   };
   return {
     nc,

@@ -6,6 +6,7 @@
 import type { Policy } from './domain/policy';
 import { CodesExhaustedError, ResendCooldownError, type PhoneChangeError } from './domain/errors';
 import type { CodeOutcome, Step, StepStatus } from './phone-change.defs';
+import { sameHash } from './domain/same-hash';
 
 export interface CodeStep {
   step: Step;
@@ -65,7 +66,7 @@ export function judge(s: CodeStep, codeHash: string, now: number, p: Policy): Co
   if (s.codeHash === undefined) return 'expired'; // no code was ever delivered: request one
   if (attemptsLeft(s, p) === 0) return 'exhausted';
   if (now >= (s.expiresAt ?? 0)) return 'expired';
-  if (constantTimeEqual(codeHash, s.codeHash)) {
+  if (sameHash(codeHash, s.codeHash)) {
     s.confirmed = true;
     return 'accepted';
   }
@@ -83,11 +84,4 @@ export function stepStatus(s: CodeStep, p: Policy): StepStatus {
     codeExpiresAt: iso(s.expiresAt),
     nextResendAt: iso(s.sentAt === undefined ? undefined : s.sentAt + p.resendCooldownMs),
   };
-}
-
-/** Compares two hex digests without an early exit, so timing says nothing of how much matched. */
-function constantTimeEqual(a: string, b: string): boolean {
-  let diff = a.length ^ b.length;
-  for (let i = 0; i < Math.max(a.length, b.length); i++) diff |= (a.charCodeAt(i) || 0) ^ (b.charCodeAt(i) || 0);
-  return diff === 0;
 }

@@ -16,7 +16,8 @@ export function workflowIdFor(accountId: string): string {
 export const ACCOUNT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 export const REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{6,64}$/;
 export const E164_PATTERN = /^\+[1-9]\d{7,14}$/;
-export const CODE_HASH_PATTERN = /^[0-9a-f]{64}$/;
+/** Keyed hashes (codes, tokens, identity data) are hex SHA-256 HMACs. */
+export const HASH_PATTERN = /^[0-9a-f]{64}$/;
 
 export const searchAttributes = {
   accountId: defineSearchAttributeKey('AccountId', SearchAttributeType.KEYWORD),
@@ -24,9 +25,27 @@ export const searchAttributes = {
   requestId: defineSearchAttributeKey('PhoneChangeRequestId', SearchAttributeType.KEYWORD),
 } as const;
 
-/** PRE-5: how the citizen is authenticated for this change. */
-export const authMethods = ['two_factor', 'e_signature', 'service_centre'] as const;
+/**
+ * PRE-5: how the citizen is authenticated for this change: a self-service session with password
+ * and a one-time code (`two_factor`) or with the password alone (`password_only`, refused: SEC-1),
+ * a qualified e-signature, or an operator at a service centre.
+ */
+export const authMethods = ['two_factor', 'password_only', 'e_signature', 'service_centre'] as const;
 export type AuthMethod = (typeof authMethods)[number];
+
+/** LOST-2: how support proved the citizen's identity before an override. */
+export const overrideMethods = [
+  'service_centre_passport',
+  'video_verification',
+  'qualified_e_signature',
+  'bound_email',
+  'registry_snils_inn',
+  'written_request',
+] as const;
+export type OverrideMethod = (typeof overrideMethods)[number];
+
+/** Why a change waits for support. */
+export type SupportReason = 'old_number_lost' | 'frequent_change';
 
 export type Step = 'old' | 'new';
 export const steps: readonly Step[] = ['old', 'new'];
@@ -34,16 +53,22 @@ export const steps: readonly Step[] = ['old', 'new'];
 /** The states of a change; see phone-change.mmd for the diagram. */
 export const changeStates = [
   'validating',
+  'awaiting_identity',
   'awaiting_old_number',
+  'awaiting_support',
   'awaiting_new_number',
   'committing',
   'completed',
   'refused',
+  'rejected',
+  'cancelled',
   'expired',
   'failed',
 ] as const;
 export type ChangeState = (typeof changeStates)[number];
-export const terminalStates: ReadonlySet<ChangeState> = new Set(['completed', 'refused', 'expired', 'failed']);
+export const terminalStates: ReadonlySet<ChangeState> = new Set(['completed', 'refused', 'rejected', 'cancelled', 'expired', 'failed']);
+/** States in which the owner may still reject or cancel the change. */
+export const stoppableStates: ReadonlySet<ChangeState> = new Set(['awaiting_identity', 'awaiting_old_number', 'awaiting_support', 'awaiting_new_number']);
 
 export interface PhoneChangeInput {
   accountId: string;
@@ -110,6 +135,42 @@ export interface StepStatus {
   nextResendAt?: string;
 }
 
+/** SEC-2: what the citizen confirmed through the link, hashed by the client with the server key. */
+export interface ConfirmIdentityRequest {
+  tokenHash: string;
+  identityHash: string;
+}
+
+export interface IdentityVerdict {
+  outcome: 'confirmed' | 'mismatch' | 'exhausted';
+  attemptsLeft: number;
+  state: ChangeState;
+}
+
+export interface OperatorRef {
+  id: string;
+  name?: string;
+}
+
+/** LOST-2: a support decision; every field is recorded. */
+export interface SupportOverrideRequest {
+  operator: OperatorRef;
+  method: OverrideMethod;
+  evidenceRef: string;
+  reason: string;
+}
+
+export interface SupportOverride extends SupportOverrideRequest {
+  at: string;
+}
+
+/** SEC-3: "this wasn't me" through the link's token, or a rejection by support. */
+export type RejectRequest = { by: 'owner'; tokenHash: string } | { by: 'support'; operator: OperatorRef; reason: string };
+
+export interface CancelRequest {
+  reason?: string;
+}
+
 export interface ChangeStatus {
   accountId: string;
   requestId: string;
@@ -120,6 +181,10 @@ export interface ChangeStatus {
   oldPhoneMasked?: string;
   newPhoneMasked: string;
   steps: Record<Step, StepStatus>;
+  identity?: { confirmed: boolean; attemptsLeft: number };
+  /** FREQ-1: requested within the window after the previous completed change. */
+  frequentChange: boolean;
+  support?: { reason: SupportReason; override?: SupportOverride };
   completedAt?: string;
   failure?: FailureInfo;
 }
@@ -137,4 +202,11 @@ export const submitCodeUpdate = defineUpdate<CodeVerdict, [SubmitCodeRequest]>('
 /** For callers that cannot wait for an answer; the verdict shows in `status` and the history. */
 export const submitCodeSignal = defineSignal<[SubmitCodeRequest]>('submitCodeSignal');
 export const resendCodeUpdate = defineUpdate<ResendResult, [ResendRequest]>('resendCode');
+export const confirmIdentityUpdate = defineUpdate<IdentityVerdict, [ConfirmIdentityRequest]>('confirmIdentity');
+/** LOST-1: the citizen cannot receive codes on the old number; the change waits for support. */
+export const reportOldNumberLostUpdate = defineUpdate<ChangeRef, []>('reportOldNumberLost');
+/** LOST-2, FREQ-2: support approves after proving identity. */
+export const supportOverrideUpdate = defineUpdate<ChangeRef, [SupportOverrideRequest]>('supportOverride');
+export const rejectUpdate = defineUpdate<ChangeRef, [RejectRequest]>('reject');
+export const cancelUpdate = defineUpdate<ChangeRef, [CancelRequest]>('cancel');
 export const statusQuery = defineQuery<ChangeStatus>('status');

@@ -1,52 +1,48 @@
 /**
- * The phone change (one per account): a state machine that checks the preconditions, proves the
- * old number (OTP-1) and the new number (OTP-2) with codes, binds the new number atomically and
- * tells everyone. States and transitions: phone-change.mmd.
+ * The phone change (one per account): a state machine that checks the preconditions, confirms the
+ * citizen's identity (SEC-2), proves the old number (OTP-1) or waits for support when it is lost
+ * or the change is too frequent (LOST-*, FREQ-*), proves the new number (OTP-2), binds it
+ * atomically and tells everyone. States and transitions: phone-change.mmd.
  */
-import {
-  ApplicationFailure,
-  allHandlersFinished,
-  condition,
-  log,
-  proxyActivities,
-  setHandler,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { allHandlersFinished, condition, log, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { AccountSnapshot, NoticeRequest, PhoneChangeActivities } from '../activities';
-import {
-  ChangeAlreadyOpenError,
-  InvalidInputError,
-  nonRetryableErrorTypes,
-  PhoneChangeError,
-  WrongStateError,
-} from './domain/errors';
+import { ChangeAlreadyOpenError, InvalidTokenError, nonRetryableErrorTypes, ProfileMismatchError, TwoFactorRequiredError, WrongStateError, InvalidInputError } from './domain/errors';
 import { maskPhone } from './domain/mask';
-import { policyProblems, resolvePolicy, type Policy } from './domain/policy';
+import { resolvePolicy, type Policy } from './domain/policy';
+import { sameHash } from './domain/same-hash';
 import * as code from './code-step';
+import { hashProblem, inputProblem, operatorName, overrideProblem, rejectProblem } from './checks';
+import { failureFromActivity, failureInfo, fromInfo, toFailure } from './failures';
 import {
-  ACCOUNT_ID_PATTERN,
-  authMethods,
-  CODE_HASH_PATTERN,
-  E164_PATTERN,
-  REQUEST_ID_PATTERN,
+  cancelUpdate,
+  confirmIdentityUpdate,
+  rejectUpdate,
+  reportOldNumberLostUpdate,
   resendCodeUpdate,
   searchAttributes,
   startUpdate,
   statusQuery,
-  steps,
+  stoppableStates,
   submitCodeSignal,
   submitCodeUpdate,
+  supportOverrideUpdate,
+  terminalStates,
+  type CancelRequest,
   type ChangeRef,
   type ChangeState,
   type ChangeStatus,
   type CodeVerdict,
+  type ConfirmIdentityRequest,
   type FailureInfo,
+  type IdentityVerdict,
+  type OperatorRef,
   type PhoneChangeInput,
   type PhoneChangeResult,
   type ResendResult,
   type Step,
   type SubmitCodeRequest,
+  type SupportOverride,
+  type SupportReason,
 } from './phone-change.defs';
 
 // Registry writes are idempotent (compare-and-set, own-claim detection): retry briskly.
@@ -61,11 +57,33 @@ const messaging = proxyActivities<PhoneChangeActivities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 30, nonRetryableErrorTypes },
 });
 
+/**
+ * Added identity check (SEC-2), frequent-change hold (FREQ-*) and the reject link (SEC-3).
+ * Histories recorded before it replay without them.
+ */
+const PATCH_ALL_PATHS = 'all-paths-v2';
+
 export async function phoneChange(input: PhoneChangeInput): Promise<PhoneChangeResult> {
   return new PhoneChange(input).run();
 }
 
-type Outcome = 'confirmed' | 'expired' | 'exhausted';
+/** How a change ended, or undefined while it goes on. */
+type End =
+  | { state: 'completed' }
+  | { state: 'expired' }
+  | { state: 'failed'; failure: FailureInfo }
+  | { state: 'rejected'; by: 'owner' | 'support'; operator?: OperatorRef; reason?: string }
+  | { state: 'cancelled'; reason?: string };
+type Stop = Extract<End, { state: 'rejected' | 'cancelled' }>;
+type Audience = { sms: string[]; email: boolean; push: boolean };
+
+interface IdentityCheck {
+  seq: number;
+  tokenHash?: string;
+  sending: boolean;
+  mismatches: number;
+  confirmed: boolean;
+}
 
 class PhoneChange {
   private state: ChangeState = 'validating';
@@ -74,6 +92,14 @@ class PhoneChange {
   private readonly deadline: number;
   private account?: AccountSnapshot;
   private readonly codes: Record<Step, code.CodeStep> = { old: code.newCodeStep('old'), new: code.newCodeStep('new') };
+  private readonly identity: IdentityCheck = { seq: 0, sending: false, mismatches: 0, confirmed: false };
+  private identityRequired = false;
+  private frequent = false;
+  private oldNumberLost = false;
+  private supportReason?: SupportReason;
+  private override?: SupportOverride;
+  private rejectTokenHash?: string;
+  private stop?: Stop;
   private failure?: FailureInfo;
   private completedAt?: number;
   private noticeSeq = 0;
@@ -88,62 +114,168 @@ class PhoneChange {
     this.setState('validating');
     if (await this.validate()) {
       await this.announceRequested();
-      await this.proveAndCommit();
+      await this.finish(await this.proceed());
     }
     await condition(allHandlersFinished);
-    return {
-      requestId: this.input.requestId,
-      state: this.state,
-      completedAt: this.iso(this.completedAt),
-      failure: this.failure,
-    };
+    return { requestId: this.input.requestId, state: this.state, completedAt: this.iso(this.completedAt), failure: this.failure };
   }
 
-  /** PRE-1..PRE-3: refuses (nothing sent) when the input or the account does not qualify. */
+  /** PRE-1..PRE-6: refuses (nothing sent) when the input or the account does not qualify. */
   private async validate(): Promise<boolean> {
     const problem = inputProblem(this.input);
     if (problem) return this.refuse(failureInfo(problem));
+    if (this.input.auth === 'password_only') {
+      return this.refuse(failureInfo(new TwoFactorRequiredError('a self-service change needs a two-factor session (password and a one-time code)', { field: 'auth' })));
+    }
     try {
       this.account = await registry.loadAccount({ accountId: this.input.accountId, newPhone: this.input.newPhone, auth: this.input.auth });
-      return true;
     } catch (err) {
       return this.refuse(failureFromActivity(err));
     }
-  }
-
-  private async proveAndCommit(): Promise<void> {
-    for (const step of steps) {
-      this.setState(step === 'old' ? 'awaiting_old_number' : 'awaiting_new_number');
-      const outcome = await this.prove(step);
-      if (outcome === 'expired') return this.expire();
-      if (outcome === 'exhausted') {
-        return this.fail({ type: 'AttemptsExhausted', message: `all codes of the ${step}-number step were used up`, details: { step } });
+    if (patched(PATCH_ALL_PATHS)) {
+      this.frequent = this.isFrequent();
+      this.identityRequired = this.policy.identityCheck && !this.frequent;
+      if (this.identityRequired && !this.account.identityHash) {
+        return this.refuse(failureInfo(new ProfileMismatchError('the profile has no identity data to check against: fix the profile first', { field: 'accountId' })));
       }
     }
-    this.setState('committing');
-    const changedAt = Date.now();
-    try {
-      await registry.bindPhone({ accountId: this.input.accountId, oldPhone: this.snapshot.oldPhone, newPhone: this.input.newPhone, changedAt: new Date(changedAt).toISOString() });
-    } catch (err) {
-      return this.fail(failureFromActivity(err));
-    }
-    this.completedAt = changedAt;
-    this.setState('completed');
-    await this.announceCompleted();
+    return true;
   }
 
-  /** One proof step: send the first code, then wait for a confirmation, exhaustion or the deadline. */
-  private async prove(step: Step): Promise<Outcome> {
+  /** FREQ-1: the previous change completed less than the window ago (workflow time). */
+  private isFrequent(): boolean {
+    const last = this.snapshot.lastPhoneChangeAt;
+    return last !== undefined && Date.now() - Date.parse(last) < this.policy.frequentChangeWindowMs;
+  }
+
+  private async proceed(): Promise<End> {
+    let end: End | undefined;
+    if (this.frequent) {
+      await this.notice('frequent_change', { sms: [this.snapshot.oldPhone], email: true, push: true });
+      end = await this.awaitSupport('frequent_change');
+    } else {
+      if (this.identityRequired) end = await this.checkIdentity();
+      if (!end && !this.oldNumberLost) end = await this.prove('old');
+      if (!end && this.oldNumberLost) end = await this.awaitSupport('old_number_lost');
+    }
+    end ??= await this.prove('new');
+    return end ?? (await this.commit());
+  }
+
+  /** SEC-2: a single-use link by SMS; the citizen confirms full name and passport data. */
+  private async checkIdentity(): Promise<End | undefined> {
+    this.setState('awaiting_identity');
+    const id = this.identity;
+    id.seq += 1;
+    id.sending = true;
+    try {
+      id.tokenHash = (await messaging.sendIdentityLink({ accountId: this.input.accountId, requestId: this.input.requestId, seq: id.seq, to: this.snapshot.oldPhone, language: this.snapshot.language })).tokenHash;
+    } catch (err) {
+      log.warn('identity link not sent', { failure: failureFromActivity(err).type });
+    } finally {
+      id.sending = false;
+    }
+    const waited = await this.wait(() => id.confirmed || this.identityExhausted || this.oldNumberLost);
+    if (waited) return waited;
+    if (this.identityExhausted) return { state: 'failed', failure: { type: 'IdentityCheckFailed', message: 'the identity data did not match the profile' } };
+    return undefined;
+  }
+
+  private get identityExhausted(): boolean {
+    return this.identity.mismatches >= this.policy.maxWrongPerCode;
+  }
+
+  /** One proof step: send the first code, then wait for a confirmation, exhaustion, a lost-number report or the deadline. */
+  private async prove(step: Step): Promise<End | undefined> {
+    this.setState(step === 'old' ? 'awaiting_old_number' : 'awaiting_new_number');
     const s = this.codes[step];
     try {
       await this.issueCode(step);
     } catch (err) {
       log.warn('first code not sent; the citizen may request another', { step, failure: failureFromActivity(err).type });
     }
+    const waited = await this.wait(() => s.confirmed || code.isExhausted(s, this.policy) || (step === 'old' && this.oldNumberLost));
+    if (waited) return waited;
+    if (s.confirmed || (step === 'old' && this.oldNumberLost)) return undefined;
+    return { state: 'failed', failure: { type: 'AttemptsExhausted', message: `all codes of the ${step}-number step were used up`, details: { step } } };
+  }
+
+  /** LOST-1, FREQ-2: the change waits for a support override (LOST-2); the new number is proved after it (LOST-3). */
+  private async awaitSupport(reason: SupportReason): Promise<End | undefined> {
+    this.supportReason = reason;
+    this.setState('awaiting_support');
+    if (reason === 'old_number_lost') await this.notice('old_number_lost', { sms: [], email: true, push: true });
+    const waited = await this.wait(() => this.override !== undefined);
+    if (waited) return waited;
+    const o = this.override!;
+    await Promise.all([
+      this.notice('support_override', { sms: [], email: true, push: true }, '', {
+        actor: operatorName(o.operator),
+        details: { method: o.method, evidenceRef: o.evidenceRef, reason: o.reason },
+      }),
+      this.event('support_override', { operator: o.operator.id, method: o.method, supportReason: reason }),
+    ]);
+    return undefined;
+  }
+
+  /** Waits for `done`, a stop (reject, cancel) or the deadline; returns how the change ends, or undefined to go on. */
+  private async wait(done: () => boolean): Promise<End | undefined> {
     const remaining = this.deadline - Date.now();
-    const settled = remaining > 0 && (await condition(() => s.confirmed || code.isExhausted(s, this.policy), remaining));
-    if (s.confirmed) return 'confirmed';
-    return settled ? 'exhausted' : 'expired';
+    const settled = remaining > 0 && (await condition(() => done() || this.stop !== undefined, remaining));
+    if (this.stop) return this.stop;
+    return settled ? undefined : { state: 'expired' };
+  }
+
+  /** PRE-3, DONE-1: binds the number atomically. */
+  private async commit(): Promise<End> {
+    this.setState('committing');
+    const changedAt = Date.now();
+    try {
+      await registry.bindPhone({ accountId: this.input.accountId, oldPhone: this.snapshot.oldPhone, newPhone: this.input.newPhone, changedAt: new Date(changedAt).toISOString() });
+    } catch (err) {
+      return { state: 'failed', failure: failureFromActivity(err) };
+    }
+    this.completedAt = changedAt;
+    return { state: 'completed' };
+  }
+
+  private async finish(end: End): Promise<void> {
+    const all: Audience = { sms: [this.snapshot.oldPhone], email: true, push: true };
+    switch (end.state) {
+      case 'completed':
+        this.setState('completed');
+        // DONE-2: the new number, e-mail and push get the completion notice; the old number is told too.
+        await Promise.all([
+          this.notice('completed', { sms: [this.input.newPhone], email: true, push: true }),
+          this.notice('completed_old', { sms: [this.snapshot.oldPhone], email: false, push: false }),
+          this.event('completed', { newPhone: this.input.newPhone }),
+        ]);
+        return;
+      case 'expired':
+        // OTP-5: the citizen is told.
+        return this.end('expired', { type: 'ChangeExpired', message: 'the change was not finished in time' }, 'expired', all);
+      case 'failed':
+        return this.end('failed', end.failure, 'failed', all, { reason: end.failure.type });
+      case 'rejected': {
+        const actor = end.operator ? operatorName(end.operator) : undefined;
+        const failure = { type: 'ChangeRejected', message: end.by === 'owner' ? 'the owner said "this wasn\'t me"' : 'rejected by support' };
+        return this.end('rejected', failure, 'rejected', all, { by: end.by }, { actor, details: end.reason ? { reason: end.reason } : undefined });
+      }
+      case 'cancelled':
+        return this.end('cancelled', { type: 'ChangeCancelled', message: 'cancelled by the citizen' }, 'cancelled', { sms: [], email: true, push: true });
+    }
+  }
+
+  private async end(state: ChangeState, failure: FailureInfo, kind: NoticeRequest['kind'], to: Audience, eventData?: Record<string, unknown>, extra?: Pick<NoticeRequest, 'actor' | 'details'>): Promise<void> {
+    this.failure = failure;
+    this.setState(state);
+    await Promise.all([this.notice(kind, to, '', extra), this.event(state, eventData)]);
+  }
+
+  private refuse(failure: FailureInfo): false {
+    this.failure = failure;
+    this.setState('refused');
+    return false;
   }
 
   private async issueCode(step: Step): Promise<void> {
@@ -195,21 +327,71 @@ class PhoneChange {
         if (refusal) throw toFailure(refusal);
       },
     });
+    setHandler(confirmIdentityUpdate, async (req) => this.confirmIdentity(req), {
+      validator: (req) => {
+        const p = hashProblem(req?.tokenHash, 'tokenHash') ?? hashProblem(req?.identityHash, 'identityHash');
+        if (p) throw toFailure(p);
+        this.checkState(['awaiting_identity'], 'confirm identity');
+      },
+    });
+    setHandler(reportOldNumberLostUpdate, async () => {
+      this.oldNumberLost = true;
+      await condition(() => this.state === 'awaiting_support' || terminalStates.has(this.state));
+      return this.ref();
+    }, { validator: () => this.checkState(['awaiting_identity', 'awaiting_old_number'], 'report the old number lost') });
+    setHandler(supportOverrideUpdate, async (req) => {
+      this.override = { ...req, at: new Date().toISOString() };
+      await condition(() => this.state !== 'awaiting_support');
+      return this.ref();
+    }, {
+      validator: (req) => {
+        const p = overrideProblem(req);
+        if (p) throw toFailure(p);
+        this.checkState(['awaiting_support'], 'take a support override');
+      },
+    });
+    setHandler(rejectUpdate, async (req) => {
+      this.stop = req.by === 'owner' ? { state: 'rejected', by: 'owner' } : { state: 'rejected', by: 'support', operator: req.operator, reason: req.reason };
+      await condition(() => terminalStates.has(this.state));
+      return this.ref();
+    }, {
+      validator: (req) => {
+        const p = rejectProblem(req);
+        if (p) throw toFailure(p);
+        this.checkState([...stoppableStates], 'be rejected');
+        // SEC-3: the single-use link from the request notice; a forged or foreign token is refused.
+        if (req.by === 'owner' && !sameHash(req.tokenHash, this.rejectTokenHash)) {
+          throw toFailure(new InvalidTokenError('the reject link is not valid for this change', { field: 'token' }));
+        }
+      },
+    });
+    setHandler(cancelUpdate, async (req) => {
+      this.stop = { state: 'cancelled', reason: req?.reason };
+      await condition(() => terminalStates.has(this.state));
+      return this.ref();
+    }, { validator: (_req: CancelRequest) => this.checkState([...stoppableStates], 'be cancelled') });
   }
 
   private async startAnswer(): Promise<ChangeRef> {
     await condition(() => this.state !== 'validating');
-    if (this.state === 'refused' && this.failure) {
-      throw ApplicationFailure.create({ type: this.failure.type, message: this.failure.message, details: [this.failure.details ?? {}], nonRetryable: true });
-    }
+    if (this.state === 'refused' && this.failure) throw fromInfo(this.failure);
+    return this.ref();
+  }
+
+  private ref(): ChangeRef {
     return { accountId: this.input.accountId, requestId: this.input.requestId, workflowId: workflowInfo().workflowId, state: this.state };
+  }
+
+  private checkState(allowed: ChangeState[], action: string): void {
+    if (!allowed.includes(this.state)) {
+      throw toFailure(new WrongStateError(`the change is ${this.state}; it cannot ${action} now`, { state: this.state }));
+    }
   }
 
   private checkSubmission(req: SubmitCodeRequest): void {
     if (typeof req !== 'object' || req === null) throw toFailure(new InvalidInputError('a code submission is required', { field: 'request' }));
-    if (typeof req.codeHash !== 'string' || !CODE_HASH_PATTERN.test(req.codeHash)) {
-      throw toFailure(new InvalidInputError('codeHash must be 64 lowercase hex digits', { field: 'codeHash' }));
-    }
+    const p = hashProblem(req.codeHash, 'codeHash');
+    if (p) throw toFailure(p);
     this.checkAwaiting(req.step);
   }
 
@@ -227,16 +409,25 @@ class PhoneChange {
     await condition(() => !s.sending);
     const wrongBefore = s.wrong;
     const outcome = code.judge(s, req.codeHash, Date.now(), this.policy);
-    const verdict: CodeVerdict = {
-      outcome,
-      attemptsLeft: code.attemptsLeft(s, this.policy),
-      codesLeft: code.codesLeft(s, this.policy),
-      state: this.state,
-    };
-    if (s.wrong > wrongBefore) {
-      await this.notice('wrong_code', { sms: [], email: false, push: true }, `-${req.step}-${s.seq}-${s.wrong}`);
-    }
+    const verdict: CodeVerdict = { outcome, attemptsLeft: code.attemptsLeft(s, this.policy), codesLeft: code.codesLeft(s, this.policy), state: this.state };
+    if (s.wrong > wrongBefore) await this.notice('wrong_code', { sms: [], email: false, push: true }, `-${req.step}-${s.seq}-${s.wrong}`);
     return verdict;
+  }
+
+  /** SEC-2: a token from another link is refused; data that does not match the profile counts as a failed attempt. */
+  private async confirmIdentity(req: ConfirmIdentityRequest): Promise<IdentityVerdict> {
+    const id = this.identity;
+    await condition(() => !id.sending);
+    if (!sameHash(req.tokenHash, id.tokenHash)) throw toFailure(new InvalidTokenError('the identity link is not valid for this change', { field: 'token' }));
+    if (sameHash(req.identityHash, this.snapshot.identityHash)) {
+      id.confirmed = true;
+      id.tokenHash = undefined; // single use
+    } else {
+      id.mismatches += 1;
+      await this.notice('identity_mismatch', { sms: [], email: false, push: true }, `-${id.mismatches}`);
+    }
+    const attemptsLeft = Math.max(0, this.policy.maxWrongPerCode - id.mismatches);
+    return { outcome: id.confirmed ? 'confirmed' : attemptsLeft === 0 ? 'exhausted' : 'mismatch', attemptsLeft, state: this.state };
   }
 
   private async resend(step: Step): Promise<ResendResult> {
@@ -252,53 +443,20 @@ class PhoneChange {
     };
   }
 
-  /** SEC-3: the old number, the e-mail and push learn of every attempt. */
+  /** SEC-3: the old number, the e-mail and push learn of every attempt, with a "this wasn't me" link. */
   private async announceRequested(): Promise<void> {
-    await Promise.all([
-      this.notice('requested', { sms: [this.snapshot.oldPhone], email: true, push: true }),
+    const [notice] = await Promise.all([
+      this.notice('requested', { sms: [this.snapshot.oldPhone], email: true, push: true }, '', { withRejectLink: true }),
       this.event('requested'),
     ]);
-  }
-
-  /** DONE-2: the new number, e-mail and push get the completion notice; the old number is told too. */
-  private async announceCompleted(): Promise<void> {
-    await Promise.all([
-      this.notice('completed', { sms: [this.input.newPhone], email: true, push: true }),
-      this.notice('completed_old', { sms: [this.snapshot.oldPhone], email: false, push: false }),
-      this.event('completed', { newPhone: this.input.newPhone }),
-    ]);
-  }
-
-  private refuse(failure: FailureInfo): false {
-    this.failure = failure;
-    this.setState('refused');
-    return false;
-  }
-
-  private async fail(failure: FailureInfo): Promise<void> {
-    this.failure = failure;
-    this.setState('failed');
-    await Promise.all([
-      this.notice('failed', { sms: [this.snapshot.oldPhone], email: true, push: true }),
-      this.event('failed', { reason: failure.type }),
-    ]);
-  }
-
-  /** OTP-5: the change ran out of time; the citizen is told. */
-  private async expire(): Promise<void> {
-    this.failure = { type: 'ChangeExpired', message: 'the change was not finished in time' };
-    this.setState('expired');
-    await Promise.all([
-      this.notice('expired', { sms: [this.snapshot.oldPhone], email: true, push: true }),
-      this.event('expired'),
-    ]);
+    this.rejectTokenHash = notice?.rejectTokenHash;
   }
 
   /** Sends one notice; a notice that cannot be delivered after all retries does not stop the change. */
-  private async notice(kind: NoticeRequest['kind'], to: { sms: string[]; email: boolean; push: boolean }, keySuffix = ''): Promise<void> {
+  private async notice(kind: NoticeRequest['kind'], to: Audience, keySuffix = '', extra: Pick<NoticeRequest, 'withRejectLink' | 'actor' | 'details'> = {}) {
     const key = `${kind}${keySuffix}-${++this.noticeSeq}`;
     try {
-      await messaging.notify({
+      return await messaging.notify({
         accountId: this.input.accountId,
         requestId: this.input.requestId,
         kind,
@@ -309,21 +467,16 @@ class PhoneChange {
         push: to.push,
         params: { requestId: this.input.requestId, newPhoneMasked: maskPhone(this.input.newPhone) },
         at: new Date().toISOString(),
+        ...extra,
       });
     } catch (err) {
       log.warn('notice not delivered', { kind, failure: failureFromActivity(err).type });
+      return undefined;
     }
   }
 
   private async event(type: string, data?: Record<string, unknown>): Promise<void> {
-    await messaging.publishEvent({
-      type,
-      key: type,
-      accountId: this.input.accountId,
-      requestId: this.input.requestId,
-      at: new Date().toISOString(),
-      data,
-    });
+    await messaging.publishEvent({ type, key: type, accountId: this.input.accountId, requestId: this.input.requestId, at: new Date().toISOString(), data });
   }
 
   private setState(state: ChangeState): void {
@@ -346,6 +499,9 @@ class PhoneChange {
       oldPhoneMasked: this.account ? maskPhone(this.account.oldPhone) : undefined,
       newPhoneMasked: maskPhone(this.input.newPhone),
       steps: { old: code.stepStatus(this.codes.old, this.policy), new: code.stepStatus(this.codes.new, this.policy) },
+      identity: this.identityRequired ? { confirmed: this.identity.confirmed, attemptsLeft: Math.max(0, this.policy.maxWrongPerCode - this.identity.mismatches) } : undefined,
+      frequentChange: this.frequent,
+      support: this.supportReason ? { reason: this.supportReason, override: this.override } : undefined,
       completedAt: this.iso(this.completedAt),
       failure: this.failure,
     };
@@ -359,34 +515,4 @@ class PhoneChange {
   private iso(t: number | undefined): string | undefined {
     return t === undefined ? undefined : new Date(t).toISOString();
   }
-}
-
-function inputProblem(input: PhoneChangeInput): PhoneChangeError | undefined {
-  const bad = (field: string, message: string) => new InvalidInputError(message, { field });
-  if (typeof input !== 'object' || input === null) return bad('input', 'input must be an object');
-  if (typeof input.accountId !== 'string' || !ACCOUNT_ID_PATTERN.test(input.accountId)) return bad('accountId', 'accountId must be 1-64 letters, digits, - or _');
-  if (typeof input.requestId !== 'string' || !REQUEST_ID_PATTERN.test(input.requestId)) return bad('requestId', 'requestId must be 6-64 letters, digits, - or _');
-  if (typeof input.newPhone !== 'string' || !E164_PATTERN.test(input.newPhone)) return bad('newPhone', 'newPhone must be in E.164 form, e.g. +79161234567');
-  if (!authMethods.includes(input.auth)) return bad('auth', `auth must be one of ${authMethods.join(', ')}`);
-  const policy = policyProblems(input.policy);
-  if (policy.length > 0) return bad('policy', policy.join('; '));
-  return undefined;
-}
-
-function toFailure(err: PhoneChangeError): ApplicationFailure {
-  return ApplicationFailure.create({ type: err.name, message: err.message, details: [err.details], nonRetryable: true });
-}
-
-function failureInfo(err: PhoneChangeError): FailureInfo {
-  return { type: err.name, message: err.message, details: err.details };
-}
-
-/** The business failure inside an activity failure, keeping its type and details. */
-function failureFromActivity(err: unknown): FailureInfo {
-  let cause: unknown = err;
-  while (cause instanceof Error && !(cause instanceof ApplicationFailure) && cause.cause) cause = cause.cause;
-  if (cause instanceof ApplicationFailure) {
-    return { type: cause.type ?? 'Error', message: cause.message, details: (cause.details?.[0] as Record<string, unknown>) ?? undefined };
-  }
-  return { type: 'Error', message: err instanceof Error ? err.message : 'unknown failure' };
 }

@@ -8,11 +8,12 @@ beforeAll(async () => {
 afterAll(async () => h?.close());
 
 describe('a full phone change against real Temporal, NATS and SMTP', () => {
-  it('OTP-1 OTP-2 DONE-1 DONE-2 SEC-3: proves both numbers, binds the new one and tells everyone', async () => {
+  it('SEC-2 OTP-1 OTP-2 DONE-1 DONE-2 SEC-3: confirms identity, proves both numbers, binds the new one and tells everyone', async () => {
     const account = await h.newAccount();
     const newPhone = h.freshPhone();
     const ref = await h.client.start({ accountId: account.accountId, newPhone, auth: 'two_factor' });
-    expect(ref.state).not.toBe('validating');
+    expect(ref.state).toBe('awaiting_identity');
+    expect((await h.passIdentity(account)).outcome).toBe('confirmed');
 
     const oldCode = await h.codeSentTo(account.phone);
     expect((await h.client.submitCode(account.accountId, 'old', oldCode)).outcome).toBe('accepted');
@@ -37,7 +38,7 @@ describe('a full phone change against real Temporal, NATS and SMTP', () => {
     // SMS: exactly one code per step, the request notice to the old number, completion to both.
     const toOld = h.smsTo(account.phone).map((m) => m.kind);
     const toNew = h.smsTo(newPhone).map((m) => m.kind);
-    expect(toOld.sort()).toEqual(['code_old', 'completed_old', 'requested']);
+    expect(toOld.sort()).toEqual(['code_old', 'completed_old', 'identity_link', 'requested']);
     expect(toNew.sort()).toEqual(['code_new', 'completed']);
 
     // Events and history.
@@ -47,7 +48,7 @@ describe('a full phone change against real Temporal, NATS and SMTP', () => {
     }, 'events');
     expect(events).toEqual(['requested', 'completed']);
     const history = await h.client.history(account.accountId);
-    expect(history.map((e) => e.kind).sort()).toEqual(['code_sent', 'code_sent', 'completed', 'completed_old', 'requested']);
+    expect(history.map((e) => e.kind).sort()).toEqual(['code_sent', 'code_sent', 'completed', 'completed_old', 'identity_link', 'requested']);
     expect(history[history.length - 1]?.kind).toBe('requested');
   });
 });

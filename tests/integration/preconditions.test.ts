@@ -46,8 +46,8 @@ describe('preconditions (PRE-1..PRE-4), checked before anything is sent', () => 
 
   it('PRE-2: a number typed in a national format is normalised to E.164', async () => {
     const account = await h.newAccount();
-    const ref = await h.client.start({ accountId: account.accountId, newPhone: '8 (916) 555-12-34', auth: 'two_factor' });
-    expect(ref.state).toBe('awaiting_old_number');
+    const ref = await h.client.start({ accountId: account.accountId, newPhone: `8 (916) 555-${Math.floor(Math.random() * 90 + 10)}-34`, auth: 'two_factor' });
+    expect(ref.state).toBe('awaiting_identity');
     expect((await h.client.status(account.accountId)).newPhoneMasked).toBe('+7 *** ***-**-34');
   });
 
@@ -76,9 +76,10 @@ describe('preconditions (PRE-1..PRE-4), checked before anything is sent', () => 
     const other = await refusal(h.client.start({ accountId: account.accountId, newPhone: h.freshPhone(), auth: 'two_factor', requestId: 'req-second-2' }));
     expect(other).toBeInstanceOf(ChangeAlreadyOpenError);
     expect((other as ChangeAlreadyOpenError).details.openRequestId).toBe('req-first-1');
-    // Exactly one code went out: the repeated start did not send another.
-    await h.codeSentTo(account.phone);
-    expect(h.smsTo(account.phone).filter((m) => m.kind === 'code_old')).toHaveLength(1);
+    // Exactly one request notice and one identity link went out: the repeated start sent nothing.
+    await h.linkTokenSentTo(account.phone, 'identity_link');
+    expect(h.smsTo(account.phone).filter((m) => m.kind === 'identity_link')).toHaveLength(1);
+    expect(h.smsTo(account.phone).filter((m) => m.kind === 'requested')).toHaveLength(1);
   });
 
   it('PRE-2: input that bypasses the client is still refused by the workflow, naming the field', async () => {

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { eventually, startHarness, CODE_KEY, type Harness } from '../support/harness';
+import { eventually, startHarness, CODE_KEY, DEFAULT_IDENTITY, type Harness } from '../support/harness';
 import { workflowIdFor } from '../../workflows/phone-change.defs';
 
 let h: Harness;
@@ -23,6 +23,8 @@ function spawnWorker(name: string): ChildProcess {
       SMTP_URL: h.smtp.url,
       CODE_KEY: CODE_KEY.toString('base64'),
       JOURNAL_URL: 'https://portal.test/journal',
+      REJECT_URL: 'https://portal.test/not-me',
+      IDENTITY_URL: 'https://portal.test/identity',
       LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -49,12 +51,15 @@ function historyText(node: unknown, out: string[] = []): string[] {
 }
 
 describe('a worker process killed mid-change, and what history holds', () => {
-  it('CH-1 OTP-1 OTP-2: after SIGKILL a new worker finishes the change; every code was sent exactly once; no code in history', async () => {
+  it('CH-1 OTP-1 OTP-2 SEC-4: after SIGKILL a new worker finishes the change; every code was sent exactly once; no code in history', async () => {
     let worker = spawnWorker('worker-1');
     try {
       const account = await h.newAccount();
       const newPhone = h.freshPhone();
       await h.client.start({ accountId: account.accountId, newPhone, auth: 'two_factor' });
+      const identityToken = await h.linkTokenSentTo(account.phone, 'identity_link');
+      const rejectToken = await h.linkTokenSentTo(account.phone, 'requested');
+      expect((await h.passIdentity(account)).outcome).toBe('confirmed');
       const oldCode = await h.codeSentTo(account.phone);
 
       // The change waits for the old-number code and the SMS activity has run: kill without warning.
@@ -75,11 +80,11 @@ describe('a worker process killed mid-change, and what history holds', () => {
       await h.smtp.waitFor((m) => m.to.includes(account.email!), 2);
       await eventually(() => h.events.items.filter((e) => e.accountId === account.accountId).length === 2, 'two events');
 
-      // SEC-4: the codes never entered workflow history, in clear or base64.
+      // SEC-4: the codes, link tokens and identity data never entered workflow history, in clear or base64.
       const events = (await h.temporal.workflow.getHandle(workflowIdFor(account.accountId)).fetchHistory()).events ?? [];
       const text = historyText(events).join('\n');
       expect(text.length).toBeGreaterThan(1000);
-      for (const code of [oldCode, newCode]) {
+      for (const code of [oldCode, newCode, identityToken, rejectToken, DEFAULT_IDENTITY.passport, 'Иванова', '4510123456']) {
         expect(text).not.toContain(code);
         expect(text).not.toContain(Buffer.from(code).toString('base64'));
       }

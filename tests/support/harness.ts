@@ -15,6 +15,8 @@ import { PhoneChangeClient } from '../../client/phone-change-client';
 import { registerAccount } from '../../activities/accounts';
 import type { Account, DomainEvent, SmsMessage } from '../../activities/ports';
 import { STREAMS, SUBJECTS } from '../../activities/nats/resources';
+import { hashIdentity, type IdentityData } from '../../activities/codes';
+import type { IdentityVerdict } from '../../workflows/phone-change.defs';
 
 let runtimeInstalled = false;
 
@@ -66,11 +68,17 @@ export interface Harness {
   freshPhone(): string;
   /** Waits for the `n`-th SMS (1-based) to `to` of a kind and returns the 6-digit code in it. */
   codeSentTo(to: string, n?: number): Promise<string>;
+  /** Waits for the `n`-th SMS to `to` carrying a link of `kind` and returns the link's token. */
+  linkTokenSentTo(to: string, kind: 'identity_link' | 'requested', n?: number): Promise<string>;
+  /** SEC-2: follows the identity link and confirms the profile's data. */
+  passIdentity(account: Account, identity?: IdentityData): Promise<IdentityVerdict>;
   smsTo(to: string): (SmsMessage & { id: string })[];
   close(): Promise<void>;
 }
 
 export const CODE_KEY = randomBytes(32);
+/** The identity data every test account's profile holds. */
+export const DEFAULT_IDENTITY: IdentityData = { fullName: 'Иванова Анна Сергеевна', passport: '4510 123456' };
 
 export async function startHarness(opts: { startWorker?: boolean } = {}): Promise<Harness> {
   if (!runtimeInstalled) {
@@ -84,7 +92,7 @@ export async function startHarness(opts: { startWorker?: boolean } = {}): Promis
     smtpUrl: smtp.url,
     mailFrom: 'no-reply@phone-change.test',
     codeKey: CODE_KEY,
-    journalUrl: 'https://portal.test/journal',
+    links: { journal: 'https://portal.test/journal', reject: 'https://portal.test/not-me', identity: 'https://portal.test/identity' },
   });
   const connection = await Connection.connect({ address: inject('temporalAddress') });
   const temporal = new Client({ connection });
@@ -105,6 +113,12 @@ export async function startHarness(opts: { startWorker?: boolean } = {}): Promis
   const client = new PhoneChangeClient({ client: temporal, codeKey: CODE_KEY, taskQueue, history: services.deps.history });
 
   const smsTo = (to: string) => sms.items.filter((m) => m.to === to);
+  const linkTokenSentTo = async (to: string, kind: string, n = 1) => {
+    const m = await eventually(() => smsTo(to).filter((x) => x.kind === kind)[n - 1], `${kind} SMS #${n}`);
+    const token = /[?&]token=([A-Za-z0-9_-]+)/.exec(m.text)?.[1];
+    if (!token) throw new Error(`no token in the ${kind} SMS`);
+    return token;
+  };
   return {
     client,
     temporal,
@@ -126,6 +140,7 @@ export async function startHarness(opts: { startWorker?: boolean } = {}): Promis
         language: 'ru',
         ...overrides,
       };
+      account.identityHash ??= hashIdentity(CODE_KEY, account.accountId, DEFAULT_IDENTITY);
       await registerAccount(services.deps.registry, account);
       return account;
     },
@@ -134,6 +149,11 @@ export async function startHarness(opts: { startWorker?: boolean } = {}): Promis
       const code = /\b(\d{6})\b/.exec(m.text)?.[1];
       if (!code) throw new Error('no code in the SMS');
       return code;
+    },
+    linkTokenSentTo,
+    async passIdentity(account, identity = DEFAULT_IDENTITY) {
+      const token = await linkTokenSentTo(account.phone, 'identity_link');
+      return client.confirmIdentity(account.accountId, { token, ...identity });
     },
     async close() {
       sms.stop();

@@ -45,6 +45,12 @@ export class WrongStateError extends PhoneChangeError {}
 export class ConcurrentModificationError extends PhoneChangeError {}
 /** No change exists for the account (or it is closed). */
 export class ChangeNotFoundError extends PhoneChangeError {}
+/** PRE-5, SEC-1: a self-service change needs a two-factor session. */
+export class TwoFactorRequiredError extends PhoneChangeError {}
+/** PRE-6: the profile is flagged for a data mismatch; fix it first. */
+export class ProfileMismatchError extends PhoneChangeError {}
+/** A single-use link token that is forged, used already or meant for another change. */
+export class InvalidTokenError extends PhoneChangeError {}
 
 const classes = {
   InvalidInputError,
@@ -58,6 +64,9 @@ const classes = {
   WrongStateError,
   ConcurrentModificationError,
   ChangeNotFoundError,
+  TwoFactorRequiredError,
+  ProfileMismatchError,
+  InvalidTokenError,
 } as const;
 
 export type PhoneChangeErrorType = keyof typeof classes;

@@ -10,6 +10,10 @@ export interface Policy {
   maxWrongPerCode: number;
   /** OTP-5: the whole change expires after this. */
   changeTtlMs: number;
+  /** FREQ-1: a change this soon after the previous completed one is held for support. */
+  frequentChangeWindowMs: number;
+  /** SEC-2: confirm full name and passport through a single-use link (on by default). */
+  identityCheck: boolean;
 }
 
 const MINUTE = 60_000;
@@ -20,6 +24,8 @@ export const defaultPolicy: Readonly<Policy> = Object.freeze({
   maxCodesPerStep: 5,
   maxWrongPerCode: 3,
   changeTtlMs: 24 * 60 * MINUTE,
+  frequentChangeWindowMs: 24 * 60 * MINUTE,
+  identityCheck: true,
 });
 
 /** Merges overrides into the defaults; returns the problems found (empty when valid). */
@@ -29,7 +35,9 @@ export function policyProblems(overrides: Partial<Policy> | undefined): string[]
   const problems: string[] = [];
   for (const [key, value] of Object.entries(overrides)) {
     if (!(key in defaultPolicy)) problems.push(`policy.${key} is not a known setting`);
-    else if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    else if (typeof defaultPolicy[key as keyof Policy] === 'boolean') {
+      if (typeof value !== 'boolean') problems.push(`policy.${key} must be true or false`);
+    } else if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
       problems.push(`policy.${key} must be a positive integer`);
     }
   }
