@@ -12,9 +12,11 @@ const dir = new URL('./fixtures/', import.meta.url);
 const fixtures = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 
 describe('replay of recorded histories', () => {
-  it('has fixtures for every path: completed, refused, failed, expired', () => {
+  it('has fixtures of the first release and of every path of the current one', () => {
     const names = fixtures.join(' ');
-    for (const path of ['completed', 'refused', 'failed', 'expired']) expect(names).toContain(path);
+    for (const path of ['v1-completed', 'v1-refused', 'v1-failed', 'v1-expired']) expect(names).toContain(path);
+    const v2 = ['completed', 'completed-identity', 'completed-lost-override', 'completed-frequent-override', 'expired-frequent', 'failed-identity', 'refused', 'refused-two-factor', 'rejected', 'cancelled', 'expired'];
+    for (const path of v2) expect(fixtures).toContain(`v2-${path}.json`);
   });
 
   it.each(fixtures)('replays %s without non-determinism', async (file) => {

@@ -14,6 +14,11 @@ import { NativeConnection, Worker, Runtime, DefaultLogger } from '@temporalio/wo
 import type { PhoneChangeActivities } from '../../activities';
 import { toTypedError } from '../../client/phone-change-client';
 import {
+  cancelUpdate,
+  confirmIdentityUpdate,
+  rejectUpdate,
+  reportOldNumberLostUpdate,
+  supportOverrideUpdate,
   startUpdate,
   statusQuery,
   submitCodeUpdate,
@@ -22,21 +27,25 @@ import {
   type PhoneChangeResult,
 } from '../../workflows/phone-change.defs';
 import type { Policy } from '../../workflows/domain/policy';
-import { AccountNotVerifiedError } from '../../workflows/domain/errors';
+import { AccountNotVerifiedError, InvalidInputError, InvalidTokenError, TwoFactorRequiredError } from '../../workflows/domain/errors';
 import { eventually } from '../support/harness';
 
 const OLD_HASH = 'a'.repeat(64);
 const NEW_HASH = 'b'.repeat(64);
 const WRONG_HASH = 'c'.repeat(64);
+const IDENTITY_TOKEN_HASH = 'd'.repeat(64);
+const IDENTITY_HASH = 'e'.repeat(64);
+const REJECT_TOKEN_HASH = 'f'.repeat(64);
 
 type Stub = (req: never) => Promise<unknown>;
 
 function stubActivities(overrides: Partial<Record<keyof PhoneChangeActivities, Stub>> = {}) {
   const fn = (impl: Stub) => vi.fn<(req: never) => Promise<unknown>>(impl);
   return {
-    loadAccount: fn(overrides.loadAccount ?? (async () => ({ oldPhone: '+79160000001', email: 'a@example.test', language: 'ru', revision: 1 }))),
+    loadAccount: fn(overrides.loadAccount ?? (async () => ({ oldPhone: '+79160000001', email: 'a@example.test', language: 'ru', revision: 1, identityHash: IDENTITY_HASH }))),
     sendCode: fn(overrides.sendCode ?? (async (req: { step: 'old' | 'new' }) => ({ codeHash: req.step === 'old' ? OLD_HASH : NEW_HASH }))),
-    notify: fn(overrides.notify ?? (async () => undefined)),
+    sendIdentityLink: fn(overrides.sendIdentityLink ?? (async () => ({ tokenHash: IDENTITY_TOKEN_HASH }))),
+    notify: fn(overrides.notify ?? (async () => ({ rejectTokenHash: REJECT_TOKEN_HASH }))),
     bindPhone: fn(overrides.bindPhone ?? (async () => undefined)),
     publishEvent: fn(overrides.publishEvent ?? (async () => undefined)),
   };
@@ -77,8 +86,9 @@ async function withWorker<T>(name: string, stubs: ReturnType<typeof stubActiviti
   });
 }
 
+/** Starts a change; the identity check is off unless the policy turns it on. */
 async function start(taskQueue: string, policy?: Partial<Policy>, accountId = `stub-${randomUUID().slice(0, 8)}`) {
-  const input: PhoneChangeInput = { accountId, requestId: `REQ${randomUUID().slice(0, 8)}`, newPhone: '+79160000002', auth: 'two_factor', policy };
+  const input: PhoneChangeInput = { accountId, requestId: `REQ${randomUUID().slice(0, 8)}`, newPhone: '+79160000002', auth: 'two_factor', policy: { identityCheck: false, ...policy } };
   const startWorkflowOperation = new WithStartWorkflowOperation('phoneChange', {
     workflowId: workflowIdFor(accountId),
     taskQueue,
@@ -91,12 +101,20 @@ async function start(taskQueue: string, policy?: Partial<Policy>, accountId = `s
   return { accountId, ref, handle: client.workflow.getHandle(workflowIdFor(accountId)) };
 }
 
+const OVERRIDE = { operator: { id: 'op-17', name: 'Петрова' }, method: 'video_verification' as const, evidenceRef: 'video-2026-0042', reason: 'lost SIM' };
+
+async function proveBoth(handle: ReturnType<Client['workflow']['getHandle']>): Promise<void> {
+  expect((await handle.executeUpdate(submitCodeUpdate, { args: [{ step: 'old', codeHash: OLD_HASH }] })).outcome).toBe('accepted');
+  await eventually(async () => (await handle.query(statusQuery)).state === 'awaiting_new_number', 'new step');
+  expect((await handle.executeUpdate(submitCodeUpdate, { args: [{ step: 'new', codeHash: NEW_HASH }] })).outcome).toBe('accepted');
+}
+
 const kindsNotified = (stubs: ReturnType<typeof stubActivities>) => stubs.notify.mock.calls.map((c) => (c as unknown as [{ kind: string }])[0].kind).sort();
 
 describe('phone-change workflow with stub activities', () => {
   it('DONE-1 (stub activities): both codes accepted → bound once, notices and events in order', async () => {
     const stubs = stubActivities();
-    const { accountId, result } = await withWorker('completed', stubs, async (tq) => {
+    const { accountId, result } = await withWorker('v2-completed', stubs, async (tq) => {
       const { accountId, handle } = await start(tq);
       expect((await handle.executeUpdate(submitCodeUpdate, { args: [{ step: 'old', codeHash: OLD_HASH }] })).outcome).toBe('accepted');
       await eventually(async () => (await handle.query(statusQuery)).state === 'awaiting_new_number', 'new step');
@@ -117,7 +135,7 @@ describe('phone-change workflow with stub activities', () => {
         throw ApplicationFailure.create({ type: 'AccountNotVerifiedError', message: 'not verified', details: [{ field: 'accountId' }], nonRetryable: true });
       },
     });
-    const { e } = await withWorker('refused', stubs, async (tq) => {
+    const { e } = await withWorker('v2-refused', stubs, async (tq) => {
       const accountId = `stub-${randomUUID().slice(0, 8)}`;
       return { accountId, e: await start(tq, undefined, accountId).catch((x: unknown) => x) };
     });
@@ -132,7 +150,7 @@ describe('phone-change workflow with stub activities', () => {
         throw ApplicationFailure.create({ type: 'NumberTakenError', message: 'taken meanwhile', details: [{ field: 'newPhone' }], nonRetryable: true });
       },
     });
-    const { result } = await withWorker('failed-number-taken', stubs, async (tq) => {
+    const { result } = await withWorker('v2-failed-number-taken', stubs, async (tq) => {
       const { accountId, handle } = await start(tq);
       await handle.executeUpdate(submitCodeUpdate, { args: [{ step: 'old', codeHash: OLD_HASH }] });
       await eventually(async () => (await handle.query(statusQuery)).state === 'awaiting_new_number', 'new step');
@@ -145,7 +163,7 @@ describe('phone-change workflow with stub activities', () => {
 
   it('OTP-4 (stub activities): wrong entries up to exhaustion fail the change', async () => {
     const stubs = stubActivities();
-    const { result } = await withWorker('failed-exhausted', stubs, async (tq) => {
+    const { result } = await withWorker('v2-failed-exhausted', stubs, async (tq) => {
       const { accountId, handle } = await start(tq, { maxCodesPerStep: 1, maxWrongPerCode: 2 });
       await handle.executeUpdate(submitCodeUpdate, { args: [{ step: 'old', codeHash: WRONG_HASH }] });
       await handle.executeUpdate(submitCodeUpdate, { args: [{ step: 'old', codeHash: WRONG_HASH }] });
@@ -157,12 +175,128 @@ describe('phone-change workflow with stub activities', () => {
 
   it('OTP-5 (stub activities): the deadline expires the change', async () => {
     const stubs = stubActivities();
-    const { result } = await withWorker('expired', stubs, async (tq) => {
+    const { result } = await withWorker('v2-expired', stubs, async (tq) => {
       const { accountId, handle } = await start(tq, { changeTtlMs: 1000 });
       return { accountId, result: (await handle.result()) as PhoneChangeResult };
     });
     expect(result.state).toBe('expired');
     expect(kindsNotified(stubs)).toEqual(['expired', 'requested']);
+  });
+
+  it('SEC-2 (stub activities): identity confirmed through the link, then both codes → completed', async () => {
+    const stubs = stubActivities();
+    const { result } = await withWorker('v2-completed-identity', stubs, async (tq) => {
+      const { accountId, handle, ref } = await start(tq, { identityCheck: true });
+      expect(ref.state).toBe('awaiting_identity');
+      const forged = await handle.executeUpdate(confirmIdentityUpdate, { args: [{ tokenHash: WRONG_HASH, identityHash: IDENTITY_HASH }] }).catch((e: unknown) => toTypedError(e));
+      expect(forged).toBeInstanceOf(InvalidTokenError);
+      const mismatch = await handle.executeUpdate(confirmIdentityUpdate, { args: [{ tokenHash: IDENTITY_TOKEN_HASH, identityHash: WRONG_HASH }] });
+      expect(mismatch).toMatchObject({ outcome: 'mismatch', attemptsLeft: 2 });
+      expect((await handle.executeUpdate(confirmIdentityUpdate, { args: [{ tokenHash: IDENTITY_TOKEN_HASH, identityHash: IDENTITY_HASH }] })).outcome).toBe('confirmed');
+      await proveBoth(handle);
+      return { accountId, result: (await handle.result()) as PhoneChangeResult };
+    });
+    expect(result.state).toBe('completed');
+    expect(stubs.sendIdentityLink).toHaveBeenCalledTimes(1);
+    expect(kindsNotified(stubs)).toEqual(['completed', 'completed_old', 'identity_mismatch', 'requested']);
+  });
+
+  it('SEC-2 (stub activities): identity mismatches exhausted fail the change', async () => {
+    const stubs = stubActivities();
+    const { result } = await withWorker('v2-failed-identity', stubs, async (tq) => {
+      const { accountId, handle } = await start(tq, { identityCheck: true, maxWrongPerCode: 2 });
+      for (let i = 0; i < 2; i++) await handle.executeUpdate(confirmIdentityUpdate, { args: [{ tokenHash: IDENTITY_TOKEN_HASH, identityHash: WRONG_HASH }] });
+      return { accountId, result: (await handle.result()) as PhoneChangeResult };
+    });
+    expect(result).toMatchObject({ state: 'failed', failure: { type: 'IdentityCheckFailed' } });
+  });
+
+  it('LOST-1 LOST-2 LOST-3 (stub activities): lost old number → support override → new code → completed', async () => {
+    const stubs = stubActivities();
+    const { result, status } = await withWorker('v2-completed-lost-override', stubs, async (tq) => {
+      const { accountId, handle } = await start(tq);
+      expect((await handle.executeUpdate(reportOldNumberLostUpdate)).state).toBe('awaiting_support');
+      const missing = await handle.executeUpdate(supportOverrideUpdate, { args: [{ ...OVERRIDE, evidenceRef: '' }] }).catch((e: unknown) => toTypedError(e));
+      expect(missing).toBeInstanceOf(InvalidInputError);
+      expect((missing as InvalidInputError).field).toBe('evidenceRef');
+      expect((await handle.executeUpdate(supportOverrideUpdate, { args: [OVERRIDE] })).state).toBe('awaiting_new_number');
+      await handle.executeUpdate(submitCodeUpdate, { args: [{ step: 'new', codeHash: NEW_HASH }] });
+      const result = (await handle.result()) as PhoneChangeResult;
+      return { accountId, result, status: await handle.query(statusQuery) };
+    });
+    expect(result.state).toBe('completed');
+    expect(status.support).toMatchObject({ reason: 'old_number_lost', override: { ...OVERRIDE } });
+    expect(stubs.sendCode.mock.calls.map((c) => (c[0] as { step: string }).step)).toEqual(['old', 'new']);
+    const overrideNotice = stubs.notify.mock.calls.map((c) => c[0] as { kind: string; actor?: string; details?: object }).find((n) => n.kind === 'support_override');
+    expect(overrideNotice).toMatchObject({ actor: 'op-17 (Петрова)', details: { method: 'video_verification', evidenceRef: 'video-2026-0042', reason: 'lost SIM' } });
+  });
+
+  it('FREQ-1 FREQ-2 (stub activities): a change within 24 h of the last is held; support override lets it finish', async () => {
+    const stubs = stubActivities({ loadAccount: async () => ({ oldPhone: '+79160000001', email: 'a@example.test', language: 'ru', revision: 3, lastPhoneChangeAt: new Date().toISOString() }) });
+    const { result } = await withWorker('v2-completed-frequent-override', stubs, async (tq) => {
+      const { accountId, handle, ref } = await start(tq, { identityCheck: true });
+      expect(ref.state).toBe('awaiting_support');
+      expect((await handle.query(statusQuery)).frequentChange).toBe(true);
+      await handle.executeUpdate(supportOverrideUpdate, { args: [OVERRIDE] });
+      await handle.executeUpdate(submitCodeUpdate, { args: [{ step: 'new', codeHash: NEW_HASH }] });
+      return { accountId, result: (await handle.result()) as PhoneChangeResult };
+    });
+    expect(result.state).toBe('completed');
+    expect(stubs.sendIdentityLink).not.toHaveBeenCalled();
+    expect(kindsNotified(stubs)).toEqual(['completed', 'completed_old', 'frequent_change', 'requested', 'support_override']);
+  });
+
+  it('FREQ-2 (stub activities): a held change expires without an override', async () => {
+    const stubs = stubActivities({ loadAccount: async () => ({ oldPhone: '+79160000001', language: 'en', revision: 3, lastPhoneChangeAt: new Date().toISOString() }) });
+    const { result } = await withWorker('v2-expired-frequent', stubs, async (tq) => {
+      const { accountId, handle } = await start(tq, { changeTtlMs: 1000 });
+      return { accountId, result: (await handle.result()) as PhoneChangeResult };
+    });
+    expect(result.state).toBe('expired');
+    expect(kindsNotified(stubs)).toEqual(['expired', 'frequent_change', 'requested']);
+  });
+
+  it('SEC-3 (stub activities): the "not me" token rejects the change at once; a forged one is refused', async () => {
+    const stubs = stubActivities();
+    const { result } = await withWorker('v2-rejected', stubs, async (tq) => {
+      const { accountId, handle } = await start(tq);
+      const forged = await handle.executeUpdate(rejectUpdate, { args: [{ by: 'owner', tokenHash: WRONG_HASH }] }).catch((e: unknown) => toTypedError(e));
+      expect(forged).toBeInstanceOf(InvalidTokenError);
+      expect((await handle.executeUpdate(rejectUpdate, { args: [{ by: 'owner', tokenHash: REJECT_TOKEN_HASH }] })).state).toBe('rejected');
+      return { accountId, result: (await handle.result()) as PhoneChangeResult };
+    });
+    expect(result.state).toBe('rejected');
+    expect(stubs.bindPhone).not.toHaveBeenCalled();
+    expect(kindsNotified(stubs)).toEqual(['rejected', 'requested']);
+  });
+
+  it('cancel (stub activities): the citizen cancels an open change', async () => {
+    const stubs = stubActivities();
+    const { result } = await withWorker('v2-cancelled', stubs, async (tq) => {
+      const { accountId, handle } = await start(tq);
+      expect((await handle.executeUpdate(cancelUpdate, { args: [{ reason: 'changed my mind' }] })).state).toBe('cancelled');
+      return { accountId, result: (await handle.result()) as PhoneChangeResult };
+    });
+    expect(result.state).toBe('cancelled');
+    expect(kindsNotified(stubs)).toEqual(['cancelled', 'requested']);
+  });
+
+  it('PRE-5 SEC-1 (stub activities): a self-service start without two factors is refused before any activity', async () => {
+    const stubs = stubActivities();
+    const { e } = await withWorker('v2-refused-two-factor', stubs, async (tq) => {
+      const accountId = `stub-${randomUUID().slice(0, 8)}`;
+      const workflowId = workflowIdFor(accountId);
+      const startWorkflowOperation = new WithStartWorkflowOperation('phoneChange', {
+        workflowId,
+        taskQueue: tq,
+        args: [{ accountId, requestId: 'REQpassword', newPhone: '+79160000002', auth: 'password_only' }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      });
+      const e = await client.workflow.executeUpdateWithStart(startUpdate, { args: [{ requestId: 'REQpassword' }], startWorkflowOperation }).catch((x: unknown) => toTypedError(x));
+      return { accountId, e };
+    });
+    expect(e).toBeInstanceOf(TwoFactorRequiredError);
+    expect(stubs.loadAccount).not.toHaveBeenCalled();
   });
 
   it('SEC-3 (stub activities): a notice that cannot be delivered does not stop the change', async () => {
@@ -171,7 +305,7 @@ describe('phone-change workflow with stub activities', () => {
         throw ApplicationFailure.create({ type: 'GatewayDown', message: 'down', nonRetryable: true });
       },
     });
-    const state = await withWorker('notice-undelivered', stubs, async (tq) => {
+    const state = await withWorker('v2-notice-undelivered', stubs, async (tq) => {
       const { accountId, handle } = await start(tq);
       return { accountId, state: (await handle.query(statusQuery)).state };
     });
