@@ -12,7 +12,7 @@ import { simpleParser } from 'mailparser';
 import { loadConfig, type Config } from '../workers/config';
 import { PhoneChangeClient } from './phone-change-client';
 import { PhoneChangeError } from '../workflows/domain/errors';
-import { authMethods, type AuthMethod, type Step } from '../workflows/phone-change.defs';
+import { authMethods, overrideMethods, type AuthMethod, type OverrideMethod, type Step } from '../workflows/phone-change.defs';
 import { maskPhone } from '../workflows/domain/mask';
 import { ensureNatsResources, STREAMS, SUBJECTS } from '../activities/nats/resources';
 import { NatsContactRegistry } from '../activities/nats/registry';
@@ -99,8 +99,77 @@ program
   .option('--before <seq>', 'page back: entries older than this sequence number')
   .action(run(async (s, o: { account: string; limit: string; before?: string }) => {
     const entries = await s.client.history(o.account, { limit: Number(o.limit), beforeSeq: o.before ? Number(o.before) : undefined });
-    return entries.map((e) => `#${e.seq} ${e.at} ${e.kind.padEnd(14)} [${e.channels.join(',')}] ${e.requestId}: ${e.text}`).join('\n') || '(no entries)';
+    return entries.map((e) => `#${e.seq} ${e.at} ${e.kind.padEnd(16)} [${e.channels.join(',')}] ${e.requestId}${e.actor ? ` by ${e.actor}` : ''}: ${e.text}${e.details ? ` ${JSON.stringify(e.details)}` : ''}`).join('\n') || '(no entries)';
   }));
+
+program
+  .command('identity')
+  .description('SEC-2: confirm identity with the token from the identity-check SMS link')
+  .requiredOption(accountOption, 'account id')
+  .requiredOption('--token <token>', 'the token= part of the link')
+  .requiredOption('--name <fullName>', 'full name as in the passport')
+  .requiredOption('--passport <seriesAndNumber>', 'e.g. "4510 123456"')
+  .action(run((s, o: { account: string; token: string; name: string; passport: string }) =>
+    s.client.confirmIdentity(o.account, { token: o.token, fullName: o.name, passport: o.passport })));
+
+program
+  .command('lost')
+  .description('LOST-1: the citizen has no access to the old number; the change waits for support')
+  .requiredOption(accountOption, 'account id')
+  .action(run((s, o: { account: string }) => s.client.reportOldNumberLost(o.account)));
+
+program
+  .command('not-me')
+  .description('SEC-3: "this wasn\'t me", with the token from the notice\'s link')
+  .requiredOption(accountOption, 'account id')
+  .requiredOption('--token <token>', 'the token= part of the link')
+  .action(run((s, o: { account: string; token: string }) => s.client.rejectByOwner(o.account, o.token)));
+
+program
+  .command('cancel')
+  .description('the citizen cancels the open change')
+  .requiredOption(accountOption, 'account id')
+  .action(run((s, o: { account: string }) => s.client.cancel(o.account)));
+
+const support = program.command('support').description('support operators: changes waiting for a decision');
+
+support
+  .command('list')
+  .description('changes waiting for support (lost number, frequent change)')
+  .action(run(async (s) => {
+    const waiting = await s.client.list('awaiting_support');
+    const lines = await Promise.all(waiting.map(async (c) => {
+      const st = await s.client.status(c.accountId);
+      return `${c.accountId.padEnd(20)} request ${c.requestId}  ${st.support?.reason ?? ''}  since ${c.startTime.toISOString()}  new ${st.newPhoneMasked}`;
+    }));
+    return lines.join('\n') || '(nothing waiting)';
+  }));
+
+support
+  .command('show')
+  .description('one change: status and the account history')
+  .requiredOption(accountOption, 'account id')
+  .action(run(async (s, o: { account: string }) => ({ status: await s.client.status(o.account), history: await s.client.history(o.account, { limit: 10 }) })));
+
+support
+  .command('override')
+  .description('LOST-2, FREQ-2: approve after proving the citizen\'s identity')
+  .requiredOption(accountOption, 'account id')
+  .requiredOption('--operator <id>', 'your operator id')
+  .option('--operator-name <name>', 'your name')
+  .addOption(new Option('--method <method>', 'how identity was proved').choices([...overrideMethods]).makeOptionMandatory())
+  .requiredOption('--evidence <ref>', 'reference to the evidence (case, document or recording id)')
+  .requiredOption('--reason <text>', 'why the change is approved')
+  .action(run((s, o: { account: string; operator: string; operatorName?: string; method: OverrideMethod; evidence: string; reason: string }) =>
+    s.client.supportOverride(o.account, { operator: { id: o.operator, name: o.operatorName }, method: o.method, evidenceRef: o.evidence, reason: o.reason })));
+
+support
+  .command('reject')
+  .description('reject a change (e.g. the owner called: it was not them)')
+  .requiredOption(accountOption, 'account id')
+  .requiredOption('--operator <id>', 'your operator id')
+  .requiredOption('--reason <text>', 'why')
+  .action(run((s, o: { account: string; operator: string; reason: string }) => s.client.rejectBySupport(o.account, { id: o.operator }, o.reason)));
 
 const dev = program.command('dev').description('development helpers for the local stack');
 
@@ -109,9 +178,12 @@ dev
   .description('create the demo accounts')
   .action(run(async (s) => {
     const res = await ensureNatsResources(s.nc);
-    const made = await seedAccounts(new NatsContactRegistry(res.accounts, res.phoneIndex));
+    const made = await seedAccounts(new NatsContactRegistry(res.accounts, res.phoneIndex), s.config.codeKey);
     return demoAccounts
-      .map((a) => `${a.accountId.padEnd(16)} ${a.phone}  ${a.verified ? 'verified  ' : 'UNVERIFIED'} ${a.language}  ${made.includes(a.accountId) ? 'created' : 'exists'}`)
+      .map(({ account: a, identity: i }) => {
+        const notes = [a.verified ? '' : 'UNVERIFIED', a.lastPhoneChangeAt ? 'changed <24 h ago' : ''].filter(Boolean).join(', ');
+        return `${a.accountId.padEnd(16)} ${a.phone}  ${a.language}  ${i.fullName}, passport ${i.passport}${notes ? `  (${notes})` : ''}  ${made.includes(a.accountId) ? 'created' : 'exists'}`;
+      })
       .join('\n');
   }));
 

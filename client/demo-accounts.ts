@@ -1,19 +1,39 @@
 /** Demo accounts for the local stack's walk-through (`npm run cli -- dev seed`). */
 import { registerAccount } from '../activities/accounts';
+import { hashIdentity, type IdentityData } from '../activities/codes';
 import type { Account, ContactRegistry } from '../activities/ports';
 
-export const demoAccounts: Account[] = [
-  { accountId: 'demo-anna', phone: '+79161234501', phoneConfirmed: true, email: 'anna@example.ru', verified: true, language: 'ru' },
-  { accountId: 'demo-john', phone: '+79161234502', phoneConfirmed: true, email: 'john@example.com', verified: true, language: 'en' },
-  { accountId: 'demo-unverified', phone: '+79161234503', phoneConfirmed: true, email: 'ivan@example.ru', verified: false, language: 'ru' },
+export interface DemoAccount {
+  account: Omit<Account, 'identityHash'>;
+  /** What the profile holds (SEC-2); stored only as a keyed hash. */
+  identity: IdentityData;
+}
+
+export const demoAccounts: DemoAccount[] = [
+  {
+    account: { accountId: 'demo-anna', phone: '+79161234501', phoneConfirmed: true, email: 'anna@example.ru', verified: true, language: 'ru' },
+    identity: { fullName: 'Иванова Анна Сергеевна', passport: '4510 123456' },
+  },
+  {
+    account: { accountId: 'demo-john', phone: '+79161234502', phoneConfirmed: true, email: 'john@example.com', verified: true, language: 'en' },
+    identity: { fullName: 'Smith John', passport: '4511 654321' },
+  },
+  {
+    account: { accountId: 'demo-boris', phone: '+79161234504', phoneConfirmed: true, email: 'boris@example.ru', verified: true, language: 'ru', lastPhoneChangeAt: new Date().toISOString() },
+    identity: { fullName: 'Петров Борис Ильич', passport: '4512 111222' },
+  },
+  {
+    account: { accountId: 'demo-unverified', phone: '+79161234503', phoneConfirmed: true, email: 'ivan@example.ru', verified: false, language: 'ru' },
+    identity: { fullName: 'Сидоров Иван Петрович', passport: '4513 333444' },
+  },
 ];
 
 /** Creates the demo accounts that do not exist yet; returns the ids created. */
-export async function seedAccounts(registry: ContactRegistry): Promise<string[]> {
+export async function seedAccounts(registry: ContactRegistry, key: Buffer): Promise<string[]> {
   const created: string[] = [];
-  for (const account of demoAccounts) {
+  for (const { account, identity } of demoAccounts) {
     if (await registry.getAccount(account.accountId)) continue;
-    await registerAccount(registry, account);
+    await registerAccount(registry, { ...account, identityHash: hashIdentity(key, account.accountId, identity) });
     created.push(account.accountId);
   }
   return created;
