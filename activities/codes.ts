@@ -7,10 +7,13 @@
 import { createHmac } from 'node:crypto';
 import type { Step } from '../workflows/phone-change.defs';
 
+/** A code proves the old number, the new number, or a test delivery (AFTER-2). */
+export type CodePurpose = Step | 'test';
+
 export const CODE_LENGTH = 6;
 export const CODE_PATTERN = /^\d{6}$/;
 
-export function deriveCode(key: Buffer, runId: string, step: Step, seq: number): string {
+export function deriveCode(key: Buffer, runId: string, step: CodePurpose, seq: number): string {
   const mac = createHmac('sha256', key).update(`code|${runId}|${step}|${seq}`).digest();
   // 48 bits modulo 10^6: the bias is below 10^-8.
   const n = mac.readUIntBE(0, 6) % 10 ** CODE_LENGTH;
@@ -47,6 +50,6 @@ export function hashIdentity(key: Buffer, accountId: string, d: IdentityData): s
   return createHmac('sha256', key).update(`identity|${accountId}|${n.fullName}|${n.passport}`).digest('hex');
 }
 
-export function hashCode(key: Buffer, accountId: string, step: Step, code: string): string {
+export function hashCode(key: Buffer, accountId: string, step: CodePurpose, code: string): string {
   return createHmac('sha256', key).update(`hash|${accountId}|${step}|${code}`).digest('hex');
 }

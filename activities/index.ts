@@ -3,21 +3,21 @@
  * de-duplication id derived from the workflow run and a step key chosen by the workflow, so a
  * retried or replayed activity never sends, publishes or records twice (CH-1).
  */
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { currentRun, dedupId, withTypedFailures } from './context';
 import type { AuthMethod, Step } from '../workflows/phone-change.defs';
 import {
   AccountNotFoundError,
   AccountNotVerifiedError,
   ConcurrentModificationError,
   NumberTakenError,
-  PhoneChangeError,
   ProfileMismatchError,
   SameNumberError,
 } from '../workflows/domain/errors';
 import { maskPhone } from '../workflows/domain/mask';
-import { deriveCode, deriveToken, hashCode, hashToken } from './codes';
+import { deriveCode, deriveToken, hashCode, hashToken, type CodePurpose } from './codes';
 import { formatWhen, renderCodeSms, renderIdentityLinkSms, renderNotice, type NoticeKind, type NoticeParams } from './templates';
-import type { Account, ContactRegistry, EventPublisher, History, Language, Mailer, PushSender, SmsSender } from './ports';
+import type { Account, ContactRegistry, EventPublisher, History, Language, LinkedServices, Mailer, PushSender, SmsSender } from './ports';
+import { createAfterChangeActivities } from './after-change';
 
 export interface ActivityDeps {
   registry: ContactRegistry;
@@ -26,6 +26,7 @@ export interface ActivityDeps {
   sms: SmsSender;
   push: PushSender;
   mailer: Mailer;
+  linked: LinkedServices;
   /** Server-side key for deriving and hashing codes and link tokens. */
   codeKey: Buffer;
   links: Links;
@@ -61,7 +62,7 @@ export interface LoadAccountRequest {
 export interface SendCodeRequest {
   accountId: string;
   requestId: string;
-  step: Step;
+  step: CodePurpose;
   seq: number;
   to: string;
   language: Language;
@@ -103,6 +104,7 @@ export interface NoticeResult {
 
 export interface BindPhoneRequest {
   accountId: string;
+  requestId?: string;
   oldPhone: string;
   newPhone: string;
   changedAt: string;
@@ -115,18 +117,6 @@ export interface PublishEventRequest {
   requestId: string;
   at: string;
   data?: Record<string, unknown>;
-}
-
-/** `<workflowId>/<runId>/<key>`: stable across retries of one activity, unique across runs. */
-function dedupId(key: string): string {
-  const { workflowId, runId } = currentRun();
-  return `${workflowId}/${runId}/${key}`;
-}
-
-function currentRun(): { workflowId: string; runId: string } {
-  const run = Context.current().info.workflowExecution;
-  if (!run) throw new Error('phone-change activities run only inside a workflow');
-  return run;
 }
 
 const CAS_ATTEMPTS = 5;
@@ -252,6 +242,8 @@ export function createActivities(deps: ActivityDeps) {
         phoneConfirmed: true,
         previousPhone: req.oldPhone,
         lastPhoneChangeAt: req.changedAt,
+        lastChangeRequestId: req.requestId,
+        revertedRequestId: undefined,
       };
       try {
         await registry.putAccount(next, found.revision);
@@ -275,28 +267,7 @@ export function createActivities(deps: ActivityDeps) {
     );
   }
 
-  return withTypedFailures({ loadAccount, sendCode, sendIdentityLink, notify, bindPhone, publishEvent });
-}
-
-/**
- * Business errors leave an activity as non-retryable ApplicationFailures of their own type with
- * their details (which field, what to wait for), so the workflow and the client can act on them.
- */
-function withTypedFailures<T extends Record<string, (arg: never) => Promise<unknown>>>(activities: T): T {
-  const wrapped: Record<string, unknown> = {};
-  for (const [name, fn] of Object.entries(activities)) {
-    wrapped[name] = async (arg: never) => {
-      try {
-        return await fn(arg);
-      } catch (err) {
-        if (err instanceof PhoneChangeError) {
-          throw ApplicationFailure.create({ type: err.name, message: err.message, details: [err.details], nonRetryable: true });
-        }
-        throw err;
-      }
-    };
-  }
-  return wrapped as T;
+  return withTypedFailures({ loadAccount, sendCode, sendIdentityLink, notify, bindPhone, publishEvent, ...createAfterChangeActivities(deps) });
 }
 
 export type PhoneChangeActivities = ReturnType<typeof createActivities>;

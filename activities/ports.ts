@@ -20,6 +20,10 @@ export interface Account {
   identityHash?: string;
   previousPhone?: string;
   lastPhoneChangeAt?: string;
+  /** AFTER-3, DONE-4: the request id of the change that set the current number. */
+  lastChangeRequestId?: string;
+  /** DONE-4: set when that change was reverted (makes a retried revert a no-op). */
+  revertedRequestId?: string;
 }
 
 export interface Versioned<T> {
@@ -110,4 +114,20 @@ export interface MailMessage {
 
 export interface Mailer {
   send(message: MailMessage, dedupId: string): Promise<void>;
+}
+
+/** AFTER-1: what a linked service (SMS subscriptions, bank cards, ...) learns of a change. */
+export interface LinkedServiceMessage {
+  accountId: string;
+  requestId: string;
+  newPhone: string;
+  at: string;
+  /** 0 for the announcement, n for the n-th reminder. */
+  attempt: number;
+}
+
+/** The configured linked services and how to reach them. */
+export interface LinkedServices {
+  readonly names: readonly string[];
+  notify(service: string, message: LinkedServiceMessage, dedupId: string): Promise<void>;
 }

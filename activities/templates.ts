@@ -15,9 +15,11 @@ export type NoticeKind =
   | 'cancelled'
   | 'completed'
   | 'completed_old'
+  | 'reverted'
   | 'failed'
   | 'expired';
-export type CodePurpose = 'old' | 'new';
+export type { CodePurpose } from './codes';
+import type { CodePurpose } from './codes';
 
 export interface NoticeParams {
   requestId: string;
@@ -83,6 +85,11 @@ const ru: Catalogue = {
     subject: 'Номер телефона изменён',
     body: `Номер телефона вашей учётной записи изменён ${p.when} (заявка ${p.requestId}). Теперь коды и уведомления приходят на новый номер.\nЖурнал действий: ${p.journalUrl}`,
   }),
+  reverted: (p) => ({
+    sms: `Госуслуги: по заявке ${p.requestId} поддержка вернула прежний номер телефона.`,
+    subject: 'Прежний номер телефона восстановлен',
+    body: `Служба поддержки вернула прежний номер телефона вашей учётной записи ${p.when}: смена по заявке ${p.requestId} была выполнена не вами. Рекомендуем сменить пароль.`,
+  }),
   completed_old: (p) => ({
     sms: `Госуслуги: номер телефона учётной записи заменён ${p.when}, заявка ${p.requestId}. Если это не вы, обратитесь в поддержку.`,
     subject: 'Номер телефона заменён',
@@ -146,6 +153,11 @@ const en: Catalogue = {
     subject: 'Phone number changed',
     body: `Your account's phone number was changed ${p.when} (request ${p.requestId}). Codes and notices now go to the new number.\nAction journal: ${p.journalUrl}`,
   }),
+  reverted: (p) => ({
+    sms: `Gosuslugi: support restored your previous phone number (request ${p.requestId}).`,
+    subject: 'Previous phone number restored',
+    body: `Support restored your account's previous phone number ${p.when}: the change ${p.requestId} was not your doing. We recommend changing your password.`,
+  }),
   completed_old: (p) => ({
     sms: `Gosuslugi: your account's phone number was replaced ${p.when}, request ${p.requestId}. If this wasn't you, contact support.`,
     subject: 'Phone number replaced',
@@ -171,11 +183,11 @@ export function renderNotice(language: Language, kind: NoticeKind, params: Notic
 
 export function renderCodeSms(language: Language, purpose: CodePurpose, code: string, minutes: number): string {
   if (language === 'en') {
-    const what = purpose === 'old' ? 'to change your phone number' : 'to confirm your new number';
+    const what = { old: 'to change your phone number', new: 'to confirm your new number', test: 'to check delivery' }[purpose];
     return `Gosuslugi: code ${code} ${what}. Valid ${minutes} min. Never tell it to anyone.`;
   }
   // One UCS-2 segment (70 characters) keeps a code SMS cheap and unsplit.
-  const what = purpose === 'old' ? 'для смены номера' : 'для нового номера';
+  const what = { old: 'для смены номера', new: 'для нового номера', test: 'проверки доставки' }[purpose];
   return `Госуслуги: код ${code} ${what}. ${minutes} мин. Никому не сообщайте`;
 }
 

@@ -12,6 +12,18 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import type { phoneChange } from '../workflows/phone-change';
+import type { phoneRevert } from '../workflows/phone-revert';
+import type { testDelivery } from '../workflows/test-delivery';
+import {
+  confirmTestCodeUpdate,
+  linkedStatusQuery,
+  linkedSyncWorkflowId,
+  revertWorkflowId,
+  testDeliveryWorkflowId,
+  type LinkedSyncStatus,
+  type RevertOutcome,
+  type TestDeliveryResult,
+} from '../workflows/after-change.defs';
 import {
   ACCOUNT_ID_PATTERN,
   authMethods,
@@ -43,7 +55,7 @@ import {
 } from '../workflows/phone-change.defs';
 import { ChangeNotFoundError, fromFailureType, InvalidInputError } from '../workflows/domain/errors';
 import { normalizePhone } from '../workflows/domain/phone';
-import type { Policy } from '../workflows/domain/policy';
+import { defaultPolicy, type Policy } from '../workflows/domain/policy';
 import { CODE_PATTERN, hashCode, hashIdentity, hashToken, type IdentityData } from '../activities/codes';
 import { overrideProblem, rejectProblem } from '../workflows/checks';
 import type { History, StoredHistoryEntry } from '../activities/ports';
@@ -168,6 +180,68 @@ export class PhoneChangeClient {
       if (out.length >= limit) break;
     }
     return out;
+  }
+
+  /** AFTER-1: which linked services have the new number, for the account's completed change. */
+  async linkedStatus(accountId: string, requestId?: string): Promise<LinkedSyncStatus> {
+    checkAccountId(accountId);
+    const id = requestId ?? (await this.status(accountId)).requestId;
+    return typed(() => this.o.client.workflow.getHandle(linkedSyncWorkflowId(accountId, id)).query(linkedStatusQuery));
+  }
+
+  /** DONE-4: support restores the number a change replaced (within the window); typed refusal otherwise. */
+  async revert(accountId: string, requestId: string, operator: OperatorRef, reason: string, windowMs = defaultPolicy.revertWindowMs): Promise<RevertOutcome> {
+    checkAccountId(accountId);
+    if (!REQUEST_ID_PATTERN.test(requestId)) throw new InvalidInputError('requestId must be the change\'s request id', { field: 'requestId' });
+    const problem = rejectProblem({ by: 'support', operator, reason });
+    if (problem) throw problem;
+    const outcome = await typed(() =>
+      this.o.client.workflow.execute<typeof phoneRevert>('phoneRevert', {
+        workflowId: revertWorkflowId(accountId, requestId),
+        taskQueue: this.taskQueue,
+        args: [{ accountId, requestId, operator, reason, windowMs }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      }),
+    );
+    if (outcome.failure) throw fromFailureType(outcome.failure.type, outcome.failure.message, outcome.failure.details) ?? new Error(outcome.failure.message);
+    return outcome;
+  }
+
+  /** AFTER-2: sends a test code to the account's current number. */
+  async startTestDelivery(accountId: string, ttlMs = defaultPolicy.testDeliveryTtlMs): Promise<{ requestId: string }> {
+    checkAccountId(accountId);
+    const requestId = newRequestId();
+    await typed(() =>
+      this.o.client.workflow.start<typeof testDelivery>('testDelivery', {
+        workflowId: testDeliveryWorkflowId(accountId),
+        taskQueue: this.taskQueue,
+        args: [{ accountId, requestId, ttlMs }],
+      }),
+    );
+    return { requestId };
+  }
+
+  async confirmTestDelivery(accountId: string, code: string): Promise<{ confirmed: boolean }> {
+    checkAccountId(accountId);
+    if (typeof code !== 'string' || !CODE_PATTERN.test(code.trim())) throw new InvalidInputError('code must be 6 digits', { field: 'code' });
+    const codeHash = hashCode(this.o.codeKey, accountId, 'test', code.trim());
+    return typed(() => this.o.client.workflow.getHandle(testDeliveryWorkflowId(accountId)).executeUpdate(confirmTestCodeUpdate, { args: [{ codeHash }] }));
+  }
+
+  async testDeliveryResult(accountId: string): Promise<TestDeliveryResult> {
+    checkAccountId(accountId);
+    return typed(() => this.o.client.workflow.getHandle<typeof testDelivery>(testDeliveryWorkflowId(accountId)).result());
+  }
+
+  /** AFTER-3: the change a citizen's request id names, for support. */
+  async findByRequestId(requestId: string): Promise<{ accountId: string; state: string; workflowId: string } | undefined> {
+    if (!REQUEST_ID_PATTERN.test(requestId)) throw new InvalidInputError('requestId must be 6-64 letters, digits, - or _', { field: 'requestId' });
+    for await (const wf of this.o.client.workflow.list({ query: `WorkflowType = 'phoneChange' AND PhoneChangeRequestId = '${requestId}'` })) {
+      const accountId = wf.typedSearchAttributes.get(searchAttributes.accountId);
+      const state = wf.typedSearchAttributes.get(searchAttributes.state);
+      if (accountId) return { accountId, state: state ?? 'unknown', workflowId: wf.workflowId };
+    }
+    return undefined;
   }
 
   /** Waits for the change to end and returns its outcome. */

@@ -8,8 +8,7 @@
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../workers/config';
 import { createLogger, installTemporalLogging } from '../workers/logger';
-import { openServices } from '../workers/services';
-import { connectWorker, createPhoneChangeWorker } from '../workers/worker';
+import { startWorkerRuntime } from '../workers/runtime';
 import { startNats, startTemporal, toolPaths, type RunningServer } from './stack';
 import { startSmtpSink, type SmtpSink } from './smtp-sink';
 
@@ -51,18 +50,14 @@ async function main(): Promise<void> {
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel);
   installTemporalLogging(logger, config.logLevel);
-  const services = await openServices(config);
-  const connection = await connectWorker(config);
   step('bundling the workflow and starting the worker');
-  const worker = await createPhoneChangeWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, deps: services.deps });
-  const running = worker.run();
+  const runtime = await startWorkerRuntime(config, logger);
+  const running = runtime.run();
   printBanner(Boolean(servers.length), dataDir);
 
   // The SDK stops the worker on SIGINT/SIGTERM; then the servers go, children last.
   await running;
   step('worker stopped; stopping the servers');
-  await services.close();
-  await connection.close();
   await smtp?.close();
   await Promise.all(servers.map((s) => s.stop()));
   step('stopped');

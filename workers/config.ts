@@ -23,6 +23,10 @@ const schema = z.object({
   JOURNAL_URL: z.url().default('https://www.gosuslugi.ru/profile/journal'),
   REJECT_URL: z.url().default('https://www.gosuslugi.ru/phone-change/not-me'),
   IDENTITY_URL: z.url().default('https://www.gosuslugi.ru/phone-change/identity'),
+  LINKED_SERVICES: z
+    .string()
+    .regex(/^[a-z0-9_]+(,[a-z0-9_]+)*$/, 'LINKED_SERVICES must be comma-separated names of [a-z0-9_]')
+    .default('sms_subscriptions,two_factor_login,bank_cards,e_service_subscriptions,mobile_app'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
@@ -35,6 +39,8 @@ export interface Config {
   codeKey: Buffer;
   codeKeyIsDevDefault: boolean;
   links: Links;
+  /** AFTER-1: services told of every new number. */
+  linkedServices: string[];
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
 }
 
@@ -65,6 +71,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailFrom: e.MAIL_FROM,
     codeKey: Buffer.from(e.CODE_KEY ?? DEV_CODE_KEY, 'base64'),
     codeKeyIsDevDefault: !e.CODE_KEY,
+    linkedServices: e.LINKED_SERVICES.split(','),
     links: { journal: e.JOURNAL_URL, reject: e.REJECT_URL, identity: e.IDENTITY_URL },
     logLevel: e.LOG_LEVEL,
   };

@@ -14,13 +14,13 @@ export interface Services {
   close(): Promise<void>;
 }
 
-export async function openServices(config: Pick<Config, 'natsUrl' | 'smtpUrl' | 'mailFrom' | 'codeKey' | 'links'>): Promise<Services> {
+export async function openServices(config: Pick<Config, 'natsUrl' | 'smtpUrl' | 'mailFrom' | 'codeKey' | 'links' | 'linkedServices'>): Promise<Services> {
   const nc = await connect({ servers: config.natsUrl, name: 'phone-change' });
   const res = await ensureNatsResources(nc);
   const mailer = new SmtpMailer(config.smtpUrl, config.mailFrom, new KvSentMarkers(res.mailSent));
   const deps: ActivityDeps = {
     registry: new NatsContactRegistry(res.accounts, res.phoneIndex),
-    ...natsPublishers(nc),
+    ...natsPublishers(nc, config.linkedServices),
     mailer,
     codeKey: config.codeKey,
     links: config.links,

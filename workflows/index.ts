@@ -1,1 +1,4 @@
 export { phoneChange } from './phone-change';
+export { linkedSync } from './linked-sync';
+export { phoneRevert } from './phone-revert';
+export { testDelivery } from './test-delivery';

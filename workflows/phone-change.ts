@@ -4,7 +4,9 @@
  * or the change is too frequent (LOST-*, FREQ-*), proves the new number (OTP-2), binds it
  * atomically and tells everyone. States and transitions: phone-change.mmd.
  */
-import { allHandlersFinished, condition, log, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, log, patched, proxyActivities, setHandler, startChild, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { linkedSync } from './linked-sync';
+import { linkedSyncWorkflowId } from './after-change.defs';
 import type { AccountSnapshot, NoticeRequest, PhoneChangeActivities } from '../activities';
 import { ChangeAlreadyOpenError, InvalidTokenError, nonRetryableErrorTypes, ProfileMismatchError, TwoFactorRequiredError, WrongStateError, InvalidInputError } from './domain/errors';
 import { maskPhone } from './domain/mask';
@@ -62,6 +64,8 @@ const messaging = proxyActivities<PhoneChangeActivities>({
  * Histories recorded before it replay without them.
  */
 const PATCH_ALL_PATHS = 'all-paths-v2';
+/** Added the linked-service sync (AFTER-1) after completion. */
+const PATCH_LINKED_SERVICES = 'linked-services-v3';
 
 export async function phoneChange(input: PhoneChangeInput): Promise<PhoneChangeResult> {
   return new PhoneChange(input).run();
@@ -231,7 +235,7 @@ class PhoneChange {
     this.setState('committing');
     const changedAt = Date.now();
     try {
-      await registry.bindPhone({ accountId: this.input.accountId, oldPhone: this.snapshot.oldPhone, newPhone: this.input.newPhone, changedAt: new Date(changedAt).toISOString() });
+      await registry.bindPhone({ accountId: this.input.accountId, requestId: this.input.requestId, oldPhone: this.snapshot.oldPhone, newPhone: this.input.newPhone, changedAt: new Date(changedAt).toISOString() });
     } catch (err) {
       return { state: 'failed', failure: failureFromActivity(err) };
     }
@@ -249,6 +253,7 @@ class PhoneChange {
           this.notice('completed', { sms: [this.input.newPhone], email: true, push: true }),
           this.notice('completed_old', { sms: [this.snapshot.oldPhone], email: false, push: false }),
           this.event('completed', { newPhone: this.input.newPhone }),
+          ...(patched(PATCH_LINKED_SERVICES) ? [this.startLinkedSync()] : []),
         ]);
         return;
       case 'expired':
@@ -264,6 +269,15 @@ class PhoneChange {
       case 'cancelled':
         return this.end('cancelled', { type: 'ChangeCancelled', message: 'cancelled by the citizen' }, 'cancelled', { sms: [], email: true, push: true });
     }
+  }
+
+  /** AFTER-1: a workflow of its own that outlives this one, so the account is free for its next change. */
+  private async startLinkedSync(): Promise<void> {
+    await startChild<typeof linkedSync>('linkedSync', {
+      workflowId: linkedSyncWorkflowId(this.input.accountId, this.input.requestId),
+      args: [{ accountId: this.input.accountId, requestId: this.input.requestId, newPhone: this.input.newPhone, waitMs: this.policy.linkedSyncWaitMs, remindEveryMs: this.policy.linkedRemindEveryMs }],
+      parentClosePolicy: 'ABANDON',
+    });
   }
 
   private async end(state: ChangeState, failure: FailureInfo, kind: NoticeRequest['kind'], to: Audience, eventData?: Record<string, unknown>, extra?: Pick<NoticeRequest, 'actor' | 'details'>): Promise<void> {

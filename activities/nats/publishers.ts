@@ -10,6 +10,8 @@ import type {
   EventPublisher,
   History,
   HistoryEntry,
+  LinkedServiceMessage,
+  LinkedServices,
   PushMessage,
   PushSender,
   SmsMessage,
@@ -77,7 +79,23 @@ export async function readSubject<T>(js: JetStreamClient, stream: string, subjec
   return out;
 }
 
-export function natsPublishers(nc: NatsConnection) {
+export class JetStreamLinkedServices implements LinkedServices {
+  constructor(
+    private readonly js: JetStreamClient,
+    readonly names: readonly string[],
+  ) {}
+  async notify(service: string, message: LinkedServiceMessage, dedupId: string): Promise<void> {
+    await publishOnce(this.js, SUBJECTS.linkedChange(service), { ...message, id: dedupId }, dedupId);
+  }
+}
+
+export function natsPublishers(nc: NatsConnection, linkedServices: readonly string[]) {
   const js = jetstream(nc);
-  return { sms: new JetStreamSms(js), push: new JetStreamPush(js), events: new JetStreamEvents(js), history: new JetStreamHistory(js) };
+  return {
+    sms: new JetStreamSms(js),
+    push: new JetStreamPush(js),
+    events: new JetStreamEvents(js),
+    history: new JetStreamHistory(js),
+    linked: new JetStreamLinkedServices(js, linkedServices),
+  };
 }

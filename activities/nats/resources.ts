@@ -11,6 +11,7 @@ export const STREAMS = {
   events: { name: 'PHONE_CHANGE_EVENTS', subjects: ['phone.change.>'] },
   outbox: { name: 'OUTBOX', subjects: ['outbox.>'] },
   history: { name: 'ACCOUNT_HISTORY', subjects: ['history.>'] },
+  linked: { name: 'LINKED_SERVICES', subjects: ['linked.>'] },
 } as const;
 
 export const SUBJECTS = {
@@ -18,6 +19,12 @@ export const SUBJECTS = {
   push: 'outbox.push',
   event: (type: string) => `phone.change.${type}`,
   history: (accountId: string) => `history.${accountId}`,
+  /** AFTER-1: a linked service's feed of number changes, and where it acknowledges. */
+  linkedChange: (service: string) => `linked.${service}.phone_changed`,
+  linkedAck: (service: string) => `linked.${service}.ack`,
+  linkedAcks: 'linked.*.ack',
+  /** CH-1: SMS gateways report delivery here (`{ id, status: 'delivered' | 'undeliverable' }`). */
+  smsReport: 'outbox.sms.report',
 } as const;
 
 export const BUCKETS = { accounts: 'accounts', phoneIndex: 'phone_index', mailSent: 'mail_sent' } as const;

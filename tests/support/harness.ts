@@ -11,12 +11,15 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { startSmtpSink, type SmtpSink } from '../../temporal-config/smtp-sink';
 import { openServices, type Services } from '../../workers/services';
 import { createPhoneChangeWorker } from '../../workers/worker';
+import { startBridges } from '../../workers/bridges';
 import { PhoneChangeClient } from '../../client/phone-change-client';
 import { registerAccount } from '../../activities/accounts';
 import type { Account, DomainEvent, SmsMessage } from '../../activities/ports';
 import { STREAMS, SUBJECTS } from '../../activities/nats/resources';
 import { hashIdentity, type IdentityData } from '../../activities/codes';
-import type { IdentityVerdict } from '../../workflows/phone-change.defs';
+import type { ChangeRef, IdentityVerdict } from '../../workflows/phone-change.defs';
+import type { Policy } from '../../workflows/domain/policy';
+import type { ActivityDeps } from '../../activities';
 
 let runtimeInstalled = false;
 
@@ -70,6 +73,8 @@ export interface Harness {
   codeSentTo(to: string, n?: number): Promise<string>;
   /** Waits for the `n`-th SMS to `to` carrying a link of `kind` and returns the link's token. */
   linkTokenSentTo(to: string, kind: 'identity_link' | 'requested', n?: number): Promise<string>;
+  /** A whole change without the identity check: both codes, then the outcome. */
+  completeChange(account: Account, newPhone: string, policy?: Partial<Policy>): Promise<ChangeRef>;
   /** SEC-2: follows the identity link and confirms the profile's data. */
   passIdentity(account: Account, identity?: IdentityData): Promise<IdentityVerdict>;
   smsTo(to: string): (SmsMessage & { id: string })[];
@@ -77,10 +82,18 @@ export interface Harness {
 }
 
 export const CODE_KEY = randomBytes(32);
+export const LINKED_SERVICES = ['sms_subscriptions', 'two_factor_login', 'bank_cards', 'e_service_subscriptions', 'mobile_app'];
 /** The identity data every test account's profile holds. */
 export const DEFAULT_IDENTITY: IdentityData = { fullName: 'Иванова Анна Сергеевна', passport: '4510 123456' };
 
-export async function startHarness(opts: { startWorker?: boolean } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  startWorker?: boolean;
+  deliveryReports?: boolean;
+  /** Wraps the worker's adapters (e.g. to inject a failure after a send). */
+  wrapDeps?: (deps: ActivityDeps) => ActivityDeps;
+}
+
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
     runtimeInstalled = true;
@@ -91,6 +104,7 @@ export async function startHarness(opts: { startWorker?: boolean } = {}): Promis
     natsUrl: inject('natsUrl'),
     smtpUrl: smtp.url,
     mailFrom: 'no-reply@phone-change.test',
+    linkedServices: LINKED_SERVICES,
     codeKey: CODE_KEY,
     links: { journal: 'https://portal.test/journal', reject: 'https://portal.test/not-me', identity: 'https://portal.test/identity' },
   });
@@ -104,15 +118,30 @@ export async function startHarness(opts: { startWorker?: boolean } = {}): Promis
           connection: nativeConnection,
           namespace: 'default',
           taskQueue,
-          deps: services.deps,
+          deps: opts.wrapDeps ? opts.wrapDeps(services.deps) : services.deps,
           workflowBundle: { codePath: inject('workflowBundlePath') },
         });
   const running = worker?.run();
+  // Acks can be handled by any test file's bridge (they only signal); delivery reports send mail,
+  // so only the file that tests them runs that bridge, and its mail reaches its own SMTP server.
+  const stopBridges = await startBridges({
+    nc: services.nc,
+    client: temporal,
+    deps: services.deps,
+    logger: { warn: () => undefined, info: () => undefined } as never,
+    run: { linkedAcks: true, deliveryReports: opts.deliveryReports === true },
+  });
   const sms = await StreamTail.start<SmsMessage & { id: string }>(services.nc, STREAMS.outbox.name, SUBJECTS.sms);
   const events = await StreamTail.start<DomainEvent & { id: string }>(services.nc, STREAMS.events.name, 'phone.change.>');
   const client = new PhoneChangeClient({ client: temporal, codeKey: CODE_KEY, taskQueue, history: services.deps.history });
 
   const smsTo = (to: string) => sms.items.filter((m) => m.to === to);
+  const codeSentTo = async (to: string, n = 1) => {
+    const m = await eventually(() => smsTo(to).filter((x) => x.kind.startsWith('code_'))[n - 1], `code SMS #${n}`);
+    const code = /\b(\d{6})\b/.exec(m.text)?.[1];
+    if (!code) throw new Error('no code in the SMS');
+    return code;
+  };
   const linkTokenSentTo = async (to: string, kind: string, n = 1) => {
     const m = await eventually(() => smsTo(to).filter((x) => x.kind === kind)[n - 1], `${kind} SMS #${n}`);
     const token = /[?&]token=([A-Za-z0-9_-]+)/.exec(m.text)?.[1];
@@ -144,18 +173,26 @@ export async function startHarness(opts: { startWorker?: boolean } = {}): Promis
       await registerAccount(services.deps.registry, account);
       return account;
     },
-    async codeSentTo(to, n = 1) {
-      const m = await eventually(() => smsTo(to).filter((x) => x.kind.startsWith('code_'))[n - 1], `code SMS #${n}`);
-      const code = /\b(\d{6})\b/.exec(m.text)?.[1];
-      if (!code) throw new Error('no code in the SMS');
-      return code;
-    },
+    codeSentTo,
     linkTokenSentTo,
+    async completeChange(account, newPhone, policy) {
+      // The old number may have had codes before (an earlier change): take the next one.
+      const before = smsTo(account.phone).filter((x) => x.kind.startsWith('code_')).length;
+      const ref = await client.start({ accountId: account.accountId, newPhone, auth: 'two_factor', policy: { identityCheck: false, ...policy } });
+      const old = await codeSentTo(account.phone, before + 1);
+      await client.submitCode(account.accountId, 'old', old);
+      const code = await codeSentTo(newPhone);
+      await client.submitCode(account.accountId, 'new', code);
+      const result = await client.result(account.accountId);
+      if (result.state !== 'completed') throw new Error(`change ended ${result.state}`);
+      return ref;
+    },
     async passIdentity(account, identity = DEFAULT_IDENTITY) {
       const token = await linkTokenSentTo(account.phone, 'identity_link');
       return client.confirmIdentity(account.accountId, { token, ...identity });
     },
     async close() {
+      await stopBridges();
       sms.stop();
       events.stop();
       if (worker && running) {

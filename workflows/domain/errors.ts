@@ -51,6 +51,8 @@ export class TwoFactorRequiredError extends PhoneChangeError {}
 export class ProfileMismatchError extends PhoneChangeError {}
 /** A single-use link token that is forged, used already or meant for another change. */
 export class InvalidTokenError extends PhoneChangeError {}
+/** DONE-4: the change is older than the revert window. */
+export class RevertWindowClosedError extends PhoneChangeError {}
 
 const classes = {
   InvalidInputError,
@@ -67,6 +69,7 @@ const classes = {
   TwoFactorRequiredError,
   ProfileMismatchError,
   InvalidTokenError,
+  RevertWindowClosedError,
 } as const;
 
 export type PhoneChangeErrorType = keyof typeof classes;

@@ -14,6 +14,14 @@ export interface Policy {
   frequentChangeWindowMs: number;
   /** SEC-2: confirm full name and passport through a single-use link (on by default). */
   identityCheck: boolean;
+  /** AFTER-1: how long linked services have to acknowledge the new number. */
+  linkedSyncWaitMs: number;
+  /** AFTER-1: how often the laggards are reminded. */
+  linkedRemindEveryMs: number;
+  /** DONE-4: support may restore the previous number this long after a change. */
+  revertWindowMs: number;
+  /** AFTER-2: how long a test code may be confirmed. */
+  testDeliveryTtlMs: number;
 }
 
 const MINUTE = 60_000;
@@ -26,6 +34,10 @@ export const defaultPolicy: Readonly<Policy> = Object.freeze({
   changeTtlMs: 24 * 60 * MINUTE,
   frequentChangeWindowMs: 24 * 60 * MINUTE,
   identityCheck: true,
+  linkedSyncWaitMs: 24 * 60 * MINUTE,
+  linkedRemindEveryMs: 60 * MINUTE,
+  revertWindowMs: 30 * 24 * 60 * MINUTE,
+  testDeliveryTtlMs: 5 * MINUTE,
 });
 
 /** Merges overrides into the defaults; returns the problems found (empty when valid). */

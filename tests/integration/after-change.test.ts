@@ -1,0 +1,171 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jetstream } from '@nats-io/jetstream';
+import { eventually, startHarness, LINKED_SERVICES, type Harness } from '../support/harness';
+import { ConcurrentModificationError, NumberTakenError, RevertWindowClosedError } from '../../workflows/domain/errors';
+import { SUBJECTS } from '../../activities/nats/resources';
+import type { LinkedServiceMessage } from '../../activities/ports';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ deliveryReports: true });
+});
+afterAll(async () => h?.close());
+
+const refusal = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+const OPERATOR = { id: 'op-9', name: 'Кузнецов' };
+
+/** Plays linked services: every service but `silent` acknowledges what it is told for `requestId`. */
+function linkedServicesAcking(requestId: string, silent: string[] = []) {
+  const told: LinkedServiceMessage[] = [];
+  const js = jetstream(h.services.nc);
+  const sub = h.services.nc.subscribe('linked.*.phone_changed', {
+    callback: (_err, msg) => {
+      const m = msg.json<LinkedServiceMessage>();
+      if (m.requestId !== requestId) return;
+      told.push(m);
+      const service = msg.subject.split('.')[1]!;
+      if (!silent.includes(service)) void js.publish(SUBJECTS.linkedAck(service), JSON.stringify({ accountId: m.accountId, requestId: m.requestId }));
+    },
+  });
+  return { told, stop: () => sub.unsubscribe() };
+}
+
+describe('after the change (DONE-3, DONE-4, AFTER-1..3, CH-1)', () => {
+  it('AFTER-1: every linked service is told and acknowledges; status shows none pending; the sync is recorded', async () => {
+    const account = await h.newAccount();
+    const newPhone = h.freshPhone();
+    const ref = await h.client.start({ accountId: account.accountId, newPhone, auth: 'two_factor', policy: { identityCheck: false } });
+    const services = linkedServicesAcking(ref.requestId);
+    try {
+      await h.client.submitCode(account.accountId, 'old', await h.codeSentTo(account.phone));
+      await h.client.submitCode(account.accountId, 'new', await h.codeSentTo(newPhone));
+      const synced = await eventually(async () => {
+        const st = await h.client.linkedStatus(account.accountId).catch(() => undefined);
+        return st?.state === 'synced' && st;
+      }, 'all linked services synced');
+      expect(synced.pending).toEqual([]);
+      expect(synced.services.map((s) => s.name).sort()).toEqual([...LINKED_SERVICES].sort());
+      expect(services.told.every((m) => m.newPhone === newPhone)).toBe(true);
+      await eventually(async () => (await h.client.history(account.accountId)).some((e) => e.kind === 'linked_synced'), 'linked_synced entry');
+    } finally {
+      services.stop();
+    }
+  });
+
+  it('AFTER-1: a service that never acknowledges is reminded, then recorded as not synced', async () => {
+    const account = await h.newAccount();
+    const newPhone = h.freshPhone();
+    const ref = await h.client.start({ accountId: account.accountId, newPhone, auth: 'two_factor', policy: { identityCheck: false, linkedSyncWaitMs: 2500, linkedRemindEveryMs: 800 } });
+    const services = linkedServicesAcking(ref.requestId, ['bank_cards']);
+    try {
+      await h.client.submitCode(account.accountId, 'old', await h.codeSentTo(account.phone));
+      await h.client.submitCode(account.accountId, 'new', await h.codeSentTo(newPhone));
+      const pending = await eventually(async () => {
+        const st = await h.client.linkedStatus(account.accountId).catch(() => undefined);
+        return st && st.pending.length === 1 && st.state === 'syncing' && st;
+      }, 'only bank_cards pending');
+      expect(pending.pending).toEqual(['bank_cards']);
+      const final = await eventually(async () => {
+        const st = await h.client.linkedStatus(account.accountId);
+        return st.state === 'not_synced' && st;
+      }, 'sync wait over', 10_000);
+      expect(final.reminders).toBeGreaterThanOrEqual(1);
+      expect(services.told.filter((m) => m.attempt > 0).length).toBe(final.reminders); // reminders go to the laggard only
+      const entry = await eventually(async () => (await h.client.history(account.accountId)).find((e) => e.kind === 'linked_not_synced'), 'not-synced entry');
+      expect(entry.details).toMatchObject({ pending: 'bank_cards' });
+    } finally {
+      services.stop();
+    }
+  });
+
+  it('DONE-4: support restores the previous number inside the window: registry, index, notices, event, history', async () => {
+    const account = await h.newAccount();
+    const newPhone = h.freshPhone();
+    const ref = await h.completeChange(account, newPhone);
+    expect((await h.client.revert(account.accountId, ref.requestId, OPERATOR, 'fraud: SIM swap')).state).toBe('reverted');
+    const stored = await h.services.deps.registry.getAccount(account.accountId);
+    expect(stored?.value.phone).toBe(account.phone);
+    expect(await h.services.deps.registry.ownerOf(account.phone)).toBe(account.accountId);
+    expect(await h.services.deps.registry.ownerOf(newPhone)).toBeUndefined();
+    await eventually(() => h.smsTo(account.phone).some((m) => m.kind === 'reverted') && h.smsTo(newPhone).some((m) => m.kind === 'reverted'), 'revert SMS to both numbers');
+    await h.smtp.waitFor((m) => m.to.includes(account.email!) && m.subject === 'Прежний номер телефона восстановлен');
+    await eventually(() => h.events.items.some((e) => e.accountId === account.accountId && e.type === 'reverted'), 'reverted event');
+    const entry = await eventually(async () => (await h.client.history(account.accountId)).find((e) => e.kind === 'reverted'), 'reverted entry');
+    expect(entry).toMatchObject({ actor: 'op-9 (Кузнецов)', details: { reason: 'fraud: SIM swap' } });
+    // Repeating the revert is the same revert, not a second one.
+    expect((await h.client.revert(account.accountId, ref.requestId, OPERATOR, 'fraud: SIM swap')).state).toBe('reverted');
+  });
+
+  it('DONE-4: a revert after the window is refused with a clear reason', async () => {
+    const account = await h.newAccount();
+    const ref = await h.completeChange(account, h.freshPhone());
+    const found = await h.services.deps.registry.getAccount(account.accountId);
+    await h.services.deps.registry.putAccount({ ...found!.value, lastPhoneChangeAt: new Date(Date.now() - 31 * 86_400_000).toISOString() }, found!.revision);
+    const err = await refusal(h.client.revert(account.accountId, ref.requestId, OPERATOR, 'late report'));
+    expect(err).toBeInstanceOf(RevertWindowClosedError);
+    expect((err as Error).message).toMatch(/30 days/);
+  });
+
+  it('DONE-4: a revert is refused when the old number is now bound elsewhere, or the account changed again', async () => {
+    const account = await h.newAccount();
+    const ref = await h.completeChange(account, h.freshPhone());
+    await h.newAccount({ phone: account.phone }); // the released old number went to someone else
+    expect(await refusal(h.client.revert(account.accountId, ref.requestId, OPERATOR, 'fraud'))).toBeInstanceOf(NumberTakenError);
+
+    const other = await h.newAccount();
+    const first = await h.completeChange(other, h.freshPhone());
+    const again = { ...other, phone: (await h.services.deps.registry.getAccount(other.accountId))!.value.phone };
+    await h.completeChange(again, h.freshPhone(), { frequentChangeWindowMs: 1 });
+    expect(await refusal(h.client.revert(other.accountId, first.requestId, OPERATOR, 'fraud'))).toBeInstanceOf(ConcurrentModificationError);
+  });
+
+  it('AFTER-2: a test code to the current number, confirmed; and one left unconfirmed', async () => {
+    const account = await h.newAccount();
+    await h.client.startTestDelivery(account.accountId);
+    const code = await eventually(() => h.smsTo(account.phone).find((m) => m.kind === 'code_test'), 'test code SMS');
+    expect((await h.client.confirmTestDelivery(account.accountId, /\d{6}/.exec(code.text)![0])).confirmed).toBe(true);
+    expect(await h.client.testDeliveryResult(account.accountId)).toMatchObject({ confirmed: true, phoneMasked: expect.stringMatching(/^\+7 \*\*\*/) });
+
+    const quiet = await h.newAccount();
+    await h.client.startTestDelivery(quiet.accountId, 800);
+    expect((await h.client.testDeliveryResult(quiet.accountId)).confirmed).toBe(false);
+    const kinds = (await h.client.history(quiet.accountId)).map((e) => e.kind);
+    expect(kinds).toContain('test_delivery_unconfirmed');
+  });
+
+  it('AFTER-3: the request id is in the notices and support finds the change by it', async () => {
+    const account = await h.newAccount();
+    const ref = await h.completeChange(account, h.freshPhone());
+    expect(h.smsTo(account.phone).find((m) => m.kind === 'requested')?.text).toContain(ref.requestId);
+    const found = await eventually(() => h.client.findByRequestId(ref.requestId), 'visibility');
+    expect(found).toMatchObject({ accountId: account.accountId, state: 'completed' });
+  });
+
+  it('DONE-3: the history is readable newest first and in pages', async () => {
+    const account = await h.newAccount();
+    await h.completeChange(account, h.freshPhone());
+    const all = await h.client.history(account.accountId);
+    expect(all.length).toBeGreaterThanOrEqual(5);
+    expect(all.map((e) => e.seq)).toEqual([...all.map((e) => e.seq)].sort((a, b) => b - a));
+    const page1 = await h.client.history(account.accountId, { limit: 2 });
+    const page2 = await h.client.history(account.accountId, { limit: 2, beforeSeq: page1[1]!.seq });
+    expect([...page1, ...page2].map((e) => e.seq)).toEqual(all.slice(0, 4).map((e) => e.seq));
+    for (const e of all) expect(e).toMatchObject({ at: expect.any(String), requestId: expect.any(String), channels: expect.any(Array) });
+  });
+
+  it('CH-1: an SMS notice reported undeliverable falls back to push and e-mail; a code never does', async () => {
+    const account = await h.newAccount();
+    const newPhone = h.freshPhone();
+    await h.completeChange(account, newPhone);
+    const js = jetstream(h.services.nc);
+    const done = h.smsTo(newPhone).find((m) => m.kind === 'completed')!;
+    const code = h.smsTo(newPhone).find((m) => m.kind === 'code_new')!;
+    await js.publish(SUBJECTS.smsReport, JSON.stringify({ status: 'undeliverable', message: code }));
+    await js.publish(SUBJECTS.smsReport, JSON.stringify({ status: 'undeliverable', message: done }));
+    const mail = await h.smtp.waitFor((m) => m.to.includes(account.email!) && m.text.includes(done.text));
+    expect(mail).toHaveLength(1);
+    const entry = await eventually(async () => (await h.client.history(account.accountId)).find((e) => e.kind === 'sms_undeliverable'), 'fallback entry');
+    expect(entry.channels).toEqual(['push', 'email']);
+    expect(h.smtp.received.some((m) => /\b\d{6}\b/.test(m.text) && m.text.includes('код'))).toBe(false);
+  });
+});

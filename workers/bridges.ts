@@ -1,0 +1,69 @@
+/**
+ * NATS → Temporal and NATS → NATS bridges that run beside the worker: linked services'
+ * acknowledgements become `linkedAck` signals (AFTER-1), and gateways' delivery reports trigger the
+ * push and e-mail fallback (CH-1). Durable consumers, so nothing is lost while a worker is down;
+ * a message is acknowledged only after it was handled.
+ */
+import type { NatsConnection } from '@nats-io/transport-node';
+import { AckPolicy, jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Logger } from 'pino';
+import type { ActivityDeps } from '../activities';
+import { STREAMS, SUBJECTS } from '../activities/nats/resources';
+import { handleDeliveryReport, type DeliveryReport } from '../activities/delivery-fallback';
+import { linkedAckSignal, linkedSyncWorkflowId } from '../workflows/after-change.defs';
+
+export interface BridgeOptions {
+  nc: NatsConnection;
+  client: Client;
+  deps: ActivityDeps;
+  logger: Pick<Logger, 'warn' | 'info'>;
+  /** Which bridges to run (both by default). */
+  run?: { linkedAcks?: boolean; deliveryReports?: boolean };
+}
+
+async function consume(nc: NatsConnection, stream: string, durable: string, subject: string, handle: (m: JsMsg) => Promise<void>): Promise<() => Promise<void>> {
+  const jsm = await jetstreamManager(nc);
+  await jsm.consumers.add(stream, { durable_name: durable, filter_subject: subject, ack_policy: AckPolicy.Explicit, max_deliver: 20, ack_wait: 30_000_000_000 });
+  const messages = await (await jetstream(nc).consumers.get(stream, durable)).consume();
+  const done = (async () => {
+    for await (const m of messages) {
+      try {
+        await handle(m);
+        m.ack();
+      } catch {
+        m.nak(1000);
+      }
+    }
+  })();
+  return async () => {
+    await messages.close();
+    await done;
+  };
+}
+
+export async function startBridges(o: BridgeOptions): Promise<() => Promise<void>> {
+  const stops: (() => Promise<void>)[] = [];
+  if (o.run?.linkedAcks !== false) {
+    stops.push(await consume(o.nc, STREAMS.linked.name, 'linked-ack-bridge', SUBJECTS.linkedAcks, async (m) => {
+      const service = m.subject.split('.')[1] ?? '';
+      const ack = m.json<{ accountId?: string; requestId?: string }>();
+      if (!ack.accountId || !ack.requestId) return o.logger.warn({ service }, 'linked-service ack without accountId/requestId dropped');
+      try {
+        await o.client.workflow.getHandle(linkedSyncWorkflowId(ack.accountId, ack.requestId)).signal(linkedAckSignal, { service });
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        o.logger.warn({ service }, 'linked-service ack for a sync that is over or unknown');
+      }
+    }));
+  }
+  if (o.run?.deliveryReports !== false) {
+    stops.push(await consume(o.nc, STREAMS.outbox.name, 'sms-report-bridge', SUBJECTS.smsReport, async (m) => {
+      const outcome = await handleDeliveryReport(m.json<DeliveryReport>(), o.deps);
+      if (outcome === 'fallback_sent') o.logger.info({ kind: m.json<DeliveryReport>().message.kind }, 'undeliverable SMS notice sent by push and e-mail');
+    }));
+  }
+  return async () => {
+    for (const stop of stops) await stop();
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * DONE-4: support restores the previous number after a change that was not the owner's doing,
+ * within the window. The registry is changed by compare-and-set (refused if the old number is now
+ * someone else's, the account changed again, or the window closed); then every contact is told,
+ * the event `phone.change.reverted` goes out and the history records the operator.
+ */
+import { proxyActivities } from '@temporalio/workflow';
+import type { PhoneChangeActivities } from '../activities';
+import { nonRetryableErrorTypes } from './domain/errors';
+import { maskPhone } from './domain/mask';
+import { operatorName } from './checks';
+import { failureFromActivity } from './failures';
+import type { RevertInput, RevertOutcome } from './after-change.defs';
+
+const registry = proxyActivities<PhoneChangeActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '200 ms', backoffCoefficient: 2, maximumInterval: '10 seconds', nonRetryableErrorTypes },
+});
+const messaging = proxyActivities<PhoneChangeActivities>({
+  startToCloseTimeout: '20 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 30, nonRetryableErrorTypes },
+});
+
+export async function phoneRevert(input: RevertInput): Promise<RevertOutcome> {
+  const at = new Date().toISOString();
+  let restored;
+  try {
+    restored = await registry.revertPhone({ accountId: input.accountId, requestId: input.requestId, windowMs: input.windowMs, at });
+  } catch (err) {
+    return { state: 'refused', failure: failureFromActivity(err) };
+  }
+  const actor = operatorName(input.operator);
+  await Promise.all([
+    messaging.notify({
+      accountId: input.accountId,
+      requestId: input.requestId,
+      kind: 'reverted',
+      key: 'reverted',
+      language: restored.language,
+      smsTo: [restored.restoredPhone, restored.revertedFrom],
+      email: restored.email,
+      push: true,
+      params: { requestId: input.requestId, newPhoneMasked: maskPhone(restored.restoredPhone) },
+      at,
+      actor,
+      details: { reason: input.reason },
+    }),
+    messaging.publishEvent({ type: 'reverted', key: 'reverted', accountId: input.accountId, requestId: input.requestId, at, data: { operator: input.operator.id } }),
+  ]);
+  return { state: 'reverted' };
+}
