@@ -4,7 +4,7 @@
  * retried or replayed activity never sends, publishes or records twice (CH-1).
  */
 import { currentRun, dedupId, withTypedFailures } from './context';
-import type { AuthMethod, Step } from '../workflows/phone-change.defs';
+import type { AuthMethod } from '../workflows/phone-change.defs';
 import {
   AccountNotFoundError,
   AccountNotVerifiedError,

@@ -27,6 +27,10 @@ const schema = z.object({
     .string()
     .regex(/^[a-z0-9_]+(,[a-z0-9_]+)*$/, 'LINKED_SERVICES must be comma-separated names of [a-z0-9_]')
     .default('sms_subscriptions,two_factor_login,bank_cards,e_service_subscriptions,mobile_app'),
+  BRIDGES: z
+    .string()
+    .regex(/^((linked_acks|delivery_reports)(,(linked_acks|delivery_reports))*)?$/, 'BRIDGES must list linked_acks and/or delivery_reports')
+    .default('linked_acks,delivery_reports'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
@@ -41,6 +45,8 @@ export interface Config {
   links: Links;
   /** AFTER-1: services told of every new number. */
   linkedServices: string[];
+  /** Which NATS bridges this process runs. */
+  bridges: { linkedAcks: boolean; deliveryReports: boolean };
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
 }
 
@@ -72,6 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     codeKey: Buffer.from(e.CODE_KEY ?? DEV_CODE_KEY, 'base64'),
     codeKeyIsDevDefault: !e.CODE_KEY,
     linkedServices: e.LINKED_SERVICES.split(','),
+    bridges: { linkedAcks: e.BRIDGES.split(',').includes('linked_acks'), deliveryReports: e.BRIDGES.split(',').includes('delivery_reports') },
     links: { journal: e.JOURNAL_URL, reject: e.REJECT_URL, identity: e.IDENTITY_URL },
     logLevel: e.LOG_LEVEL,
   };

@@ -18,7 +18,7 @@ export async function startWorkerRuntime(config: Config, logger: Logger): Promis
   const client = new Client({ connection: clientConnection, namespace });
   const connection = await connectWorker(config);
   const worker = await createPhoneChangeWorker({ connection, namespace, taskQueue: config.temporal.taskQueue, deps: services.deps });
-  const stopBridges = await startBridges({ nc: services.nc, client, deps: services.deps, logger });
+  const stopBridges = await startBridges({ nc: services.nc, client, deps: services.deps, logger, run: config.bridges });
   return {
     async run() {
       await worker.run();

@@ -56,6 +56,7 @@ describe('codes (OTP-3, OTP-4, OTP-5) against the real servers', () => {
     // The old code is no longer valid: only the latest counts.
     if (second !== first) expect((await h.client.submitCode(account.accountId, 'old', first)).outcome).toBe('wrong');
     expect((await h.client.submitCode(account.accountId, 'old', second)).outcome).toBe('accepted');
+    await h.smsSettled();
     expect(h.smsTo(account.phone).filter((m) => m.kind === 'code_old')).toHaveLength(2);
   });
 
@@ -88,6 +89,7 @@ describe('codes (OTP-3, OTP-4, OTP-5) against the real servers', () => {
     expect(result.state).toBe('expired');
     await h.smtp.waitFor((m) => m.to.includes(account.email!) && m.subject === 'Заявка на смену номера истекла');
     await eventually(() => h.events.items.some((e) => e.accountId === account.accountId && e.type === 'expired'), 'expired event');
+    await h.smsSettled();
     expect(h.smsTo(account.phone).map((m) => m.kind)).toContain('expired');
   });
 

@@ -36,6 +36,7 @@ describe('a full phone change against real Temporal, NATS and SMTP', () => {
     expect(mails.find((m) => m.subject === 'Номер телефона изменён')?.text).toContain(`https://portal.test/journal?request=${ref.requestId}`);
 
     // SMS: exactly one code per step, the request notice to the old number, completion to both.
+    await h.smsSettled();
     const toOld = h.smsTo(account.phone).map((m) => m.kind);
     const toNew = h.smsTo(newPhone).map((m) => m.kind);
     expect(toOld.sort()).toEqual(['code_old', 'completed_old', 'identity_link', 'requested']);

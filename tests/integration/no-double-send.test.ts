@@ -36,6 +36,7 @@ describe('no double sends (CH-1)', () => {
     await h.completeChange(account, newPhone);
     await eventually(async () => (await h.client.history(account.accountId)).some((e) => e.kind === 'completed'), 'completed entry after the retry');
     expect(failures).toBe(1);
+    await h.smsSettled();
     expect(h.smsTo(newPhone).filter((m) => m.kind === 'completed')).toHaveLength(1);
     const mails = await h.smtp.waitFor((m) => m.to.includes(account.email!) && m.subject === 'Номер телефона изменён');
     expect(mails).toHaveLength(1);
@@ -67,6 +68,7 @@ describe('no double sends (CH-1)', () => {
     await h.smtp.waitFor((m) => m.to.includes(account.email!));
     // Let any duplicate that would arrive do so: wait until the stream has everything published so far.
     await eventually(async () => (await h.client.history(account.accountId)).length >= 2, 'history');
+    await h.smsSettled();
     expect(h.smsTo(account.phone).map((m) => m.kind).sort()).toEqual(['code_old', 'requested']);
     expect(h.smtp.received.filter((m) => m.to.includes(account.email!))).toHaveLength(1);
     expect((await h.client.history(account.accountId)).map((e) => e.kind).sort()).toEqual(['code_sent', 'requested']);

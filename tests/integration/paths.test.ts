@@ -85,6 +85,7 @@ describe('every path of a change against the real servers', () => {
     expect(status).toMatchObject({ frequentChange: true, support: { reason: 'frequent_change' } });
     await eventually(() => h.smsTo(account.phone).some((m) => m.kind === 'frequent_change'), 'frequent-change SMS');
     await h.smtp.waitFor((m) => m.to.includes(account.email!) && m.subject === 'Частая смена номера телефона');
+    await h.smsSettled();
     expect(h.smsTo(account.phone).some((m) => m.kind === 'code_old')).toBe(false); // self-service proofs alone do not move it
     await h.client.supportOverride(account.accountId, { ...OVERRIDE, method: 'video_verification' });
     await finishWithNewCode(account.accountId, newPhone);
@@ -160,6 +161,7 @@ describe('every path of a change against the real servers', () => {
     expect((await h.client.cancel(account.accountId)).state).toBe('cancelled');
     await eventually(() => eventsOf(account.accountId).includes('cancelled'), 'cancelled event');
     await eventually(async () => (await historyKinds(account.accountId)).includes('cancelled'), 'cancelled in history');
+    expect((await h.client.result(account.accountId)).state).toBe('cancelled');
     expect(await refusal(h.client.cancel(account.accountId))).toBeInstanceOf(ChangeNotFoundError);
   });
 
@@ -168,6 +170,7 @@ describe('every path of a change against the real servers', () => {
     const err = await refusal(h.client.start({ accountId: account.accountId, newPhone: h.freshPhone(), auth: 'password_only' }));
     expect(err).toBeInstanceOf(TwoFactorRequiredError);
     expect((err as TwoFactorRequiredError).field).toBe('auth');
+    await h.smsSettled();
     expect(h.smsTo(account.phone)).toHaveLength(0);
   });
 

@@ -27,6 +27,7 @@ describe('preconditions (PRE-1..PRE-4), checked before anything is sent', () => 
     expect(err).toBeInstanceOf(AccountNotVerifiedError);
     expect((err as Error).message).toMatch(/not verified/);
     expect((await h.client.result(account.accountId)).state).toBe('refused');
+    await h.smsSettled();
     expect(h.smsTo(account.phone)).toHaveLength(0);
   });
 
@@ -78,6 +79,7 @@ describe('preconditions (PRE-1..PRE-4), checked before anything is sent', () => 
     expect((other as ChangeAlreadyOpenError).details.openRequestId).toBe('req-first-1');
     // Exactly one request notice and one identity link went out: the repeated start sent nothing.
     await h.linkTokenSentTo(account.phone, 'identity_link');
+    await h.smsSettled();
     expect(h.smsTo(account.phone).filter((m) => m.kind === 'identity_link')).toHaveLength(1);
     expect(h.smsTo(account.phone).filter((m) => m.kind === 'requested')).toHaveLength(1);
   });
@@ -97,6 +99,7 @@ describe('preconditions (PRE-1..PRE-4), checked before anything is sent', () => 
     );
     expect(err).toBeInstanceOf(InvalidInputError);
     expect((err as InvalidInputError).field).toBe('newPhone');
+    await h.smsSettled();
     expect(h.smsTo(account.phone)).toHaveLength(0);
   });
 

@@ -26,6 +26,8 @@ function spawnWorker(name: string): ChildProcess {
       REJECT_URL: 'https://portal.test/not-me',
       IDENTITY_URL: 'https://portal.test/identity',
       LOG_LEVEL: 'warn',
+      // Delivery reports send mail: only the file that tests them handles them.
+      BRIDGES: 'linked_acks',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -72,6 +74,7 @@ describe('a worker process killed mid-change, and what history holds', () => {
       expect((await h.client.result(account.accountId)).state).toBe('completed');
       expect((await h.services.deps.registry.getAccount(account.accountId))?.value.phone).toBe(newPhone);
 
+      await h.smsSettled();
       expect(h.smsTo(account.phone).filter((m) => m.kind === 'code_old')).toHaveLength(1);
       expect(h.smsTo(newPhone).filter((m) => m.kind === 'code_new')).toHaveLength(1);
       const history = await h.client.history(account.accountId);

@@ -15,7 +15,8 @@ describe('replay of recorded histories', () => {
   it('has fixtures of the first release and of every path of the current one', () => {
     const names = fixtures.join(' ');
     for (const path of ['v1-completed', 'v1-refused', 'v1-failed', 'v1-expired']) expect(names).toContain(path);
-    const v2 = ['completed', 'completed-identity', 'completed-lost-override', 'completed-frequent-override', 'expired-frequent', 'failed-identity', 'refused', 'refused-two-factor', 'rejected', 'cancelled', 'expired'];
+    expect(fixtures).toContain('v3-completed.json');
+    const v2 = ['completed-identity', 'completed-lost-override', 'completed-frequent-override', 'expired-frequent', 'failed-identity', 'refused', 'refused-two-factor', 'rejected', 'cancelled', 'expired'];
     for (const path of v2) expect(fixtures).toContain(`v2-${path}.json`);
   });
 

@@ -6,7 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { startSmtpSink, type SmtpSink } from '../../temporal-config/smtp-sink';
 import { openServices, type Services } from '../../workers/services';
@@ -42,6 +42,7 @@ export async function eventually<T>(probe: () => Promise<T | undefined | false> 
 /** Collects every message of a stream subject from the start, de-duplicated as the stream stores them. */
 class StreamTail<T> {
   readonly items: T[] = [];
+  lastSeq = 0;
   private stopFn?: () => void;
   static async start<T>(nc: NatsConnection, stream: string, subject: string): Promise<StreamTail<T>> {
     const tail = new StreamTail<T>();
@@ -49,7 +50,10 @@ class StreamTail<T> {
     const messages = await consumer.consume();
     tail.stopFn = () => void messages.stop();
     void (async () => {
-      for await (const m of messages) tail.items.push(m.json<T>());
+      for await (const m of messages) {
+        tail.items.push(m.json<T>());
+        tail.lastSeq = m.seq;
+      }
     })();
     return tail;
   }
@@ -78,6 +82,8 @@ export interface Harness {
   /** SEC-2: follows the identity link and confirms the profile's data. */
   passIdentity(account: Account, identity?: IdentityData): Promise<IdentityVerdict>;
   smsTo(to: string): (SmsMessage & { id: string })[];
+  /** Waits until the SMS tail holds everything the stream has stored so far (before asserting on counts). */
+  smsSettled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -159,6 +165,12 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     events,
     freshPhone,
     smsTo,
+    async smsSettled() {
+      const jsm = await jetstreamManager(services.nc);
+      const last = await jsm.streams.getMessage(STREAMS.outbox.name, { last_by_subj: SUBJECTS.sms }).catch(() => null);
+      const seq = last?.seq ?? 0;
+      await eventually(() => sms.lastSeq >= seq, 'the SMS tail to catch up');
+    },
     async newAccount(overrides = {}) {
       const account: Account = {
         accountId: `acct-${randomUUID().slice(0, 12)}`,

@@ -3,7 +3,7 @@
  * transitions, what the workflow asks its activities to do, and the failures it maps. With
  * RECORD_FIXTURES=1 each scenario's history is written to tests/replay/fixtures for the replay suite.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, inject, vi } from 'vitest';
 import { ApplicationFailure } from '@temporalio/common';
@@ -29,6 +29,7 @@ import {
 import type { Policy } from '../../workflows/domain/policy';
 import { AccountNotVerifiedError, InvalidInputError, InvalidTokenError, TwoFactorRequiredError } from '../../workflows/domain/errors';
 import { eventually } from '../support/harness';
+import { linkedSyncWorkflowId } from '../../workflows/after-change.defs';
 
 const OLD_HASH = 'a'.repeat(64);
 const NEW_HASH = 'b'.repeat(64);
@@ -48,6 +49,10 @@ function stubActivities(overrides: Partial<Record<keyof PhoneChangeActivities, S
     notify: fn(overrides.notify ?? (async () => ({ rejectTokenHash: REJECT_TOKEN_HASH }))),
     bindPhone: fn(overrides.bindPhone ?? (async () => undefined)),
     publishEvent: fn(overrides.publishEvent ?? (async () => undefined)),
+    announceToLinkedServices: fn(overrides.announceToLinkedServices ?? (async () => ['bank_cards'])),
+    recordHistory: fn(overrides.recordHistory ?? (async () => undefined)),
+    revertPhone: fn(overrides.revertPhone ?? (async () => ({ restoredPhone: '+79160000001', revertedFrom: '+79160000002', language: 'ru' }))),
+    loadContacts: fn(overrides.loadContacts ?? (async () => ({ phone: '+79160000001', language: 'ru' }))),
   };
 }
 
@@ -76,11 +81,13 @@ async function withWorker<T>(name: string, stubs: ReturnType<typeof stubActiviti
   });
   return worker.runUntil(async () => {
     const out = await scenario(taskQueue);
-    if (process.env.RECORD_FIXTURES) {
+    // Fixtures are records of released behaviour: an existing one is never overwritten.
+    const fixture = new URL(`../replay/fixtures/${name}.json`, import.meta.url);
+    if (process.env.RECORD_FIXTURES && !existsSync(fixture)) {
       const accountId = (out as { accountId: string }).accountId;
       // The CLI's JSON export is the format historyFromJSON reads back.
       const json = execFileSync(toolPaths().temporal, ['workflow', 'show', '-w', workflowIdFor(accountId), '--address', inject('temporalAddress'), '-o', 'json']);
-      writeFileSync(new URL(`../replay/fixtures/${name}.json`, import.meta.url), json);
+      writeFileSync(fixture, json);
     }
     return out;
   });
@@ -114,12 +121,15 @@ const kindsNotified = (stubs: ReturnType<typeof stubActivities>) => stubs.notify
 describe('phone-change workflow with stub activities', () => {
   it('DONE-1 (stub activities): both codes accepted → bound once, notices and events in order', async () => {
     const stubs = stubActivities();
-    const { accountId, result } = await withWorker('v2-completed', stubs, async (tq) => {
-      const { accountId, handle } = await start(tq);
-      expect((await handle.executeUpdate(submitCodeUpdate, { args: [{ step: 'old', codeHash: OLD_HASH }] })).outcome).toBe('accepted');
-      await eventually(async () => (await handle.query(statusQuery)).state === 'awaiting_new_number', 'new step');
-      expect((await handle.executeUpdate(submitCodeUpdate, { args: [{ step: 'new', codeHash: NEW_HASH }] })).outcome).toBe('accepted');
-      return { accountId, result: (await handle.result()) as PhoneChangeResult };
+    const { accountId, result, syncType } = await withWorker('v3-completed', stubs, async (tq) => {
+      const { accountId, handle, ref } = await start(tq);
+      await proveBoth(handle);
+      const result = (await handle.result()) as PhoneChangeResult;
+      // AFTER-1: the linked-service sync runs as a workflow of its own, outliving the change.
+      const sync = client.workflow.getHandle(linkedSyncWorkflowId(accountId, ref.requestId));
+      const syncType = (await sync.describe()).type;
+      await sync.terminate('test over');
+      return { accountId, result, syncType };
     });
     expect(result.state).toBe('completed');
     expect(stubs.sendCode).toHaveBeenCalledTimes(2);
@@ -127,6 +137,7 @@ describe('phone-change workflow with stub activities', () => {
     expect(stubs.bindPhone.mock.calls[0]).toEqual([expect.objectContaining({ accountId, oldPhone: '+79160000001', newPhone: '+79160000002' })]);
     expect(kindsNotified(stubs)).toEqual(['completed', 'completed_old', 'requested']);
     expect(stubs.publishEvent.mock.calls.map((c) => (c as unknown as [{ type: string }])[0].type)).toEqual(['requested', 'completed']);
+    expect(syncType).toBe('linkedSync');
   });
 
   it('PRE-1 (stub activities): a refusal from the account check answers the start with the typed error; nothing is sent', async () => {
