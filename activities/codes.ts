@@ -20,11 +20,11 @@ export function deriveCode(key: Buffer, runId: string, step: CodePurpose, seq: n
   return n.toString().padStart(CODE_LENGTH, '0');
 }
 
-/** Single-use link tokens (identity check, "not me") are derived the same way: 128 bits, URL-safe. */
+/** Single-use link tokens (identity check, "not me") are derived the same way: 96 bits, URL-safe, short enough for one SMS segment's worth of link. */
 export type TokenPurpose = 'identity' | 'reject';
 
 export function deriveToken(key: Buffer, purpose: TokenPurpose, runId: string, seq: number): string {
-  return createHmac('sha256', key).update(`token|${purpose}|${runId}|${seq}`).digest('base64url').slice(0, 22);
+  return createHmac('sha256', key).update(`token|${purpose}|${runId}|${seq}`).digest('base64url').slice(0, 16);
 }
 
 export function hashToken(key: Buffer, accountId: string, purpose: TokenPurpose, token: string): string {

@@ -175,7 +175,7 @@ export function createActivities(deps: ActivityDeps) {
   async function sendIdentityLink(req: IdentityLinkRequest): Promise<{ tokenHash: string }> {
     const { runId } = currentRun();
     const token = deriveToken(codeKey, 'identity', runId, req.seq);
-    const url = `${deps.links.identity}?account=${encodeURIComponent(req.accountId)}&token=${token}`;
+    const url = `${deps.links.identity}/${req.accountId}/${token}`;
     const key = `identity-link-${req.seq}`;
     await sms.send({ to: req.to, text: renderIdentityLinkSms(req.language, url), accountId: req.accountId, requestId: req.requestId, kind: 'identity_link' }, dedupId(key));
     await history.append(
@@ -193,10 +193,10 @@ export function createActivities(deps: ActivityDeps) {
     let rejectUrl: string | undefined;
     if (req.withRejectLink) {
       const token = deriveToken(codeKey, 'reject', currentRun().runId, 1);
-      rejectUrl = `${deps.links.reject}?account=${encodeURIComponent(req.accountId)}&token=${token}`;
+      rejectUrl = `${deps.links.reject}/${req.accountId}/${token}`;
       result.rejectTokenHash = hashToken(codeKey, req.accountId, 'reject', token);
     }
-    const journalUrl = `${deps.links.journal}?request=${req.requestId}`;
+    const journalUrl = `${deps.links.journal}/${req.requestId}`;
     const text = renderNotice(req.language, req.kind, { ...req.params, when, journalUrl, rejectUrl });
     const channels: string[] = [];
     for (const [i, to] of req.smsTo.entries()) {

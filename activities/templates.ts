@@ -41,32 +41,32 @@ type Catalogue = Record<NoticeKind, (p: NoticeParams) => NoticeText>;
 
 const ru: Catalogue = {
   requested: (p) => ({
-    sms: `Госуслуги: запрошена смена номера, заявка ${p.requestId}. Не вы? ${p.rejectUrl ?? 'Обратитесь в поддержку.'}`,
+    sms: `Госуслуги: смена номера, заявка ${p.requestId}. Не вы? ${p.rejectUrl ?? 'Звоните в поддержку'}`,
     subject: 'Запрошена смена номера телефона',
     body: `Для вашей учётной записи запрошена смена номера телефона на ${p.newPhoneMasked}. Номер заявки: ${p.requestId}.\nЕсли это были не вы, не сообщайте никому коды и отмените смену: ${p.rejectUrl ?? 'обратитесь в службу поддержки'}`,
   }),
   identity_mismatch: (p) => ({
-    sms: `Госуслуги: данные не совпали с профилем (заявка ${p.requestId}). Проверьте ФИО и паспорт.`,
+    sms: `Госуслуги: данные не совпали с профилем, заявка ${p.requestId}. Проверьте ФИО и паспорт.`,
     subject: 'Данные не совпали с профилем',
     body: `При подтверждении личности (заявка ${p.requestId}) ФИО или паспортные данные не совпали с профилем. Проверьте их и введите снова.`,
   }),
   frequent_change: (p) => ({
-    sms: `Госуслуги: номер меняется слишком часто, заявка ${p.requestId} ждёт проверки поддержкой. Обратитесь в поддержку.`,
+    sms: `Госуслуги: номер меняется слишком часто. Заявка ${p.requestId} ждёт проверки, обратитесь в поддержку.`,
     subject: 'Частая смена номера телефона',
     body: `Номер телефона вашей учётной записи меняется второй раз за сутки (заявка ${p.requestId}). Для безопасности заявка будет выполнена только после проверки личности службой поддержки. Обратитесь в поддержку или в центр обслуживания с паспортом.`,
   }),
   old_number_lost: (p) => ({
-    sms: `Госуслуги: заявка ${p.requestId} на смену номера ждёт подтверждения личности поддержкой.`,
+    sms: `Госуслуги: заявка ${p.requestId} ждёт подтверждения личности поддержкой.`,
     subject: 'Смена номера без доступа к старому номеру',
     body: `Вы сообщили, что старый номер недоступен (заявка ${p.requestId}). Подтвердите личность: в центре обслуживания с паспортом, по видеосвязи в приложении, электронной подписью или письменным обращением.`,
   }),
   support_override: (p) => ({
-    sms: `Госуслуги: поддержка подтвердила вашу личность по заявке ${p.requestId}. Подтвердите новый номер кодом.`,
+    sms: `Госуслуги: поддержка подтвердила личность, заявка ${p.requestId}. Введите код с нового номера.`,
     subject: 'Личность подтверждена поддержкой',
     body: `Служба поддержки подтвердила вашу личность по заявке ${p.requestId}. Осталось подтвердить новый номер кодом из SMS.`,
   }),
   rejected: (p) => ({
-    sms: `Госуслуги: смена номера по заявке ${p.requestId} отклонена. Рекомендуем сменить пароль.`,
+    sms: `Госуслуги: смена номера, заявка ${p.requestId}, отклонена. Смените пароль.`,
     subject: 'Смена номера телефона отклонена',
     body: `Смена номера телефона по заявке ${p.requestId} отклонена. Если заявку подали не вы, смените пароль и проверьте журнал действий.`,
   }),
@@ -76,32 +76,32 @@ const ru: Catalogue = {
     body: `Заявка ${p.requestId} на смену номера телефона отменена. Номер не изменился.`,
   }),
   wrong_code: (p) => ({
-    sms: `Госуслуги: введён неверный код (заявка ${p.requestId}). Запросите новый код и введите его.`,
+    sms: `Госуслуги: неверный код, заявка ${p.requestId}. Запросите новый код.`,
     subject: 'Неверный код подтверждения',
     body: `При смене номера телефона введён неверный код (заявка ${p.requestId}). Нажмите «Получить код повторно» и введите новый код.`,
   }),
   completed: (p) => ({
-    sms: `Госуслуги: номер телефона подтверждён и изменён ${p.when}. Журнал действий: ${p.journalUrl}`,
+    sms: `Госуслуги: номер изменён ${p.when}. Журнал: ${p.journalUrl}`,
     subject: 'Номер телефона изменён',
     body: `Номер телефона вашей учётной записи изменён ${p.when} (заявка ${p.requestId}). Теперь коды и уведомления приходят на новый номер.\nЖурнал действий: ${p.journalUrl}`,
   }),
   reverted: (p) => ({
-    sms: `Госуслуги: по заявке ${p.requestId} поддержка вернула прежний номер телефона.`,
+    sms: `Госуслуги: поддержка вернула прежний номер, заявка ${p.requestId}.`,
     subject: 'Прежний номер телефона восстановлен',
     body: `Служба поддержки вернула прежний номер телефона вашей учётной записи ${p.when}: смена по заявке ${p.requestId} была выполнена не вами. Рекомендуем сменить пароль.`,
   }),
   completed_old: (p) => ({
-    sms: `Госуслуги: номер телефона учётной записи заменён ${p.when}, заявка ${p.requestId}. Если это не вы, обратитесь в поддержку.`,
+    sms: `Госуслуги: номер в профиле заменён ${p.when}, заявка ${p.requestId}. Не вы? Звоните в поддержку`,
     subject: 'Номер телефона заменён',
     body: `Номер телефона вашей учётной записи заменён ${p.when} (заявка ${p.requestId}).`,
   }),
   failed: (p) => ({
-    sms: `Госуслуги: смена номера телефона не выполнена, заявка ${p.requestId}. Если это не вы, обратитесь в поддержку.`,
+    sms: `Госуслуги: смена номера не выполнена, заявка ${p.requestId}. Не вы? Звоните в поддержку`,
     subject: 'Смена номера телефона не выполнена',
     body: `Смена номера телефона не выполнена (заявка ${p.requestId}): исчерпаны попытки или номер недоступен.\nЕсли вы не запрашивали смену номера, обратитесь в службу поддержки.`,
   }),
   expired: (p) => ({
-    sms: `Госуслуги: заявка ${p.requestId} на смену номера истекла. Начните смену номера заново.`,
+    sms: `Госуслуги: заявка ${p.requestId} на смену номера истекла. Начните заново.`,
     subject: 'Заявка на смену номера истекла',
     body: `Заявка ${p.requestId} на смену номера телефона не была завершена вовремя и закрыта. Начните смену номера заново.`,
   }),
@@ -109,7 +109,7 @@ const ru: Catalogue = {
 
 const en: Catalogue = {
   requested: (p) => ({
-    sms: `Gosuslugi: phone number change requested, request ${p.requestId}. Not you? ${p.rejectUrl ?? 'Contact support.'}`,
+    sms: `Gosuslugi: phone number change, request ${p.requestId}. Not you? ${p.rejectUrl ?? 'Call support'}`,
     subject: 'Phone number change requested',
     body: `A change of your account's phone number to ${p.newPhoneMasked} was requested. Request id: ${p.requestId}.\nIf this wasn't you, share no codes and cancel it: ${p.rejectUrl ?? 'contact support'}`,
   }),
@@ -149,7 +149,7 @@ const en: Catalogue = {
     body: `A wrong code was entered while changing your phone number (request ${p.requestId}). Choose "Send code again" and enter the new code.`,
   }),
   completed: (p) => ({
-    sms: `Gosuslugi: phone number confirmed and changed ${p.when}. Action journal: ${p.journalUrl}`,
+    sms: `Gosuslugi: phone number changed ${p.when}. Journal: ${p.journalUrl}`,
     subject: 'Phone number changed',
     body: `Your account's phone number was changed ${p.when} (request ${p.requestId}). Codes and notices now go to the new number.\nAction journal: ${p.journalUrl}`,
   }),
@@ -176,6 +176,22 @@ const en: Catalogue = {
 };
 
 const catalogues: Record<Language, Catalogue> = { ru, en };
+
+const GSM7 = new Set(
+  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà',
+);
+const GSM7_EXT = new Set('^{}\\[~]|€');
+
+/** How many SMS segments a text needs: GSM-7 (160, or 153 per part) or UCS-2 (70, or 67 per part). */
+export function smsSegments(text: string): number {
+  const chars = [...text];
+  if (chars.every((c) => GSM7.has(c) || GSM7_EXT.has(c))) {
+    const septets = chars.reduce((n, c) => n + (GSM7_EXT.has(c) ? 2 : 1), 0);
+    return septets <= 160 ? 1 : Math.ceil(septets / 153);
+  }
+  const units = text.length; // UTF-16 code units, as UCS-2 counts them
+  return units <= 70 ? 1 : Math.ceil(units / 67);
+}
 
 export function renderNotice(language: Language, kind: NoticeKind, params: NoticeParams): NoticeText {
   return catalogues[language][kind](params);

@@ -106,7 +106,7 @@ program
   .command('identity')
   .description('SEC-2: confirm identity with the token from the identity-check SMS link')
   .requiredOption(accountOption, 'account id')
-  .requiredOption('--token <token>', 'the token= part of the link')
+  .requiredOption('--token <token>', 'the last part of the link (…/<account>/<token>)')
   .requiredOption('--name <fullName>', 'full name as in the passport')
   .requiredOption('--passport <seriesAndNumber>', 'e.g. "4510 123456"')
   .action(run((s, o: { account: string; token: string; name: string; passport: string }) =>
@@ -122,7 +122,7 @@ program
   .command('not-me')
   .description('SEC-3: "this wasn\'t me", with the token from the notice\'s link')
   .requiredOption(accountOption, 'account id')
-  .requiredOption('--token <token>', 'the token= part of the link')
+  .requiredOption('--token <token>', 'the last part of the link (…/<account>/<token>)')
   .action(run((s, o: { account: string; token: string }) => s.client.rejectByOwner(o.account, o.token)));
 
 program

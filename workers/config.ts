@@ -20,9 +20,9 @@ const schema = z.object({
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'SMTP_URL must start with smtp:// or smtps://').default('smtp://127.0.0.1:2525'),
   MAIL_FROM: z.string().min(3).default('"Госуслуги" <no-reply@phone-change.local>'),
   CODE_KEY: z.string().min(32, 'CODE_KEY must be at least 32 characters (base64 of 24+ random bytes)').optional(),
-  JOURNAL_URL: z.url().default('https://www.gosuslugi.ru/profile/journal'),
-  REJECT_URL: z.url().default('https://www.gosuslugi.ru/phone-change/not-me'),
-  IDENTITY_URL: z.url().default('https://www.gosuslugi.ru/phone-change/identity'),
+  JOURNAL_URL: z.url().default('https://gosuslugi.ru/journal'),
+  REJECT_URL: z.url().default('https://gosuslugi.ru/nm'),
+  IDENTITY_URL: z.url().default('https://gosuslugi.ru/id'),
   LINKED_SERVICES: z
     .string()
     .regex(/^[a-z0-9_]+(,[a-z0-9_]+)*$/, 'LINKED_SERVICES must be comma-separated names of [a-z0-9_]')

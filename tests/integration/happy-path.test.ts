@@ -33,7 +33,7 @@ describe('a full phone change against real Temporal, NATS and SMTP', () => {
     // SEC-3 and DONE-2 by e-mail: the request notice and the completion notice with the journal link.
     const mails = await h.smtp.waitFor((m) => m.to.includes(account.email!), 2);
     expect(mails.map((m) => m.subject)).toEqual(expect.arrayContaining(['Запрошена смена номера телефона', 'Номер телефона изменён']));
-    expect(mails.find((m) => m.subject === 'Номер телефона изменён')?.text).toContain(`https://portal.test/journal?request=${ref.requestId}`);
+    expect(mails.find((m) => m.subject === 'Номер телефона изменён')?.text).toContain(`https://portal.test/journal/${ref.requestId}`);
 
     // SMS: exactly one code per step, the request notice to the old number, completion to both.
     await h.smsSettled();

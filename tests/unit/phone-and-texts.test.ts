@@ -5,7 +5,7 @@ import { maskEmail, maskPhone } from '../../workflows/domain/mask';
 import { InvalidInputError } from '../../workflows/domain/errors';
 import { policyProblems } from '../../workflows/domain/policy';
 import { deriveCode, hashCode } from '../../activities/codes';
-import { renderCodeSms, renderNotice, type NoticeKind } from '../../activities/templates';
+import { formatWhen, renderCodeSms, renderIdentityLinkSms, renderNotice, smsSegments, type NoticeKind } from '../../activities/templates';
 
 describe('phone numbers (PRE-2)', () => {
   it.each([
@@ -68,7 +68,7 @@ describe('codes (OTP-1, OTP-2)', () => {
 });
 
 describe('texts (CH-2)', () => {
-  const kinds: NoticeKind[] = ['requested', 'wrong_code', 'completed', 'completed_old', 'failed', 'expired'];
+  const kinds: NoticeKind[] = ['requested', 'wrong_code', 'identity_mismatch', 'frequent_change', 'old_number_lost', 'support_override', 'rejected', 'cancelled', 'completed', 'completed_old', 'reverted', 'failed', 'expired'];
   const params = { requestId: 'K7M2QX9PHA', when: '25.11.2026 01:17', journalUrl: 'https://j.example/j', newPhoneMasked: '+7 *** ***-**-02' };
 
   it.each(kinds)('CH-2: %s exists in Russian and English, carrying the request id (AFTER-3)', (kind) => {
@@ -80,6 +80,29 @@ describe('texts (CH-2)', () => {
       expect(t.subject.length).toBeGreaterThan(5);
       expect(`${t.sms} ${t.body}`).toMatch(/K7M2QX9PHA|j\.example/);
     }
+  });
+
+  it.each(['ru', 'en'] as const)('CH-2: every %s SMS fits one or two segments with realistic links', (lang) => {
+    const account = 'a'.repeat(24);
+    const p = {
+      requestId: 'K7M2QX9PHA',
+      when: formatWhen(lang, new Date('2026-11-25T01:17:00Z')),
+      journalUrl: 'https://gosuslugi.ru/journal/K7M2QX9PHA',
+      rejectUrl: `https://gosuslugi.ru/nm/${account}/${'t'.repeat(16)}`,
+      newPhoneMasked: '+7 *** ***-**-02',
+    };
+    for (const kind of kinds) expect([kind, smsSegments(renderNotice(lang, kind, p).sms)]).toEqual([kind, expect.any(Number)]);
+    const over = kinds.map((k) => [k, smsSegments(renderNotice(lang, k, p).sms)] as const).filter(([, n]) => n > 2);
+    expect(over).toEqual([]);
+    expect(smsSegments(renderIdentityLinkSms(lang, `https://gosuslugi.ru/id/${account}/${'t'.repeat(16)}`))).toBeLessThanOrEqual(2);
+  });
+
+  it('counts SMS segments as gateways do', () => {
+    expect(smsSegments('a'.repeat(160))).toBe(1);
+    expect(smsSegments('a'.repeat(161))).toBe(2);
+    expect(smsSegments('я'.repeat(70))).toBe(1);
+    expect(smsSegments('я'.repeat(71))).toBe(2);
+    expect(smsSegments('я'.repeat(135))).toBe(3);
   });
 
   it('CH-2: code SMS in both languages fit one segment and carry the code', () => {
