@@ -151,7 +151,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const linkTokenSentTo = async (to: string, kind: string, n = 1) => {
     const m = await eventually(() => smsTo(to).filter((x) => x.kind === kind)[n - 1], `${kind} SMS #${n}`);
     // Links end in /<accountId>/<token>.
-    const token = /\/[A-Za-z0-9_-]+\/([A-Za-z0-9_-]{16})\b/.exec(m.text)?.[1];
+    const token = /\/[A-Za-z0-9_-]+\/([A-Za-z0-9_-]{16})(?![A-Za-z0-9_-])/.exec(m.text)?.[1];
     if (!token) throw new Error(`no token in the ${kind} SMS`);
     return token;
   };
