@@ -171,6 +171,43 @@ support
   .requiredOption('--reason <text>', 'why')
   .action(run((s, o: { account: string; operator: string; reason: string }) => s.client.rejectBySupport(o.account, { id: o.operator }, o.reason)));
 
+support
+  .command('find')
+  .description('AFTER-3: the change a citizen\'s request id names')
+  .requiredOption('--request-id <id>', 'the request id from the notice')
+  .action(run(async (s, o: { requestId: string }) => (await s.client.findByRequestId(o.requestId)) ?? '(no change with that request id)'));
+
+support
+  .command('revert')
+  .description('DONE-4: restore the previous number after a change that was not the owner\'s doing (30 days)')
+  .requiredOption(accountOption, 'account id')
+  .requiredOption('--request-id <id>', 'the change to undo')
+  .requiredOption('--operator <id>', 'your operator id')
+  .requiredOption('--reason <text>', 'why')
+  .action(run((s, o: { account: string; requestId: string; operator: string; reason: string }) =>
+    s.client.revert(o.account, o.requestId, { id: o.operator }, o.reason)));
+
+program
+  .command('linked')
+  .description('AFTER-1: which linked services have the new number')
+  .requiredOption(accountOption, 'account id')
+  .action(run((s, o: { account: string }) => s.client.linkedStatus(o.account)));
+
+const test = program.command('test-delivery').description('AFTER-2: check that codes arrive on the current number');
+test
+  .command('start')
+  .requiredOption(accountOption, 'account id')
+  .action(run((s, o: { account: string }) => s.client.startTestDelivery(o.account)));
+test
+  .command('confirm')
+  .argument('<code>', 'the test code')
+  .requiredOption(accountOption, 'account id')
+  .action(run((s, code: string, o: { account: string }) => s.client.confirmTestDelivery(o.account, code)));
+test
+  .command('result')
+  .requiredOption(accountOption, 'account id')
+  .action(run((s, o: { account: string }) => s.client.testDeliveryResult(o.account)));
+
 const dev = program.command('dev').description('development helpers for the local stack');
 
 dev

@@ -31,6 +31,11 @@ const schema = z.object({
     .string()
     .regex(/^((linked_acks|delivery_reports)(,(linked_acks|delivery_reports))*)?$/, 'BRIDGES must list linked_acks and/or delivery_reports')
     .default('linked_acks,delivery_reports'),
+  SMS_GATEWAY: z.enum(['jetstream', 'smpp']).default('jetstream'),
+  SMPP_URL: z.string().regex(/^ssmpp?:\/\//, 'SMPP_URL must start with smpp:// or ssmpp://').optional(),
+  SMPP_SYSTEM_ID: z.string().min(1).optional(),
+  SMPP_PASSWORD: z.string().optional(),
+  SMPP_SOURCE_ADDR: z.string().min(1).max(11).default('Gosuslugi'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
@@ -45,6 +50,8 @@ export interface Config {
   links: Links;
   /** AFTER-1: services told of every new number. */
   linkedServices: string[];
+  /** Where SMS go: the JetStream outbox (gateways consume it) or an SMPP aggregator directly. */
+  sms: { gateway: 'jetstream' } | { gateway: 'smpp'; url: string; systemId: string; password: string; sourceAddr: string };
   /** Which NATS bridges this process runs. */
   bridges: { linkedAcks: boolean; deliveryReports: boolean };
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
@@ -63,8 +70,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
   if (production && !e.CODE_KEY) throw new ConfigError('invalid configuration:\n  CODE_KEY: required in production');
+  if (e.SMS_GATEWAY === 'smpp' && (!e.SMPP_URL || !e.SMPP_SYSTEM_ID)) {
+    throw new ConfigError('invalid configuration:\n  SMPP_URL, SMPP_SYSTEM_ID: required when SMS_GATEWAY=smpp');
+  }
   return {
     production,
+    sms:
+      e.SMS_GATEWAY === 'smpp'
+        ? { gateway: 'smpp', url: e.SMPP_URL!, systemId: e.SMPP_SYSTEM_ID!, password: e.SMPP_PASSWORD ?? '', sourceAddr: e.SMPP_SOURCE_ADDR }
+        : { gateway: 'jetstream' },
     temporal: {
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,

@@ -7,6 +7,7 @@ import { NatsContactRegistry } from '../activities/nats/registry';
 import { natsPublishers } from '../activities/nats/publishers';
 import { KvSentMarkers } from '../activities/nats/sent-markers';
 import { SmtpMailer } from '../activities/email/smtp-mailer';
+import { SmppSms } from '../activities/smpp/smpp-sms';
 
 export interface Services {
   nc: NatsConnection;
@@ -14,13 +15,17 @@ export interface Services {
   close(): Promise<void>;
 }
 
-export async function openServices(config: Pick<Config, 'natsUrl' | 'smtpUrl' | 'mailFrom' | 'codeKey' | 'links' | 'linkedServices'>): Promise<Services> {
+export async function openServices(config: Pick<Config, 'natsUrl' | 'smtpUrl' | 'mailFrom' | 'codeKey' | 'links' | 'linkedServices'> & Partial<Pick<Config, 'sms'>>): Promise<Services> {
   const nc = await connect({ servers: config.natsUrl, name: 'phone-change' });
   const res = await ensureNatsResources(nc);
-  const mailer = new SmtpMailer(config.smtpUrl, config.mailFrom, new KvSentMarkers(res.mailSent));
+  const markers = new KvSentMarkers(res.mailSent);
+  const mailer = new SmtpMailer(config.smtpUrl, config.mailFrom, markers);
+  const publishers = natsPublishers(nc, config.linkedServices);
+  const smpp = config.sms?.gateway === 'smpp' ? new SmppSms(config.sms, markers) : undefined;
   const deps: ActivityDeps = {
     registry: new NatsContactRegistry(res.accounts, res.phoneIndex),
-    ...natsPublishers(nc, config.linkedServices),
+    ...publishers,
+    sms: smpp ?? publishers.sms,
     mailer,
     codeKey: config.codeKey,
     links: config.links,
@@ -30,6 +35,7 @@ export async function openServices(config: Pick<Config, 'natsUrl' | 'smtpUrl' | 
     deps,
     async close() {
       mailer.close();
+      await smpp?.close();
       await nc.drain();
     },
   };

@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import * as smpp from 'smpp';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { SmppSms } from '../../activities/smpp/smpp-sms';
+import { KvSentMarkers } from '../../activities/nats/sent-markers';
+import { ensureNatsResources } from '../../activities/nats/resources';
+import { eventually } from '../support/harness';
+
+interface Received {
+  systemId?: string;
+  destination: string;
+  source: string;
+  text: string;
+}
+
+/** A real SMPP 3.4 server (the `smpp` package's) on a free loopback port that accepts one system id. */
+async function startSmppServer() {
+  const received: Received[] = [];
+  const server = smpp.createServer({ debug: false }, (session) => {
+    let systemId: string | undefined;
+    session.on('bind_transceiver', (pdu: smpp.PDU) => {
+      systemId = pdu.system_id as string;
+      session.send(pdu.response(pdu.password === 'secret' ? {} : { command_status: 0x0e })); // ESME_RINVPASWD
+    });
+    session.on('submit_sm', (pdu: smpp.PDU) => {
+      const payload = (pdu.message_payload ?? pdu.short_message) as { message: string };
+      received.push({ systemId, destination: pdu.destination_addr as string, source: pdu.source_addr as string, text: payload.message });
+      session.send(pdu.response({ message_id: String(received.length) }));
+    });
+    session.on('enquire_link', (pdu: smpp.PDU) => session.send(pdu.response()));
+    session.on('unbind', (pdu: smpp.PDU) => session.send(pdu.response()));
+    session.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `smpp://127.0.0.1:${server.address().port}`, received, close: () => new Promise<void>((r) => {
+      for (const s of (server as unknown as { sessions: smpp.Session[] }).sessions) s.destroy();
+      server.close(() => r());
+    }) };
+}
+
+let nc: NatsConnection;
+let server: Awaited<ReturnType<typeof startSmppServer>>;
+beforeAll(async () => {
+  nc = await connect({ servers: inject('natsUrl') });
+  server = await startSmppServer();
+});
+afterAll(async () => {
+  await server?.close();
+  await nc?.close();
+});
+
+describe('the SMPP adapter (CH-1) against a local SMPP server', () => {
+  it('CH-1 CH-2: delivers a Russian two-segment text once per de-duplication id', async () => {
+    const markers = new KvSentMarkers((await ensureNatsResources(nc)).mailSent);
+    const sms = new SmppSms({ url: server.url, systemId: 'phone-change', password: 'secret', sourceAddr: 'Gosuslugi' }, markers);
+    try {
+      const text = 'Госуслуги: номер изменён 25.11.2026, 01:17 МСК. Журнал: https://gosuslugi.ru/journal/K7M2QX9PHA';
+      const id = `test/${Date.now()}/completed`;
+      const msg = { to: '+79161234567', text, accountId: 'acct-smpp', requestId: 'K7M2QX9PHA', kind: 'completed' };
+      await sms.send(msg, id);
+      await sms.send(msg, id); // a retried activity
+      await sms.send({ ...msg, text: 'Gosuslugi: second' }, `${id}-2`);
+      await eventually(() => server.received.length >= 2, 'two submits');
+      expect(server.received).toEqual([
+        { systemId: 'phone-change', destination: '79161234567', source: 'Gosuslugi', text },
+        { systemId: 'phone-change', destination: '79161234567', source: 'Gosuslugi', text: 'Gosuslugi: second' },
+      ]);
+    } finally {
+      await sms.close();
+    }
+  });
+
+  it('reports a refused bind as a typed error', async () => {
+    const markers = new KvSentMarkers((await ensureNatsResources(nc)).mailSent);
+    const sms = new SmppSms({ url: server.url, systemId: 'phone-change', password: 'wrong', sourceAddr: 'Gosuslugi' }, markers);
+    const err = await sms.send({ to: '+79161234567', text: 'x', accountId: 'a', requestId: 'r', kind: 'k' }, `bad-${Date.now()}`).catch((e: unknown) => e);
+    expect((err as Error).name).toBe('SmppError');
+    expect((err as Error).message).toMatch(/bind refused/);
+    await sms.close();
+  });
+});
