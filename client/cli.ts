@@ -11,6 +11,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { simpleParser } from 'mailparser';
 import { loadConfig, type Config } from '../workers/config';
 import { PhoneChangeClient } from './phone-change-client';
+import { AesGcmCodec } from './payload-codec';
 import { PhoneChangeError } from '../workflows/domain/errors';
 import { authMethods, overrideMethods, type AuthMethod, type OverrideMethod, type Step } from '../workflows/phone-change.defs';
 import { maskPhone } from '../workflows/domain/mask';
@@ -33,7 +34,7 @@ async function open(): Promise<Session> {
   const connection = await Connection.connect({ address, apiKey, tls: tls ? {} : undefined });
   const nc = await connect({ servers: config.natsUrl, name: 'phone-change-cli' });
   const client = new PhoneChangeClient({
-    client: new Client({ connection, namespace }),
+    client: new Client({ connection, namespace, dataConverter: { payloadCodecs: [new AesGcmCodec(config.payloadKeys)] } }),
     codeKey: config.codeKey,
     taskQueue: config.temporal.taskQueue,
     history: new JetStreamHistory(jetstream(nc)),

@@ -5,9 +5,12 @@
 import { z } from 'zod';
 import { TASK_QUEUE } from '../workflows/phone-change.defs';
 import type { Links } from '../activities';
+import { AesGcmCodec, parsePayloadKeys, type CodecKey } from '../client/payload-codec';
 
 /** For local development only: production must set CODE_KEY (the worker refuses to start without it). */
 const DEV_CODE_KEY = 'ZGV2ZWxvcG1lbnQtb25seS1rZXktLS1uZXZlci11c2UtaW4tcHJvZA';
+/** Likewise for PAYLOAD_KEYS: a fixed development key, refused in production. */
+const DEV_PAYLOAD_KEYS = 'dev1:ZGV2LXBheWxvYWQta2V5LTMyLWJ5dGVzLWxvbmchISE=';
 
 const schema = z.object({
   NODE_ENV: z.string().default('development'),
@@ -20,6 +23,7 @@ const schema = z.object({
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'SMTP_URL must start with smtp:// or smtps://').default('smtp://127.0.0.1:2525'),
   MAIL_FROM: z.string().min(3).default('"Госуслуги" <no-reply@phone-change.local>'),
   CODE_KEY: z.string().min(32, 'CODE_KEY must be at least 32 characters (base64 of 24+ random bytes)').optional(),
+  PAYLOAD_KEYS: z.string().regex(/^[A-Za-z0-9_-]+:[A-Za-z0-9+/=]+(,[A-Za-z0-9_-]+:[A-Za-z0-9+/=]+)*$/, 'PAYLOAD_KEYS must be id:base64key[,id:base64key...] (current key first)').optional(),
   JOURNAL_URL: z.url().default('https://gosuslugi.ru/journal'),
   REJECT_URL: z.url().default('https://gosuslugi.ru/nm'),
   IDENTITY_URL: z.url().default('https://gosuslugi.ru/id'),
@@ -47,6 +51,8 @@ export interface Config {
   mailFrom: string;
   codeKey: Buffer;
   codeKeyIsDevDefault: boolean;
+  /** SEC-4: payload encryption keys, current first. */
+  payloadKeys: CodecKey[];
   links: Links;
   /** AFTER-1: services told of every new number. */
   linkedServices: string[];
@@ -70,6 +76,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
   if (production && !e.CODE_KEY) throw new ConfigError('invalid configuration:\n  CODE_KEY: required in production');
+  if (production && !e.PAYLOAD_KEYS) throw new ConfigError('invalid configuration:\n  PAYLOAD_KEYS: required in production');
+  let payloadKeys: CodecKey[];
+  try {
+    payloadKeys = parsePayloadKeys(e.PAYLOAD_KEYS ?? DEV_PAYLOAD_KEYS);
+    new AesGcmCodec(payloadKeys); // checks key sizes
+  } catch (err) {
+    throw new ConfigError(`invalid configuration:\n  PAYLOAD_KEYS: ${(err as Error).message}`);
+  }
   if (e.SMS_GATEWAY === 'smpp' && (!e.SMPP_URL || !e.SMPP_SYSTEM_ID)) {
     throw new ConfigError('invalid configuration:\n  SMPP_URL, SMPP_SYSTEM_ID: required when SMS_GATEWAY=smpp');
   }
@@ -91,6 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailFrom: e.MAIL_FROM,
     codeKey: Buffer.from(e.CODE_KEY ?? DEV_CODE_KEY, 'base64'),
     codeKeyIsDevDefault: !e.CODE_KEY,
+    payloadKeys,
     linkedServices: e.LINKED_SERVICES.split(','),
     bridges: { linkedAcks: e.BRIDGES.split(',').includes('linked_acks'), deliveryReports: e.BRIDGES.split(',').includes('delivery_reports') },
     links: { journal: e.JOURNAL_URL, reject: e.REJECT_URL, identity: e.IDENTITY_URL },

@@ -5,6 +5,7 @@ import type { Config } from './config';
 import { openServices } from './services';
 import { connectWorker, createPhoneChangeWorker } from './worker';
 import { startBridges } from './bridges';
+import { AesGcmCodec } from '../client/payload-codec';
 
 export interface WorkerRuntime {
   /** Runs until the worker is shut down (SIGINT/SIGTERM), then closes every connection. */
@@ -15,9 +16,10 @@ export async function startWorkerRuntime(config: Config, logger: Logger): Promis
   const services = await openServices(config);
   const { address, namespace, apiKey, tls } = config.temporal;
   const clientConnection = await Connection.connect({ address, apiKey, tls: tls ? {} : undefined });
-  const client = new Client({ connection: clientConnection, namespace });
+  const codec = new AesGcmCodec(config.payloadKeys);
+  const client = new Client({ connection: clientConnection, namespace, dataConverter: { payloadCodecs: [codec] } });
   const connection = await connectWorker(config);
-  const worker = await createPhoneChangeWorker({ connection, namespace, taskQueue: config.temporal.taskQueue, deps: services.deps });
+  const worker = await createPhoneChangeWorker({ connection, namespace, taskQueue: config.temporal.taskQueue, deps: services.deps, codec });
   const stopBridges = await startBridges({ nc: services.nc, client, deps: services.deps, logger, run: config.bridges });
   return {
     async run() {

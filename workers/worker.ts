@@ -1,6 +1,7 @@
 /** Builds the phone-change worker: the workflow and its activities on one task queue. */
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { PayloadCodec } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from '../activities';
 import type { Config } from './config';
 
@@ -16,6 +17,8 @@ export interface PhoneChangeWorkerOptions {
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
+  /** SEC-4: encrypts every payload; absent only in tests of workflow logic. */
+  codec?: PayloadCodec;
   /** A prebuilt bundle (tests build it once); otherwise the workflows are bundled now. */
   workflowBundle?: { codePath: string };
   tuning?: Partial<Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'>>;
@@ -27,6 +30,7 @@ export async function createPhoneChangeWorker(o: PhoneChangeWorkerOptions): Prom
     namespace: o.namespace,
     taskQueue: o.taskQueue,
     activities: createActivities(o.deps),
+    dataConverter: o.codec ? { payloadCodecs: [o.codec] } : undefined,
     ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath }),
     ...o.tuning,
   });

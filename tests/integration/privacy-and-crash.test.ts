@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { eventually, startHarness, CODE_KEY, DEFAULT_IDENTITY, type Harness } from '../support/harness';
+import { eventually, startHarness, CODE_KEY, DEFAULT_IDENTITY, PAYLOAD_KEYS, type Harness } from '../support/harness';
 import { workflowIdFor } from '../../workflows/phone-change.defs';
 
 let h: Harness;
@@ -22,6 +22,7 @@ function spawnWorker(name: string): ChildProcess {
       NATS_URL: inject('natsUrl'),
       SMTP_URL: h.smtp.url,
       CODE_KEY: CODE_KEY.toString('base64'),
+      PAYLOAD_KEYS: PAYLOAD_KEYS.map((k) => `${k.id}:${k.key.toString('base64')}`).join(','),
       JOURNAL_URL: 'https://portal.test/journal',
       REJECT_URL: 'https://portal.test/not-me',
       IDENTITY_URL: 'https://portal.test/identity',
@@ -83,11 +84,13 @@ describe('a worker process killed mid-change, and what history holds', () => {
       await h.smtp.waitFor((m) => m.to.includes(account.email!), 2);
       await eventually(() => h.events.items.filter((e) => e.accountId === account.accountId).length === 2, 'two events');
 
-      // SEC-4: the codes, link tokens and identity data never entered workflow history, in clear or base64.
+      // SEC-4: no code, link token, identity datum, phone number or e-mail in workflow history, in
+      // clear or base64: payloads are encrypted (AES-GCM), codes and tokens never enter at all.
       const events = (await h.temporal.workflow.getHandle(workflowIdFor(account.accountId)).fetchHistory()).events ?? [];
       const text = historyText(events).join('\n');
       expect(text.length).toBeGreaterThan(1000);
-      for (const code of [oldCode, newCode, identityToken, rejectToken, DEFAULT_IDENTITY.passport, 'Иванова', '4510123456']) {
+      const personal = [account.phone, newPhone, account.phone.slice(1), newPhone.slice(1), account.email!, 'Иванова'];
+      for (const code of [oldCode, newCode, identityToken, rejectToken, DEFAULT_IDENTITY.passport, '4510123456', ...personal]) {
         expect(text).not.toContain(code);
         expect(text).not.toContain(Buffer.from(code).toString('base64'));
       }

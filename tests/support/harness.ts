@@ -2,7 +2,7 @@
  * Per-file integration harness: a real SMTP sink, NATS adapters, a Temporal client and a worker on
  * a task queue of its own, plus readers of what the system sent (SMS outbox, events, mail).
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
@@ -13,6 +13,7 @@ import { openServices, type Services } from '../../workers/services';
 import { createPhoneChangeWorker } from '../../workers/worker';
 import { startBridges } from '../../workers/bridges';
 import { PhoneChangeClient } from '../../client/phone-change-client';
+import { AesGcmCodec, type CodecKey } from '../../client/payload-codec';
 import { registerAccount } from '../../activities/accounts';
 import type { Account, DomainEvent, SmsMessage } from '../../activities/ports';
 import { STREAMS, SUBJECTS } from '../../activities/nats/resources';
@@ -87,7 +88,15 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export const CODE_KEY = randomBytes(32);
+// Test files run in several processes against one Temporal server: they share their keys (a
+// bridge in one process may signal a workflow whose worker runs in another).
+const testKey = (name: string) => createHash('sha256').update(`phone-change-test-${name}`).digest();
+export const CODE_KEY = testKey('code');
+/** SEC-4: the test run's payload keys: a current one and an older one still configured. */
+export const PAYLOAD_KEYS: CodecKey[] = [
+  { id: 'k2', key: testKey('payload-k2') },
+  { id: 'k1', key: testKey('payload-k1') },
+];
 export const LINKED_SERVICES = ['sms_subscriptions', 'two_factor_login', 'bank_cards', 'e_service_subscriptions', 'mobile_app'];
 /** The identity data every test account's profile holds. */
 export const DEFAULT_IDENTITY: IdentityData = { fullName: 'Иванова Анна Сергеевна', passport: '4510 123456' };
@@ -115,7 +124,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     links: { journal: 'https://portal.test/journal', reject: 'https://portal.test/not-me', identity: 'https://portal.test/identity' },
   });
   const connection = await Connection.connect({ address: inject('temporalAddress') });
-  const temporal = new Client({ connection });
+  const codec = new AesGcmCodec(PAYLOAD_KEYS);
+  const temporal = new Client({ connection, dataConverter: { payloadCodecs: [codec] } });
   const nativeConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
   const worker =
     opts.startWorker === false
@@ -125,6 +135,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
           namespace: 'default',
           taskQueue,
           deps: opts.wrapDeps ? opts.wrapDeps(services.deps) : services.deps,
+          codec,
           workflowBundle: { codePath: inject('workflowBundlePath') },
         });
   const running = worker?.run();
