@@ -11,6 +11,8 @@ import { createLogger, installTemporalLogging } from '../workers/logger';
 import { startWorkerRuntime } from '../workers/runtime';
 import { startNats, startTemporal, toolPaths, type RunningServer } from './stack';
 import { startSmtpSink, type SmtpSink } from './smtp-sink';
+import { startCodecServer } from '../workers/codec-server';
+import { AesGcmCodec } from '../client/payload-codec';
 
 const TEMPORAL_PORT = 7233;
 const UI_PORT = 8233;
@@ -28,10 +30,20 @@ async function main(): Promise<void> {
   const servers: RunningServer[] = [];
   let smtp: SmtpSink | undefined;
   const tools = toolPaths();
+  const early = loadConfig(env);
+  // SEC-4: the Web UI decodes payloads through the codec server; the local token authorises you.
+  const codecServer = await startCodecServer({
+    codec: new AesGcmCodec(early.payloadKeys),
+    tokens: early.codecServer.tokens,
+    allowedOrigins: [`http://localhost:${UI_PORT}`, `http://127.0.0.1:${UI_PORT}`],
+    port: early.codecServer.port,
+  });
+  const codecEndpoint = `${codecServer.url}/${early.codecServer.tokens[0]}`;
+  step(`codec server on ${codecServer.url} (the Web UI decrypts payloads through it)`);
 
   if (!process.env.TEMPORAL_ADDRESS) {
     step(`Temporal dev server on 127.0.0.1:${TEMPORAL_PORT}, Web UI on ${UI_PORT}, state in ${join(dataDir, 'temporal.db')}`);
-    const t = await startTemporal({ bin: tools.temporal, port: TEMPORAL_PORT, uiPort: UI_PORT, dbFile: join(dataDir, 'temporal.db'), logFile: join(dataDir, 'temporal.log') });
+    const t = await startTemporal({ bin: tools.temporal, port: TEMPORAL_PORT, uiPort: UI_PORT, dbFile: join(dataDir, 'temporal.db'), logFile: join(dataDir, 'temporal.log'), codecEndpoint });
     servers.push(t);
     env.TEMPORAL_ADDRESS = t.address;
   }
@@ -59,6 +71,7 @@ async function main(): Promise<void> {
   await running;
   step('worker stopped; stopping the servers');
   await smtp?.close();
+  await codecServer.close();
   await Promise.all(servers.map((s) => s.stop()));
   step('stopped');
 }

@@ -11,6 +11,8 @@ import { AesGcmCodec, parsePayloadKeys, type CodecKey } from '../client/payload-
 const DEV_CODE_KEY = 'ZGV2ZWxvcG1lbnQtb25seS1rZXktLS1uZXZlci11c2UtaW4tcHJvZA';
 /** Likewise for PAYLOAD_KEYS: a fixed development key, refused in production. */
 const DEV_PAYLOAD_KEYS = 'dev1:ZGV2LXBheWxvYWQta2V5LTMyLWJ5dGVzLWxvbmchISE=';
+/** The local stack's codec-server token: whoever runs the stack is the authorised engineer. */
+export const DEV_CODEC_TOKEN = 'dev-codec-token-local-only';
 
 const schema = z.object({
   NODE_ENV: z.string().default('development'),
@@ -24,6 +26,9 @@ const schema = z.object({
   MAIL_FROM: z.string().min(3).default('"Госуслуги" <no-reply@phone-change.local>'),
   CODE_KEY: z.string().min(32, 'CODE_KEY must be at least 32 characters (base64 of 24+ random bytes)').optional(),
   PAYLOAD_KEYS: z.string().regex(/^[A-Za-z0-9_-]+:[A-Za-z0-9+/=]+(,[A-Za-z0-9_-]+:[A-Za-z0-9+/=]+)*$/, 'PAYLOAD_KEYS must be id:base64key[,id:base64key...] (current key first)').optional(),
+  CODEC_SERVER_TOKENS: z.string().min(16, 'CODEC_SERVER_TOKENS: each token at least 16 characters').optional(),
+  CODEC_SERVER_ORIGINS: z.string().default('http://localhost:8233,http://127.0.0.1:8233'),
+  CODEC_SERVER_PORT: z.coerce.number().int().min(1).max(65535).default(8888),
   JOURNAL_URL: z.url().default('https://gosuslugi.ru/journal'),
   REJECT_URL: z.url().default('https://gosuslugi.ru/nm'),
   IDENTITY_URL: z.url().default('https://gosuslugi.ru/id'),
@@ -53,6 +58,8 @@ export interface Config {
   codeKeyIsDevDefault: boolean;
   /** SEC-4: payload encryption keys, current first. */
   payloadKeys: CodecKey[];
+  /** SEC-4: who may decode through the codec server, and from which Web UI origins. */
+  codecServer: { tokens: string[]; origins: string[]; port: number; tokensAreDevDefault: boolean };
   links: Links;
   /** AFTER-1: services told of every new number. */
   linkedServices: string[];
@@ -106,6 +113,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     codeKey: Buffer.from(e.CODE_KEY ?? DEV_CODE_KEY, 'base64'),
     codeKeyIsDevDefault: !e.CODE_KEY,
     payloadKeys,
+    codecServer: {
+      tokens: (e.CODEC_SERVER_TOKENS ?? DEV_CODEC_TOKEN).split(','),
+      origins: e.CODEC_SERVER_ORIGINS.split(','),
+      port: e.CODEC_SERVER_PORT,
+      tokensAreDevDefault: !e.CODEC_SERVER_TOKENS,
+    },
     linkedServices: e.LINKED_SERVICES.split(','),
     bridges: { linkedAcks: e.BRIDGES.split(',').includes('linked_acks'), deliveryReports: e.BRIDGES.split(',').includes('delivery_reports') },
     links: { journal: e.JOURNAL_URL, reject: e.REJECT_URL, identity: e.IDENTITY_URL },
