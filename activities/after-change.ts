@@ -5,7 +5,9 @@
 import type { ActivityDeps } from './index';
 import type { Language } from './ports';
 import { dedupId } from './context';
-import { AccountNotFoundError, ConcurrentModificationError, NumberTakenError, RevertWindowClosedError } from '../workflows/domain/errors';
+import { AccountNotFoundError, ConcurrentModificationError, NumberTakenError, OperatorCredentialError, RevertWindowClosedError } from '../workflows/domain/errors';
+import type { OperatorRole } from '../workflows/phone-change.defs';
+import type { VerifiedOperator } from './operators';
 
 export interface RecordRequest {
   accountId: string;
@@ -49,8 +51,31 @@ export interface Contacts {
   language: Language;
 }
 
-export function createAfterChangeActivities(deps: Pick<ActivityDeps, 'registry' | 'history' | 'linked'>) {
-  const { registry, history, linked } = deps;
+export interface VerifyOperatorRequest {
+  credential: string;
+  role: OperatorRole;
+  accountId: string;
+  requestId: string;
+  /** De-duplication key of the security event recorded on a refusal. */
+  key: string;
+}
+
+export function createAfterChangeActivities(deps: Pick<ActivityDeps, 'registry' | 'history' | 'linked' | 'operators' | 'events'>) {
+  const { registry, history, linked, operators, events } = deps;
+
+  /** Verifies a support action's credential; a refusal is recorded as a security event (history and `phone.change.security`). */
+  async function verifyOperator(req: VerifyOperatorRequest): Promise<VerifiedOperator> {
+    try {
+      return await operators.verify(req.credential, req.role);
+    } catch (err) {
+      if (!(err instanceof OperatorCredentialError)) throw err;
+      const at = new Date().toISOString();
+      const reason = String(err.details.reason ?? 'refused');
+      await history.append(req.accountId, { at, kind: 'security_event', requestId: req.requestId, channels: [], text: `support action (${req.role}) refused: ${err.message}`, details: { role: req.role, reason } }, dedupId(req.key));
+      await events.publish({ type: 'security', accountId: req.accountId, requestId: req.requestId, at, role: req.role, reason }, dedupId(`${req.key}-event`));
+      throw err;
+    }
+  }
 
   /** DONE-3: a decision or outcome that is not a notice (linked services synced, test delivery, ...). */
   async function recordHistory(req: RecordRequest): Promise<void> {
@@ -109,5 +134,5 @@ export function createAfterChangeActivities(deps: Pick<ActivityDeps, 'registry' 
     return { phone: found.value.phone, email: found.value.email, language: found.value.language };
   }
 
-  return { recordHistory, announceToLinkedServices, revertPhone, loadContacts };
+  return { recordHistory, announceToLinkedServices, revertPhone, loadContacts, verifyOperator };
 }

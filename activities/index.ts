@@ -18,6 +18,7 @@ import { deriveCode, deriveToken, hashCode, hashToken, type CodePurpose } from '
 import { formatWhen, renderCodeSms, renderIdentityLinkSms, renderNotice, type NoticeKind, type NoticeParams } from './templates';
 import type { Account, ContactRegistry, EventPublisher, History, Language, LinkedServices, Mailer, PushSender, SmsSender } from './ports';
 import { createAfterChangeActivities } from './after-change';
+import type { OperatorVerifier } from './operators';
 
 export interface ActivityDeps {
   registry: ContactRegistry;
@@ -27,6 +28,8 @@ export interface ActivityDeps {
   push: PushSender;
   mailer: Mailer;
   linked: LinkedServices;
+  /** Verifies support operators' credentials. */
+  operators: OperatorVerifier;
   /** Server-side key for deriving and hashing codes and link tokens. */
   codeKey: Buffer;
   links: Links;

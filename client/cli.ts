@@ -57,6 +57,9 @@ function run<A extends unknown[]>(fn: (s: Session, ...args: A) => Promise<unknow
 
 const stepOption = () => new Option('--step <step>', 'which number the code proves').choices(['old', 'new']).makeOptionMandatory();
 const accountOption = '--account <id>';
+/** The operator's signed credential (a JWT from the operators' identity provider; `dev operator-token` in development). */
+const credentialOption = () =>
+  new Option('--credential <jwt>', 'your signed operator credential').env('OPERATOR_TOKEN').makeOptionMandatory();
 
 const program = new Command('phone-change').description('Phone-number changes: start, codes, status, history, development helpers.');
 program.showHelpAfterError();
@@ -156,21 +159,20 @@ support
   .command('override')
   .description('LOST-2, FREQ-2: approve after proving the citizen\'s identity')
   .requiredOption(accountOption, 'account id')
-  .requiredOption('--operator <id>', 'your operator id')
-  .option('--operator-name <name>', 'your name')
+  .addOption(credentialOption())
   .addOption(new Option('--method <method>', 'how identity was proved').choices([...overrideMethods]).makeOptionMandatory())
   .requiredOption('--evidence <ref>', 'reference to the evidence (case, document or recording id)')
   .requiredOption('--reason <text>', 'why the change is approved')
-  .action(run((s, o: { account: string; operator: string; operatorName?: string; method: OverrideMethod; evidence: string; reason: string }) =>
-    s.client.supportOverride(o.account, { operator: { id: o.operator, name: o.operatorName }, method: o.method, evidenceRef: o.evidence, reason: o.reason })));
+  .action(run((s, o: { account: string; credential: string; method: OverrideMethod; evidence: string; reason: string }) =>
+    s.client.supportOverride(o.account, { credential: o.credential, method: o.method, evidenceRef: o.evidence, reason: o.reason })));
 
 support
   .command('reject')
   .description('reject a change (e.g. the owner called: it was not them)')
   .requiredOption(accountOption, 'account id')
-  .requiredOption('--operator <id>', 'your operator id')
+  .addOption(credentialOption())
   .requiredOption('--reason <text>', 'why')
-  .action(run((s, o: { account: string; operator: string; reason: string }) => s.client.rejectBySupport(o.account, { id: o.operator }, o.reason)));
+  .action(run((s, o: { account: string; credential: string; reason: string }) => s.client.rejectBySupport(o.account, o.credential, o.reason)));
 
 support
   .command('find')
@@ -183,10 +185,10 @@ support
   .description('DONE-4: restore the previous number after a change that was not the owner\'s doing (30 days)')
   .requiredOption(accountOption, 'account id')
   .requiredOption('--request-id <id>', 'the change to undo')
-  .requiredOption('--operator <id>', 'your operator id')
+  .addOption(credentialOption())
   .requiredOption('--reason <text>', 'why')
-  .action(run((s, o: { account: string; requestId: string; operator: string; reason: string }) =>
-    s.client.revert(o.account, o.requestId, { id: o.operator }, o.reason)));
+  .action(run((s, o: { account: string; requestId: string; credential: string; reason: string }) =>
+    s.client.revert(o.account, o.requestId, o.credential, o.reason)));
 
 program
   .command('linked')

@@ -45,7 +45,6 @@ import {
   type ChangeState,
   type ChangeStatus,
   type IdentityVerdict,
-  type OperatorRef,
   type RejectRequest,
   type SupportOverrideRequest,
   type CodeVerdict,
@@ -156,9 +155,10 @@ export class PhoneChangeClient {
     return typed(() => this.handle(accountId).executeUpdate(rejectUpdate, { args: [{ by: 'owner', tokenHash }] }));
   }
 
-  async rejectBySupport(accountId: string, operator: OperatorRef, reason: string): Promise<ChangeRef> {
+  /** Support rejects a change; `credential` is the operator's signed credential (role support:reject). */
+  async rejectBySupport(accountId: string, credential: string, reason: string): Promise<ChangeRef> {
     checkAccountId(accountId);
-    const req: RejectRequest = { by: 'support', operator, reason };
+    const req: RejectRequest = { by: 'support', credential, reason };
     const problem = rejectProblem(req);
     if (problem) throw problem;
     return typed(() => this.handle(accountId).executeUpdate(rejectUpdate, { args: [req] }));
@@ -190,16 +190,16 @@ export class PhoneChangeClient {
   }
 
   /** DONE-4: support restores the number a change replaced (within the window); typed refusal otherwise. */
-  async revert(accountId: string, requestId: string, operator: OperatorRef, reason: string, windowMs = defaultPolicy.revertWindowMs): Promise<RevertOutcome> {
+  async revert(accountId: string, requestId: string, credential: string, reason: string, windowMs = defaultPolicy.revertWindowMs): Promise<RevertOutcome> {
     checkAccountId(accountId);
     if (!REQUEST_ID_PATTERN.test(requestId)) throw new InvalidInputError('requestId must be the change\'s request id', { field: 'requestId' });
-    const problem = rejectProblem({ by: 'support', operator, reason });
+    const problem = rejectProblem({ by: 'support', credential, reason });
     if (problem) throw problem;
     const outcome = await typed(() =>
       this.o.client.workflow.execute<typeof phoneRevert>('phoneRevert', {
         workflowId: revertWorkflowId(accountId, requestId),
         taskQueue: this.taskQueue,
-        args: [{ accountId, requestId, operator, reason, windowMs }],
+        args: [{ accountId, requestId, credential, reason, windowMs }],
         workflowIdConflictPolicy: 'USE_EXISTING',
       }),
     );

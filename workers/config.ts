@@ -2,6 +2,7 @@
  * Configuration, read and validated once at the process edge (worker, CLI, dev stack) and passed
  * in; nothing below this reads the environment.
  */
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { TASK_QUEUE } from '../workflows/phone-change.defs';
 import type { Links } from '../activities';
@@ -29,6 +30,10 @@ const schema = z.object({
   CODEC_SERVER_TOKENS: z.string().min(16, 'CODEC_SERVER_TOKENS: each token at least 16 characters').optional(),
   CODEC_SERVER_ORIGINS: z.string().default('http://localhost:8233,http://127.0.0.1:8233'),
   CODEC_SERVER_PORT: z.coerce.number().int().min(1).max(65535).default(8888),
+  OPERATOR_JWT_PUBLIC_KEY: z.string().includes('BEGIN PUBLIC KEY', { message: 'OPERATOR_JWT_PUBLIC_KEY must be an SPKI PEM' }).optional(),
+  OPERATOR_JWT_PUBLIC_KEY_FILE: z.string().min(1).optional(),
+  OPERATOR_JWT_ISSUER: z.string().min(1).default('phone-change-operators'),
+  OPERATOR_JWT_AUDIENCE: z.string().min(1).default('phone-change'),
   JOURNAL_URL: z.url().default('https://gosuslugi.ru/journal'),
   REJECT_URL: z.url().default('https://gosuslugi.ru/nm'),
   IDENTITY_URL: z.url().default('https://gosuslugi.ru/id'),
@@ -58,6 +63,8 @@ export interface Config {
   codeKeyIsDevDefault: boolean;
   /** SEC-4: payload encryption keys, current first. */
   payloadKeys: CodecKey[];
+  /** Operator credentials: the identity provider's public key; support actions are refused without it. */
+  operators: { publicKeyPem?: string; issuer: string; audience: string };
   /** SEC-4: who may decode through the codec server, and from which Web UI origins. */
   codecServer: { tokens: string[]; origins: string[]; port: number; tokensAreDevDefault: boolean };
   links: Links;
@@ -113,6 +120,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     codeKey: Buffer.from(e.CODE_KEY ?? DEV_CODE_KEY, 'base64'),
     codeKeyIsDevDefault: !e.CODE_KEY,
     payloadKeys,
+    operators: {
+      publicKeyPem: e.OPERATOR_JWT_PUBLIC_KEY ?? (e.OPERATOR_JWT_PUBLIC_KEY_FILE ? readKeyFile(e.OPERATOR_JWT_PUBLIC_KEY_FILE) : undefined),
+      issuer: e.OPERATOR_JWT_ISSUER,
+      audience: e.OPERATOR_JWT_AUDIENCE,
+    },
     codecServer: {
       tokens: (e.CODEC_SERVER_TOKENS ?? DEV_CODEC_TOKEN).split(','),
       origins: e.CODEC_SERVER_ORIGINS.split(','),
@@ -124,4 +136,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     links: { journal: e.JOURNAL_URL, reject: e.REJECT_URL, identity: e.IDENTITY_URL },
     logLevel: e.LOG_LEVEL,
   };
+}
+
+function readKeyFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`invalid configuration:\n  OPERATOR_JWT_PUBLIC_KEY_FILE: cannot read ${path} (${(err as NodeJS.ErrnoException).code})`);
+  }
 }

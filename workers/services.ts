@@ -8,6 +8,7 @@ import { natsPublishers } from '../activities/nats/publishers';
 import { KvSentMarkers } from '../activities/nats/sent-markers';
 import { SmtpMailer } from '../activities/email/smtp-mailer';
 import { SmppSms } from '../activities/smpp/smpp-sms';
+import { JwtOperatorVerifier, NoOperatorVerifier } from '../activities/operators';
 
 export interface Services {
   nc: NatsConnection;
@@ -15,7 +16,7 @@ export interface Services {
   close(): Promise<void>;
 }
 
-export async function openServices(config: Pick<Config, 'natsUrl' | 'smtpUrl' | 'mailFrom' | 'codeKey' | 'links' | 'linkedServices'> & Partial<Pick<Config, 'sms'>>): Promise<Services> {
+export async function openServices(config: Pick<Config, 'natsUrl' | 'smtpUrl' | 'mailFrom' | 'codeKey' | 'links' | 'linkedServices'> & Partial<Pick<Config, 'sms' | 'operators'>>): Promise<Services> {
   const nc = await connect({ servers: config.natsUrl, name: 'phone-change' });
   const res = await ensureNatsResources(nc);
   const markers = new KvSentMarkers(res.mailSent);
@@ -26,6 +27,7 @@ export async function openServices(config: Pick<Config, 'natsUrl' | 'smtpUrl' | 
     registry: new NatsContactRegistry(res.accounts, res.phoneIndex),
     ...publishers,
     sms: smpp ?? publishers.sms,
+    operators: config.operators?.publicKeyPem ? new JwtOperatorVerifier({ ...config.operators, publicKeyPem: config.operators.publicKeyPem }) : new NoOperatorVerifier(),
     mailer,
     codeKey: config.codeKey,
     links: config.links,

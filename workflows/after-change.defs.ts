@@ -3,7 +3,7 @@
  * delivery (AFTER-2). Shared by the workflows, the client and the CLI.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { FailureInfo, OperatorRef } from './phone-change.defs';
+import type { FailureInfo } from './phone-change.defs';
 
 export function linkedSyncWorkflowId(accountId: string, requestId: string): string {
   return `linked-sync/${accountId}/${requestId}`;
@@ -37,7 +37,8 @@ export interface RevertInput {
   accountId: string;
   /** The change to undo. */
   requestId: string;
-  operator: OperatorRef;
+  /** The operator's signed credential (JWT); needs the role support:revert. */
+  credential: string;
   reason: string;
   windowMs: number;
 }

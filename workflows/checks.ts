@@ -42,11 +42,15 @@ export function operatorProblem(operator: unknown): PhoneChangeError | undefined
   return undefined;
 }
 
-/** LOST-2: operator, method, evidence reference and reason are all required. */
+export function credentialProblem(credential: unknown): PhoneChangeError | undefined {
+  return text(credential, 8192) ? undefined : bad('credential', 'the operator\'s signed credential is required');
+}
+
+/** LOST-2: the operator's credential, method, evidence reference and reason are all required. */
 export function overrideProblem(req: SupportOverrideRequest): PhoneChangeError | undefined {
   if (!isObject(req)) return bad('request', 'an override request is required');
-  const op = operatorProblem(req.operator);
-  if (op) return op;
+  const cred = credentialProblem(req.credential);
+  if (cred) return cred;
   if (!overrideMethods.includes(req.method)) return bad('method', `method must be one of ${overrideMethods.join(', ')}`);
   if (!text(req.evidenceRef, 200)) return bad('evidenceRef', 'evidenceRef (a reference to the identity evidence) is required');
   if (!text(req.reason, 500)) return bad('reason', 'reason is required');
@@ -56,7 +60,7 @@ export function overrideProblem(req: SupportOverrideRequest): PhoneChangeError |
 export function rejectProblem(req: RejectRequest): PhoneChangeError | undefined {
   if (!isObject(req)) return bad('request', 'a reject request is required');
   if (req.by === 'owner') return hashProblem(req.tokenHash, 'tokenHash');
-  if (req.by === 'support') return operatorProblem(req.operator) ?? (text(req.reason, 500) ? undefined : bad('reason', 'reason is required'));
+  if (req.by === 'support') return credentialProblem(req.credential) ?? (text(req.reason, 500) ? undefined : bad('reason', 'reason is required'));
   return bad('by', 'by must be "owner" or "support"');
 }
 

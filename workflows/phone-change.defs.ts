@@ -152,20 +152,30 @@ export interface OperatorRef {
   name?: string;
 }
 
-/** LOST-2: a support decision; every field is recorded. */
+/** What a support action needs in the operator's credential. */
+export type OperatorRole = 'support:override' | 'support:reject' | 'support:revert';
+
+/** LOST-2: a support decision; every field is recorded, with the operator the credential proves. */
 export interface SupportOverrideRequest {
+  /** The operator's signed credential (JWT). */
+  credential: string;
+  method: OverrideMethod;
+  evidenceRef: string;
+  reason: string;
+  /** Histories before operator credentials carried the operator as claimed. */
+  operator?: OperatorRef;
+}
+
+export interface SupportOverride {
   operator: OperatorRef;
   method: OverrideMethod;
   evidenceRef: string;
   reason: string;
-}
-
-export interface SupportOverride extends SupportOverrideRequest {
   at: string;
 }
 
 /** SEC-3: "this wasn't me" through the link's token, or a rejection by support. */
-export type RejectRequest = { by: 'owner'; tokenHash: string } | { by: 'support'; operator: OperatorRef; reason: string };
+export type RejectRequest = { by: 'owner'; tokenHash: string } | { by: 'support'; credential: string; reason: string; operator?: OperatorRef };
 
 export interface CancelRequest {
   reason?: string;

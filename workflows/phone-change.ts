@@ -38,6 +38,7 @@ import {
   type FailureInfo,
   type IdentityVerdict,
   type OperatorRef,
+  type OperatorRole,
   type PhoneChangeInput,
   type PhoneChangeResult,
   type ResendResult,
@@ -66,6 +67,8 @@ const messaging = proxyActivities<PhoneChangeActivities>({
 const PATCH_ALL_PATHS = 'all-paths-v2';
 /** Added the linked-service sync (AFTER-1) after completion. */
 const PATCH_LINKED_SERVICES = 'linked-services-v3';
+/** Support actions carry a signed operator credential, verified before they count. */
+const PATCH_OPERATOR_CREDENTIALS = 'operator-credentials-v4';
 
 export async function phoneChange(input: PhoneChangeInput): Promise<PhoneChangeResult> {
   return new PhoneChange(input).run();
@@ -354,7 +357,9 @@ class PhoneChange {
       return this.ref();
     }, { validator: () => this.checkState(['awaiting_identity', 'awaiting_old_number'], 'report the old number lost') });
     setHandler(supportOverrideUpdate, async (req) => {
-      this.override = { ...req, at: new Date().toISOString() };
+      const operator = await this.operatorOf(req, 'support:override');
+      if (this.override) throw toFailure(new WrongStateError('another operator has just approved this change', { state: this.state }));
+      this.override = { operator, method: req.method, evidenceRef: req.evidenceRef, reason: req.reason, at: new Date().toISOString() };
       await condition(() => this.state !== 'awaiting_support');
       return this.ref();
     }, {
@@ -365,7 +370,8 @@ class PhoneChange {
       },
     });
     setHandler(rejectUpdate, async (req) => {
-      this.stop = req.by === 'owner' ? { state: 'rejected', by: 'owner' } : { state: 'rejected', by: 'support', operator: req.operator, reason: req.reason };
+      const operator = req.by === 'support' ? await this.operatorOf(req, 'support:reject') : undefined;
+      this.stop ??= req.by === 'owner' ? { state: 'rejected', by: 'owner' } : { state: 'rejected', by: 'support', operator, reason: req.reason };
       await condition(() => terminalStates.has(this.state));
       return this.ref();
     }, {
@@ -384,6 +390,20 @@ class PhoneChange {
       await condition(() => terminalStates.has(this.state));
       return this.ref();
     }, { validator: (_req: CancelRequest) => this.checkState([...stoppableStates], 'be cancelled') });
+  }
+
+  /**
+   * The operator a support action's credential proves (verified by an activity, which records a
+   * refusal as a security event). Histories from before credentials carry the operator as given.
+   */
+  private async operatorOf(req: { credential?: string; operator?: OperatorRef }, role: OperatorRole): Promise<OperatorRef> {
+    if (!patched(PATCH_OPERATOR_CREDENTIALS)) return req.operator ?? { id: 'unknown' };
+    try {
+      const v = await registry.verifyOperator({ credential: req.credential ?? '', role, accountId: this.input.accountId, requestId: this.input.requestId, key: `security-${++this.noticeSeq}` });
+      return { id: v.id, name: v.name };
+    } catch (err) {
+      throw fromInfo(failureFromActivity(err));
+    }
   }
 
   private async startAnswer(): Promise<ChangeRef> {

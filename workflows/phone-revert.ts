@@ -24,12 +24,14 @@ const messaging = proxyActivities<PhoneChangeActivities>({
 export async function phoneRevert(input: RevertInput): Promise<RevertOutcome> {
   const at = new Date().toISOString();
   let restored;
+  let operator;
   try {
+    operator = await registry.verifyOperator({ credential: input.credential, role: 'support:revert', accountId: input.accountId, requestId: input.requestId, key: 'security-revert' });
     restored = await registry.revertPhone({ accountId: input.accountId, requestId: input.requestId, windowMs: input.windowMs, at });
   } catch (err) {
     return { state: 'refused', failure: failureFromActivity(err) };
   }
-  const actor = operatorName(input.operator);
+  const actor = operatorName(operator);
   await Promise.all([
     messaging.notify({
       accountId: input.accountId,
@@ -45,7 +47,7 @@ export async function phoneRevert(input: RevertInput): Promise<RevertOutcome> {
       actor,
       details: { reason: input.reason },
     }),
-    messaging.publishEvent({ type: 'reverted', key: 'reverted', accountId: input.accountId, requestId: input.requestId, at, data: { operator: input.operator.id } }),
+    messaging.publishEvent({ type: 'reverted', key: 'reverted', accountId: input.accountId, requestId: input.requestId, at, data: { operator: operator.id } }),
   ]);
   return { state: 'reverted' };
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jetstream } from '@nats-io/jetstream';
-import { eventually, startHarness, LINKED_SERVICES, type Harness } from '../support/harness';
+import { eventually, operatorToken, startHarness, LINKED_SERVICES, type Harness } from '../support/harness';
 import { ConcurrentModificationError, NumberTakenError, RevertWindowClosedError } from '../../workflows/domain/errors';
 import { SUBJECTS } from '../../activities/nats/resources';
 import type { LinkedServiceMessage } from '../../activities/ports';
@@ -8,11 +8,12 @@ import type { LinkedServiceMessage } from '../../activities/ports';
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness({ deliveryReports: true });
+  OPERATOR = await operatorToken({ sub: 'op-9', name: 'Кузнецов', roles: ['support:revert'] });
 });
 afterAll(async () => h?.close());
 
 const refusal = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
-const OPERATOR = { id: 'op-9', name: 'Кузнецов' };
+let OPERATOR: string;
 
 /** Plays linked services: every service but `silent` acknowledges what it is told for `requestId`. */
 function linkedServicesAcking(requestId: string, silent: string[] = []) {

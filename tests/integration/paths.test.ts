@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startHarness, wrongCode, type Harness } from '../support/harness';
+import { eventually, operatorToken, startHarness, wrongCode, type Harness } from '../support/harness';
 import {
   ChangeNotFoundError,
   InvalidInputError,
@@ -14,13 +14,14 @@ import type { Account } from '../../activities/ports';
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness();
+  OVERRIDE = { credential: await operatorToken({ sub: 'op-17', name: 'Петрова' }), ...OVERRIDE_FIELDS };
 });
 afterAll(async () => h?.close());
 
 const refusal = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
-const OVERRIDE: SupportOverrideRequest = {
-  operator: { id: 'op-17', name: 'Петрова' },
-  method: 'service_centre_passport',
+let OVERRIDE: SupportOverrideRequest;
+const OVERRIDE_FIELDS = {
+  method: 'service_centre_passport' as const,
   evidenceRef: 'mfc-77-2026-11-24-0042',
   reason: 'SIM card lost, passport checked at the service centre',
 };
@@ -54,7 +55,7 @@ describe('every path of a change against the real servers', () => {
     expect((missing as InvalidInputError).field).toBe('evidenceRef');
 
     expect((await h.client.supportOverride(account.accountId, OVERRIDE)).state).toBe('awaiting_new_number');
-    expect((await h.client.status(account.accountId)).support).toMatchObject({ reason: 'old_number_lost', override: OVERRIDE });
+    expect((await h.client.status(account.accountId)).support).toMatchObject({ reason: 'old_number_lost', override: { operator: { id: 'op-17', name: 'Петрова' }, ...OVERRIDE_FIELDS } });
     await finishWithNewCode(account.accountId, newPhone);
 
     const entries = await eventually(async () => {
@@ -150,7 +151,7 @@ describe('every path of a change against the real servers', () => {
 
   it('SEC-3: support can reject a change, and the operator is recorded', async () => {
     const { account } = await begin();
-    await h.client.rejectBySupport(account.accountId, { id: 'op-3' }, 'the owner called: not them');
+    await h.client.rejectBySupport(account.accountId, await operatorToken({ sub: 'op-3', roles: ['support:reject'] }), 'the owner called: not them');
     expect((await h.client.result(account.accountId)).state).toBe('rejected');
     const entry = await eventually(async () => (await h.client.history(account.accountId)).find((e) => e.kind === 'rejected'), 'rejected entry');
     expect(entry).toMatchObject({ actor: 'op-3', details: { reason: 'the owner called: not them' } });

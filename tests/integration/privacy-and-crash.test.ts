@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { eventually, startHarness, CODE_KEY, DEFAULT_IDENTITY, PAYLOAD_KEYS, type Harness } from '../support/harness';
+import { eventually, startHarness, CODE_KEY, DEFAULT_IDENTITY, OPERATOR_ISSUER, OPERATOR_PUBLIC_KEY, PAYLOAD_KEYS, type Harness } from '../support/harness';
 import { workflowIdFor } from '../../workflows/phone-change.defs';
 
 let h: Harness;
@@ -29,6 +29,8 @@ function spawnWorker(name: string): ChildProcess {
       LOG_LEVEL: 'warn',
       // Delivery reports send mail: only the file that tests them handles them.
       BRIDGES: 'linked_acks',
+      OPERATOR_JWT_PUBLIC_KEY: OPERATOR_PUBLIC_KEY,
+      OPERATOR_JWT_ISSUER: OPERATOR_ISSUER,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

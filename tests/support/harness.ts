@@ -3,6 +3,7 @@
  * a task queue of its own, plus readers of what the system sent (SMS outbox, events, mail).
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { exportSPKI, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
@@ -92,6 +93,24 @@ export interface Harness {
 // bridge in one process may signal a workflow whose worker runs in another).
 const testKey = (name: string) => createHash('sha256').update(`phone-change-test-${name}`).digest();
 export const CODE_KEY = testKey('code');
+
+/** The operators' identity provider of this test process: its key pair signs operator credentials. */
+const operatorKeys = await generateKeyPair('ES256', { extractable: true });
+export const OPERATOR_PUBLIC_KEY = await exportSPKI(operatorKeys.publicKey);
+export const OPERATOR_ISSUER = 'test-idp';
+export const OPERATOR_AUDIENCE = 'phone-change';
+
+/** Mints an operator credential (JWT); tests vary the claims to forge, expire or under-privilege it. */
+export async function operatorToken(o: { sub?: string; name?: string; roles?: string[]; expiresIn?: string; issuer?: string; key?: CryptoKey } = {}): Promise<string> {
+  return new SignJWT({ roles: o.roles ?? ['support:override', 'support:reject', 'support:revert'], ...(o.name ? { name: o.name } : {}) })
+    .setProtectedHeader({ alg: 'ES256' })
+    .setSubject(o.sub ?? 'op-17')
+    .setIssuer(o.issuer ?? OPERATOR_ISSUER)
+    .setAudience(OPERATOR_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(o.expiresIn ?? '5m')
+    .sign(o.key ?? operatorKeys.privateKey);
+}
 /** SEC-4: the test run's payload keys: a current one and an older one still configured. */
 export const PAYLOAD_KEYS: CodecKey[] = [
   { id: 'k2', key: testKey('payload-k2') },
@@ -120,6 +139,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     smtpUrl: smtp.url,
     mailFrom: 'no-reply@phone-change.test',
     linkedServices: LINKED_SERVICES,
+    operators: { publicKeyPem: OPERATOR_PUBLIC_KEY, issuer: OPERATOR_ISSUER, audience: OPERATOR_AUDIENCE },
     codeKey: CODE_KEY,
     links: { journal: 'https://portal.test/journal', reject: 'https://portal.test/not-me', identity: 'https://portal.test/identity' },
   });

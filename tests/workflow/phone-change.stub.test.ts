@@ -27,7 +27,7 @@ import {
   type PhoneChangeResult,
 } from '../../workflows/phone-change.defs';
 import type { Policy } from '../../workflows/domain/policy';
-import { AccountNotVerifiedError, InvalidInputError, InvalidTokenError, TwoFactorRequiredError } from '../../workflows/domain/errors';
+import { AccountNotVerifiedError, InvalidInputError, InvalidTokenError, OperatorCredentialError, TwoFactorRequiredError } from '../../workflows/domain/errors';
 import { eventually } from '../support/harness';
 import { linkedSyncWorkflowId } from '../../workflows/after-change.defs';
 
@@ -53,6 +53,10 @@ function stubActivities(overrides: Partial<Record<keyof PhoneChangeActivities, S
     recordHistory: fn(overrides.recordHistory ?? (async () => undefined)),
     revertPhone: fn(overrides.revertPhone ?? (async () => ({ restoredPhone: '+79160000001', revertedFrom: '+79160000002', language: 'ru' }))),
     loadContacts: fn(overrides.loadContacts ?? (async () => ({ phone: '+79160000001', language: 'ru' }))),
+    verifyOperator: fn(overrides.verifyOperator ?? (async (req: { credential: string }) => {
+      if (req.credential !== 'signed-by-the-idp') throw ApplicationFailure.create({ type: 'OperatorCredentialError', message: 'forged', details: [{ field: 'credential', reason: 'forged' }], nonRetryable: true });
+      return { id: 'op-17', name: 'Петрова', roles: ['support:override'] };
+    })),
   };
 }
 
@@ -108,7 +112,7 @@ async function start(taskQueue: string, policy?: Partial<Policy>, accountId = `s
   return { accountId, ref, handle: client.workflow.getHandle(workflowIdFor(accountId)) };
 }
 
-const OVERRIDE = { operator: { id: 'op-17', name: 'Петрова' }, method: 'video_verification' as const, evidenceRef: 'video-2026-0042', reason: 'lost SIM' };
+const OVERRIDE = { credential: 'signed-by-the-idp', method: 'video_verification' as const, evidenceRef: 'video-2026-0042', reason: 'lost SIM' };
 
 async function proveBoth(handle: ReturnType<Client['workflow']['getHandle']>): Promise<void> {
   expect((await handle.executeUpdate(submitCodeUpdate, { args: [{ step: 'old', codeHash: OLD_HASH }] })).outcome).toBe('accepted');
@@ -224,19 +228,21 @@ describe('phone-change workflow with stub activities', () => {
 
   it('LOST-1 LOST-2 LOST-3 (stub activities): lost old number → support override → new code → completed', async () => {
     const stubs = stubActivities();
-    const { result, status } = await withWorker('v2-completed-lost-override', stubs, async (tq) => {
+    const { result, status } = await withWorker('v4-completed-lost-override', stubs, async (tq) => {
       const { accountId, handle } = await start(tq);
       expect((await handle.executeUpdate(reportOldNumberLostUpdate)).state).toBe('awaiting_support');
       const missing = await handle.executeUpdate(supportOverrideUpdate, { args: [{ ...OVERRIDE, evidenceRef: '' }] }).catch((e: unknown) => toTypedError(e));
       expect(missing).toBeInstanceOf(InvalidInputError);
       expect((missing as InvalidInputError).field).toBe('evidenceRef');
+      const forged = await handle.executeUpdate(supportOverrideUpdate, { args: [{ ...OVERRIDE, credential: 'forged' }] }).catch((e: unknown) => toTypedError(e));
+      expect(forged).toBeInstanceOf(OperatorCredentialError);
       expect((await handle.executeUpdate(supportOverrideUpdate, { args: [OVERRIDE] })).state).toBe('awaiting_new_number');
       await handle.executeUpdate(submitCodeUpdate, { args: [{ step: 'new', codeHash: NEW_HASH }] });
       const result = (await handle.result()) as PhoneChangeResult;
       return { accountId, result, status: await handle.query(statusQuery) };
     });
     expect(result.state).toBe('completed');
-    expect(status.support).toMatchObject({ reason: 'old_number_lost', override: { ...OVERRIDE } });
+    expect(status.support).toMatchObject({ reason: 'old_number_lost', override: { operator: { id: 'op-17', name: 'Петрова' }, method: 'video_verification', evidenceRef: 'video-2026-0042' } });
     expect(stubs.sendCode.mock.calls.map((c) => (c[0] as { step: string }).step)).toEqual(['old', 'new']);
     const overrideNotice = stubs.notify.mock.calls.map((c) => c[0] as { kind: string; actor?: string; details?: object }).find((n) => n.kind === 'support_override');
     expect(overrideNotice).toMatchObject({ actor: 'op-17 (Петрова)', details: { method: 'video_verification', evidenceRef: 'video-2026-0042', reason: 'lost SIM' } });
@@ -244,7 +250,7 @@ describe('phone-change workflow with stub activities', () => {
 
   it('FREQ-1 FREQ-2 (stub activities): a change within 24 h of the last is held; support override lets it finish', async () => {
     const stubs = stubActivities({ loadAccount: async () => ({ oldPhone: '+79160000001', email: 'a@example.test', language: 'ru', revision: 3, lastPhoneChangeAt: new Date().toISOString() }) });
-    const { result } = await withWorker('v2-completed-frequent-override', stubs, async (tq) => {
+    const { result } = await withWorker('v4-completed-frequent-override', stubs, async (tq) => {
       const { accountId, handle, ref } = await start(tq, { identityCheck: true });
       expect(ref.state).toBe('awaiting_support');
       expect((await handle.query(statusQuery)).frequentChange).toBe(true);

@@ -51,6 +51,8 @@ export class TwoFactorRequiredError extends PhoneChangeError {}
 export class ProfileMismatchError extends PhoneChangeError {}
 /** A single-use link token that is forged, used already or meant for another change. */
 export class InvalidTokenError extends PhoneChangeError {}
+/** A support action's credential is forged, expired, malformed or lacks the role; `details.reason` says which. */
+export class OperatorCredentialError extends PhoneChangeError {}
 /** DONE-4: the change is older than the revert window. */
 export class RevertWindowClosedError extends PhoneChangeError {}
 
@@ -70,6 +72,7 @@ const classes = {
   ProfileMismatchError,
   InvalidTokenError,
   RevertWindowClosedError,
+  OperatorCredentialError,
 } as const;
 
 export type PhoneChangeErrorType = keyof typeof classes;
