@@ -20,6 +20,7 @@ import { NatsContactRegistry } from '../activities/nats/registry';
 import { JetStreamHistory, readSubject } from '../activities/nats/publishers';
 import type { SmsMessage } from '../activities/ports';
 import { demoAccounts, seedAccounts } from './demo-accounts';
+import { mintDevOperatorToken } from '../temporal-config/dev-operator-keys';
 
 interface Session {
   config: Config;
@@ -226,6 +227,17 @@ dev
       })
       .join('\n');
   }));
+
+dev
+  .command('operator-token')
+  .description('mint a support operator credential with the local stack\'s development key')
+  .requiredOption('--operator <id>', 'operator id (the JWT subject)')
+  .option('--name <name>', 'operator name')
+  .option('--roles <roles>', 'comma-separated roles', 'support:override,support:reject,support:revert')
+  .option('--expires-in <duration>', 'lifetime', '8h')
+  .action(async (o: { operator: string; name?: string; roles: string; expiresIn: string }) => {
+    console.log(await mintDevOperatorToken(process.env.DATA_DIR ?? '.data', { operator: o.operator, name: o.name, roles: o.roles.split(','), expiresIn: o.expiresIn }));
+  });
 
 dev
   .command('outbox')

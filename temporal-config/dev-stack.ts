@@ -13,6 +13,7 @@ import { startNats, startTemporal, toolPaths, type RunningServer } from './stack
 import { startSmtpSink, type SmtpSink } from './smtp-sink';
 import { startCodecServer } from '../workers/codec-server';
 import { AesGcmCodec } from '../client/payload-codec';
+import { ensureDevOperatorKeys } from './dev-operator-keys';
 
 const TEMPORAL_PORT = 7233;
 const UI_PORT = 8233;
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
   const servers: RunningServer[] = [];
   let smtp: SmtpSink | undefined;
   const tools = toolPaths();
+  env.OPERATOR_JWT_PUBLIC_KEY_FILE ??= await ensureDevOperatorKeys(dataDir);
   const early = loadConfig(env);
   // SEC-4: the Web UI decodes payloads through the codec server; the local token authorises you.
   const codecServer = await startCodecServer({
@@ -83,6 +85,7 @@ phone-change is running.${ownServers ? `
   Temporal Web UI   http://localhost:${UI_PORT}/namespaces/default/workflows` : ''}
   SMS outbox        ${cli} dev outbox
   Mail              ${cli} dev mail        (files in ${join(dataDir, 'mail')})
+  Operator token    export OPERATOR_TOKEN=$(${cli.replace('--', '-s --')} dev operator-token --operator op-17 --name Петрова)
 
 Walk through a change in a second terminal:
   ${cli} dev seed
