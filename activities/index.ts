@@ -11,6 +11,7 @@ import {
   ConcurrentModificationError,
   NumberTakenError,
   ProfileMismatchError,
+  RateLimitedError,
   SameNumberError,
 } from '../workflows/domain/errors';
 import { maskPhone } from '../workflows/domain/mask';
@@ -19,6 +20,7 @@ import { formatWhen, renderCodeSms, renderIdentityLinkSms, renderNotice, type No
 import type { Account, ContactRegistry, EventPublisher, History, Language, LinkedServices, Mailer, PushSender, SmsSender } from './ports';
 import { createAfterChangeActivities } from './after-change';
 import type { OperatorVerifier } from './operators';
+import { numberKey, type Limits, type LimitScope, type RateLimiter } from './limits';
 
 export interface ActivityDeps {
   registry: ContactRegistry;
@@ -30,6 +32,9 @@ export interface ActivityDeps {
   linked: LinkedServices;
   /** Verifies support operators' credentials. */
   operators: OperatorVerifier;
+  /** Limits against abuse, shared by all workers. */
+  limiter: RateLimiter;
+  limits: Limits;
   /** Server-side key for deriving and hashing codes and link tokens. */
   codeKey: Buffer;
   links: Links;
@@ -99,10 +104,14 @@ export interface NoticeRequest {
   actor?: string;
   /** What support recorded with its decision (method, evidence, reason). */
   details?: Record<string, string>;
+  /** Count this notice's event against the wrong-entry limit of the account. */
+  countWrongEntry?: boolean;
 }
 
 export interface NoticeResult {
   rejectTokenHash?: string;
+  /** With `countWrongEntry`: the account is blocked from entering codes for this long. */
+  blockedForMs?: number;
 }
 
 export interface BindPhoneRequest {
@@ -125,7 +134,16 @@ export interface PublishEventRequest {
 const CAS_ATTEMPTS = 5;
 
 export function createActivities(deps: ActivityDeps) {
-  const { registry, history, events, sms, push, mailer, codeKey } = deps;
+  const { registry, history, events, sms, push, mailer, codeKey, limiter, limits } = deps;
+
+  /** Refuses with RateLimitedError when the event does not fit its window; otherwise counts it. */
+  async function admit(scope: LimitScope, key: string, eventId: string): Promise<void> {
+    const retryAfterMs = await limiter.check(scope, key, limits[scope]);
+    if (retryAfterMs !== undefined) {
+      throw new RateLimitedError(`too many attempts (${scope}); try again in ${Math.ceil(retryAfterMs / 1000)} s`, { scope, retryAfterMs });
+    }
+    await limiter.record(scope, key, limits[scope], eventId);
+  }
 
   /** PRE-1, PRE-3: the account exists, is verified, and the new number is free and different. */
   async function loadAccount(req: LoadAccountRequest): Promise<AccountSnapshot> {
@@ -143,6 +161,8 @@ export function createActivities(deps: ActivityDeps) {
     if (owner !== undefined && owner !== req.accountId) {
       throw new NumberTakenError('the new number is bound to another account', { field: 'newPhone' });
     }
+    await admit('startsPerAccount', req.accountId, dedupId('start'));
+    await admit('startsPerNumber', numberKey(codeKey, req.newPhone), dedupId('start'));
     return {
       oldPhone: account.phone,
       email: account.email,
@@ -158,6 +178,7 @@ export function createActivities(deps: ActivityDeps) {
     const { runId } = currentRun();
     const code = deriveCode(codeKey, runId, req.step, req.seq);
     const key = `code-${req.step}-${req.seq}`;
+    await admit('codesPerNumber', numberKey(codeKey, req.to), dedupId(key));
     const text = renderCodeSms(req.language, req.step, code, req.ttlMinutes);
     await sms.send({ to: req.to, text, accountId: req.accountId, requestId: req.requestId, kind: `code_${req.step}` }, dedupId(key));
     await history.append(
@@ -198,6 +219,10 @@ export function createActivities(deps: ActivityDeps) {
       const token = deriveToken(codeKey, 'reject', currentRun().runId, 1);
       rejectUrl = `${deps.links.reject}/${req.accountId}/${token}`;
       result.rejectTokenHash = hashToken(codeKey, req.accountId, 'reject', token);
+    }
+    if (req.countWrongEntry) {
+      await limiter.record('wrongEntriesPerAccount', req.accountId, limits.wrongEntriesPerAccount, dedupId(req.key));
+      result.blockedForMs = await limiter.check('wrongEntriesPerAccount', req.accountId, limits.wrongEntriesPerAccount);
     }
     const journalUrl = `${deps.links.journal}/${req.requestId}`;
     const text = renderNotice(req.language, req.kind, { ...req.params, when, journalUrl, rejectUrl });

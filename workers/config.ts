@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { TASK_QUEUE } from '../workflows/phone-change.defs';
 import type { Links } from '../activities';
+import { parseLimit, type Limits } from '../activities/limits';
 import { AesGcmCodec, parsePayloadKeys, type CodecKey } from '../client/payload-codec';
 
 /** For local development only: production must set CODE_KEY (the worker refuses to start without it). */
@@ -34,6 +35,10 @@ const schema = z.object({
   OPERATOR_JWT_PUBLIC_KEY_FILE: z.string().min(1).optional(),
   OPERATOR_JWT_ISSUER: z.string().min(1).default('phone-change-operators'),
   OPERATOR_JWT_AUDIENCE: z.string().min(1).default('phone-change'),
+  LIMIT_STARTS_PER_ACCOUNT: z.string().default('5/24h'),
+  LIMIT_STARTS_PER_NUMBER: z.string().default('3/24h'),
+  LIMIT_CODES_PER_NUMBER: z.string().default('10/1h'),
+  LIMIT_WRONG_ENTRIES_PER_ACCOUNT: z.string().default('10/1h'),
   JOURNAL_URL: z.url().default('https://gosuslugi.ru/journal'),
   REJECT_URL: z.url().default('https://gosuslugi.ru/nm'),
   IDENTITY_URL: z.url().default('https://gosuslugi.ru/id'),
@@ -63,6 +68,8 @@ export interface Config {
   codeKeyIsDevDefault: boolean;
   /** SEC-4: payload encryption keys, current first. */
   payloadKeys: CodecKey[];
+  /** Limits against abuse (max/window), shared by all workers through NATS. */
+  limits: Limits;
   /** Operator credentials: the identity provider's public key; support actions are refused without it. */
   operators: { publicKeyPem?: string; issuer: string; audience: string };
   /** SEC-4: who may decode through the codec server, and from which Web UI origins. */
@@ -120,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     codeKey: Buffer.from(e.CODE_KEY ?? DEV_CODE_KEY, 'base64'),
     codeKeyIsDevDefault: !e.CODE_KEY,
     payloadKeys,
+    limits: parseLimits(e),
     operators: {
       publicKeyPem: e.OPERATOR_JWT_PUBLIC_KEY ?? (e.OPERATOR_JWT_PUBLIC_KEY_FILE ? readKeyFile(e.OPERATOR_JWT_PUBLIC_KEY_FILE) : undefined),
       issuer: e.OPERATOR_JWT_ISSUER,
@@ -144,4 +152,20 @@ function readKeyFile(path: string): string {
   } catch (err) {
     throw new ConfigError(`invalid configuration:\n  OPERATOR_JWT_PUBLIC_KEY_FILE: cannot read ${path} (${(err as NodeJS.ErrnoException).code})`);
   }
+}
+
+function parseLimits(e: { LIMIT_STARTS_PER_ACCOUNT: string; LIMIT_STARTS_PER_NUMBER: string; LIMIT_CODES_PER_NUMBER: string; LIMIT_WRONG_ENTRIES_PER_ACCOUNT: string }): Limits {
+  const one = (name: string, spec: string) => {
+    try {
+      return parseLimit(spec);
+    } catch (err) {
+      throw new ConfigError(`invalid configuration:\n  ${name}: ${(err as Error).message}`);
+    }
+  };
+  return {
+    startsPerAccount: one('LIMIT_STARTS_PER_ACCOUNT', e.LIMIT_STARTS_PER_ACCOUNT),
+    startsPerNumber: one('LIMIT_STARTS_PER_NUMBER', e.LIMIT_STARTS_PER_NUMBER),
+    codesPerNumber: one('LIMIT_CODES_PER_NUMBER', e.LIMIT_CODES_PER_NUMBER),
+    wrongEntriesPerAccount: one('LIMIT_WRONG_ENTRIES_PER_ACCOUNT', e.LIMIT_WRONG_ENTRIES_PER_ACCOUNT),
+  };
 }

@@ -9,6 +9,8 @@ import { KvSentMarkers } from '../activities/nats/sent-markers';
 import { SmtpMailer } from '../activities/email/smtp-mailer';
 import { SmppSms } from '../activities/smpp/smpp-sms';
 import { JwtOperatorVerifier, NoOperatorVerifier } from '../activities/operators';
+import { defaultLimits, JetStreamRateLimiter } from '../activities/limits';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 
 export interface Services {
   nc: NatsConnection;
@@ -16,7 +18,7 @@ export interface Services {
   close(): Promise<void>;
 }
 
-export async function openServices(config: Pick<Config, 'natsUrl' | 'smtpUrl' | 'mailFrom' | 'codeKey' | 'links' | 'linkedServices'> & Partial<Pick<Config, 'sms' | 'operators'>>): Promise<Services> {
+export async function openServices(config: Pick<Config, 'natsUrl' | 'smtpUrl' | 'mailFrom' | 'codeKey' | 'links' | 'linkedServices'> & Partial<Pick<Config, 'sms' | 'operators' | 'limits'>>): Promise<Services> {
   const nc = await connect({ servers: config.natsUrl, name: 'phone-change' });
   const res = await ensureNatsResources(nc);
   const markers = new KvSentMarkers(res.mailSent);
@@ -29,6 +31,8 @@ export async function openServices(config: Pick<Config, 'natsUrl' | 'smtpUrl' | 
     sms: smpp ?? publishers.sms,
     operators: config.operators?.publicKeyPem ? new JwtOperatorVerifier({ ...config.operators, publicKeyPem: config.operators.publicKeyPem }) : new NoOperatorVerifier(),
     mailer,
+    limiter: new JetStreamRateLimiter(jetstream(nc), await jetstreamManager(nc)),
+    limits: config.limits ?? defaultLimits,
     codeKey: config.codeKey,
     links: config.links,
   };

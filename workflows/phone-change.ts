@@ -8,7 +8,7 @@ import { allHandlersFinished, condition, log, patched, proxyActivities, setHandl
 import type { linkedSync } from './linked-sync';
 import { linkedSyncWorkflowId } from './after-change.defs';
 import type { AccountSnapshot, NoticeRequest, PhoneChangeActivities } from '../activities';
-import { ChangeAlreadyOpenError, InvalidTokenError, nonRetryableErrorTypes, ProfileMismatchError, TwoFactorRequiredError, WrongStateError, InvalidInputError } from './domain/errors';
+import { ChangeAlreadyOpenError, InvalidTokenError, nonRetryableErrorTypes, ProfileMismatchError, RateLimitedError, TwoFactorRequiredError, WrongStateError, InvalidInputError } from './domain/errors';
 import { maskPhone } from './domain/mask';
 import { resolvePolicy, type Policy } from './domain/policy';
 import { sameHash } from './domain/same-hash';
@@ -110,6 +110,8 @@ class PhoneChange {
   private failure?: FailureInfo;
   private completedAt?: number;
   private noticeSeq = 0;
+  /** Workflow time until which code entries are refused (too many wrong entries on the account). */
+  private blockedUntil = 0;
 
   constructor(private readonly input: PhoneChangeInput) {
     this.policy = resolvePolicy(input.policy);
@@ -297,6 +299,7 @@ class PhoneChange {
 
   private async issueCode(step: Step): Promise<void> {
     const s = this.codes[step];
+    const before = { seq: s.seq, sentAt: s.sentAt };
     s.seq += 1;
     // Reserve the cooldown before the await, so a concurrent resend is refused.
     s.sentAt = Date.now();
@@ -312,6 +315,10 @@ class PhoneChange {
         ttlMinutes: Math.ceil(this.policy.codeTtlMs / 60_000),
       });
       code.recordSent(s, codeHash, Date.now(), this.policy);
+    } catch (err) {
+      // A code that was not sent (rate limit, gateway down) costs the citizen nothing.
+      Object.assign(s, before);
+      throw err;
     } finally {
       s.sending = false;
     }
@@ -427,6 +434,10 @@ class PhoneChange {
     const p = hashProblem(req.codeHash, 'codeHash');
     if (p) throw toFailure(p);
     this.checkAwaiting(req.step);
+    const wait = this.blockedUntil - Date.now();
+    if (wait > 0) {
+      throw toFailure(new RateLimitedError(`too many wrong codes on this account; try again in ${Math.ceil(wait / 1000)} s`, { scope: 'wrongEntriesPerAccount', retryAfterMs: wait }));
+    }
   }
 
   private checkAwaiting(step: Step): void {
@@ -444,7 +455,10 @@ class PhoneChange {
     const wrongBefore = s.wrong;
     const outcome = code.judge(s, req.codeHash, Date.now(), this.policy);
     const verdict: CodeVerdict = { outcome, attemptsLeft: code.attemptsLeft(s, this.policy), codesLeft: code.codesLeft(s, this.policy), state: this.state };
-    if (s.wrong > wrongBefore) await this.notice('wrong_code', { sms: [], email: false, push: true }, `-${req.step}-${s.seq}-${s.wrong}`);
+    if (s.wrong > wrongBefore) {
+      const counted = await this.notice('wrong_code', { sms: [], email: false, push: true }, `-${req.step}-${s.seq}-${s.wrong}`, { countWrongEntry: true });
+      if (counted?.blockedForMs) this.blockedUntil = Date.now() + counted.blockedForMs;
+    }
     return verdict;
   }
 
@@ -487,7 +501,7 @@ class PhoneChange {
   }
 
   /** Sends one notice; a notice that cannot be delivered after all retries does not stop the change. */
-  private async notice(kind: NoticeRequest['kind'], to: Audience, keySuffix = '', extra: Pick<NoticeRequest, 'withRejectLink' | 'actor' | 'details'> = {}) {
+  private async notice(kind: NoticeRequest['kind'], to: Audience, keySuffix = '', extra: Pick<NoticeRequest, 'withRejectLink' | 'actor' | 'details' | 'countWrongEntry'> = {}) {
     const key = `${kind}${keySuffix}-${++this.noticeSeq}`;
     try {
       return await messaging.notify({

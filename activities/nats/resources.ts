@@ -6,6 +6,7 @@
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager, StorageType, type StreamConfig } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
+import { LIMITS_STREAM } from '../limits';
 
 export const STREAMS = {
   events: { name: 'PHONE_CHANGE_EVENTS', subjects: ['phone.change.>'] },
@@ -52,6 +53,21 @@ export async function ensureNatsResources(nc: NatsConnection): Promise<NatsResou
     } catch {
       await jsm.streams.add(config);
     }
+  }
+  // Limits: per-message TTL makes a subject's live count a sliding-window count (nats-server 2.11+).
+  const limits: Partial<StreamConfig> & { name: string } = {
+    name: LIMITS_STREAM,
+    subjects: ['limits.>'],
+    storage: StorageType.File,
+    allow_msg_ttl: true,
+    allow_direct: true,
+    duplicate_window: nanos(DAY_MS),
+    max_age: nanos(7 * DAY_MS),
+  };
+  try {
+    await jsm.streams.info(LIMITS_STREAM);
+  } catch {
+    await jsm.streams.add(limits);
   }
   const kvm = new Kvm(nc);
   return {

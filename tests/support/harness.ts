@@ -22,6 +22,7 @@ import { hashIdentity, type IdentityData } from '../../activities/codes';
 import type { ChangeRef, IdentityVerdict } from '../../workflows/phone-change.defs';
 import type { Policy } from '../../workflows/domain/policy';
 import type { ActivityDeps } from '../../activities';
+import type { Limits } from '../../activities/limits';
 
 let runtimeInstalled = false;
 
@@ -123,6 +124,8 @@ export const DEFAULT_IDENTITY: IdentityData = { fullName: 'Иванова Анн
 export interface HarnessOptions {
   startWorker?: boolean;
   deliveryReports?: boolean;
+  /** Limits against abuse for this file's worker (defaults otherwise). */
+  limits?: Limits;
   /** Wraps the worker's adapters (e.g. to inject a failure after a send). */
   wrapDeps?: (deps: ActivityDeps) => ActivityDeps;
 }
@@ -140,6 +143,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     mailFrom: 'no-reply@phone-change.test',
     linkedServices: LINKED_SERVICES,
     operators: { publicKeyPem: OPERATOR_PUBLIC_KEY, issuer: OPERATOR_ISSUER, audience: OPERATOR_AUDIENCE },
+    limits: opts.limits,
     codeKey: CODE_KEY,
     links: { journal: 'https://portal.test/journal', reject: 'https://portal.test/not-me', identity: 'https://portal.test/identity' },
   });

@@ -53,6 +53,8 @@ export class ProfileMismatchError extends PhoneChangeError {}
 export class InvalidTokenError extends PhoneChangeError {}
 /** A support action's credential is forged, expired, malformed or lacks the role; `details.reason` says which. */
 export class OperatorCredentialError extends PhoneChangeError {}
+/** Too many attempts in the window (SMS pumping, guessing); `details.retryAfterMs` says when to try again. */
+export class RateLimitedError extends PhoneChangeError {}
 /** DONE-4: the change is older than the revert window. */
 export class RevertWindowClosedError extends PhoneChangeError {}
 
@@ -73,6 +75,7 @@ const classes = {
   InvalidTokenError,
   RevertWindowClosedError,
   OperatorCredentialError,
+  RateLimitedError,
 } as const;
 
 export type PhoneChangeErrorType = keyof typeof classes;
