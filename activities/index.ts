@@ -242,7 +242,8 @@ export function createActivities(deps: ActivityDeps) {
     }
     await history.append(
       req.accountId,
-      { at: req.at, kind: req.kind, requestId: req.requestId, channels: [...new Set(channels)], text: text.sms, actor: req.actor, details: req.details },
+      // The single-use link is the owner's alone: the history (read by support too) keeps the text without it.
+      { at: req.at, kind: req.kind, requestId: req.requestId, channels: [...new Set(channels)], text: rejectUrl ? text.sms.replace(rejectUrl, '<link>') : text.sms, actor: req.actor, details: req.details },
       dedupId(req.key),
     );
     return result;

@@ -1,0 +1,72 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { startHarness, CODE_KEY, DEFAULT_IDENTITY, OPERATOR_ISSUER, OPERATOR_PUBLIC_KEY, PAYLOAD_KEYS, type Harness } from '../support/harness';
+
+const run = promisify(execFile);
+let h: Harness;
+let worker: ChildProcess;
+let workerLog = '';
+
+function env(): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_TASK_QUEUE: h.taskQueue,
+    NATS_URL: inject('natsUrl'),
+    SMTP_URL: h.smtp.url,
+    CODE_KEY: CODE_KEY.toString('base64'),
+    PAYLOAD_KEYS: PAYLOAD_KEYS.map((k) => `${k.id}:${k.key.toString('base64')}`).join(','),
+    OPERATOR_JWT_PUBLIC_KEY: OPERATOR_PUBLIC_KEY,
+    OPERATOR_JWT_ISSUER: OPERATOR_ISSUER,
+    BRIDGES: 'linked_acks',
+    LOG_LEVEL: 'debug', // the most the worker ever says
+  };
+}
+
+beforeAll(async () => {
+  h = await startHarness({ startWorker: false });
+  worker = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+  worker.stdout?.on('data', (d: Buffer) => (workerLog += d.toString()));
+  worker.stderr?.on('data', (d: Buffer) => (workerLog += d.toString()));
+});
+afterAll(async () => {
+  if (worker && worker.exitCode === null) {
+    const exited = new Promise((r) => worker.once('exit', r));
+    worker.kill('SIGTERM');
+    await exited;
+  }
+  await h?.close();
+});
+
+/** The CLI, as an operator or a back end would run it; returns everything it printed. */
+async function cli(...args: string[]): Promise<string> {
+  const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'client/cli.ts', ...args], { env: env() });
+  return stdout + stderr;
+}
+
+describe('logs (SEC-4)', () => {
+  it('SEC-4: the worker\'s and the client\'s output during a full change holds no personal data, code or token in clear', async () => {
+    const account = await h.newAccount();
+    const newPhone = h.freshPhone();
+    let out = await cli('start', '--account', account.accountId, '--phone', newPhone);
+    const token = await h.linkTokenSentTo(account.phone, 'identity_link');
+    const rejectToken = await h.linkTokenSentTo(account.phone, 'requested');
+    out += await cli('identity', '--account', account.accountId, '--token', token, '--name', DEFAULT_IDENTITY.fullName, '--passport', DEFAULT_IDENTITY.passport);
+    const oldCode = await h.codeSentTo(account.phone);
+    out += await cli('code', oldCode, '--account', account.accountId, '--step', 'old');
+    const newCode = await h.codeSentTo(newPhone);
+    out += await cli('code', newCode, '--account', account.accountId, '--step', 'new');
+    out += await cli('status', '--account', account.accountId);
+    out += await cli('history', '--account', account.accountId);
+    expect(out).toContain('"state": "completed"');
+    expect(workerLog.length).toBeGreaterThan(200); // it did log, at debug level
+
+    const secrets = [account.phone, account.phone.slice(1), newPhone, newPhone.slice(1), account.email!, oldCode, newCode, token, rejectToken, DEFAULT_IDENTITY.passport, '4510123456', 'Иванова'];
+    for (const s of secrets) {
+      expect(workerLog, `worker log holds ${s}`).not.toContain(s);
+      expect(out, `client output holds ${s}`).not.toContain(s);
+    }
+    expect(out).toMatch(/\+7 \*\*\* \*\*\*-\*\*-\d\d/); // masked forms are fine
+  });
+});
