@@ -4,6 +4,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Command, Option } from 'commander';
 import { Client, Connection } from '@temporalio/client';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -22,14 +23,14 @@ import type { SmsMessage } from '../activities/ports';
 import { demoAccounts, seedAccounts } from './demo-accounts';
 import { mintDevOperatorToken } from '../temporal-config/dev-operator-keys';
 
-interface Session {
+export interface Session {
   config: Config;
   client: PhoneChangeClient;
   nc: NatsConnection;
   close(): Promise<void>;
 }
 
-async function open(): Promise<Session> {
+async function openSession(): Promise<Session> {
   const config = loadConfig();
   const { address, namespace, apiKey, tls } = config.temporal;
   const connection = await Connection.connect({ address, apiKey, tls: tls ? {} : undefined });
@@ -44,12 +45,12 @@ async function open(): Promise<Session> {
 }
 
 /** Runs a command with a session and prints its result as JSON. */
-function run<A extends unknown[]>(fn: (s: Session, ...args: A) => Promise<unknown>) {
-  return async (...args: A) => {
+function runner(open: () => Promise<Session>, print: (line: string) => void) {
+  return <A extends unknown[]>(fn: (s: Session, ...args: A) => Promise<unknown>) => async (...args: A) => {
     const s = await open();
     try {
       const out = await fn(s, ...args);
-      if (out !== undefined) console.log(typeof out === 'string' ? out : JSON.stringify(out, null, 2));
+      if (out !== undefined) print(typeof out === 'string' ? out : JSON.stringify(out, null, 2));
     } finally {
       await s.close();
     }
@@ -62,216 +63,226 @@ const accountOption = '--account <id>';
 const credentialOption = () =>
   new Option('--credential <jwt>', 'your signed operator credential').env('OPERATOR_TOKEN').makeOptionMandatory();
 
-const program = new Command('phone-change').description('Phone-number changes: start, codes, status, history, development helpers.');
-program.showHelpAfterError();
+/**
+   * The CLI's commands over a session factory; `open` and `print` are injected so tests can drive
+   * it with any arguments without servers.
+   */
+  export function buildProgram(open: () => Promise<Session>, print: (line: string) => void = console.log): Command {
+    const run = runner(open, print);
+    const program = new Command('phone-change').description('Phone-number changes: start, codes, status, history, development helpers.');
+  program.showHelpAfterError();
 
-program
-  .command('start')
-  .description('start a phone change (PRE-1..PRE-4); prints the request id to give the citizen')
-  .requiredOption(accountOption, 'account id')
-  .requiredOption('--phone <number>', 'the new number as typed, e.g. "+7 916 123-45-67"')
-  .addOption(new Option('--auth <method>', 'how the citizen is authenticated').choices([...authMethods]).default('two_factor'))
-  .option('--request-id <id>', 'idempotency key; repeat it to get the same change')
-  .action(run((s, o: { account: string; phone: string; auth: AuthMethod; requestId?: string }) =>
-    s.client.start({ accountId: o.account, newPhone: o.phone, auth: o.auth, requestId: o.requestId })));
+  program
+    .command('start')
+    .description('start a phone change (PRE-1..PRE-4); prints the request id to give the citizen')
+    .requiredOption(accountOption, 'account id')
+    .requiredOption('--phone <number>', 'the new number as typed, e.g. "+7 916 123-45-67"')
+    .addOption(new Option('--auth <method>', 'how the citizen is authenticated').choices([...authMethods]).default('two_factor'))
+    .option('--request-id <id>', 'idempotency key; repeat it to get the same change')
+    .action(run((s, o: { account: string; phone: string; auth: AuthMethod; requestId?: string }) =>
+      s.client.start({ accountId: o.account, newPhone: o.phone, auth: o.auth, requestId: o.requestId })));
 
-program
-  .command('code')
-  .description('submit a code the citizen typed')
-  .argument('<code>', 'the 6-digit code')
-  .requiredOption(accountOption, 'account id')
-  .addOption(stepOption())
-  .action(run((s, code: string, o: { account: string; step: Step }) => s.client.submitCode(o.account, o.step, code)));
+  program
+    .command('code')
+    .description('submit a code the citizen typed')
+    .argument('<code>', 'the 6-digit code')
+    .requiredOption(accountOption, 'account id')
+    .addOption(stepOption())
+    .action(run((s, code: string, o: { account: string; step: Step }) => s.client.submitCode(o.account, o.step, code)));
 
-program
-  .command('resend')
-  .description('send a new code for a step ("send again", OTP-3)')
-  .requiredOption(accountOption, 'account id')
-  .addOption(stepOption())
-  .action(run((s, o: { account: string; step: Step }) => s.client.resend(o.account, o.step)));
+  program
+    .command('resend')
+    .description('send a new code for a step ("send again", OTP-3)')
+    .requiredOption(accountOption, 'account id')
+    .addOption(stepOption())
+    .action(run((s, o: { account: string; step: Step }) => s.client.resend(o.account, o.step)));
 
-program
-  .command('status')
-  .description('the state of the account\'s current or last change')
-  .requiredOption(accountOption, 'account id')
-  .action(run((s, o: { account: string }) => s.client.status(o.account)));
+  program
+    .command('status')
+    .description('the state of the account\'s current or last change')
+    .requiredOption(accountOption, 'account id')
+    .action(run((s, o: { account: string }) => s.client.status(o.account)));
 
-program
-  .command('history')
-  .description('the account\'s history (DONE-3), newest first')
-  .requiredOption(accountOption, 'account id')
-  .option('--limit <n>', 'entries to show', '20')
-  .option('--before <seq>', 'page back: entries older than this sequence number')
-  .action(run(async (s, o: { account: string; limit: string; before?: string }) => {
-    const entries = await s.client.history(o.account, { limit: Number(o.limit), beforeSeq: o.before ? Number(o.before) : undefined });
-    return entries.map((e) => `#${e.seq} ${e.at} ${e.kind.padEnd(16)} [${e.channels.join(',')}] ${e.requestId}${e.actor ? ` by ${e.actor}` : ''}: ${e.text}${e.details ? ` ${JSON.stringify(e.details)}` : ''}`).join('\n') || '(no entries)';
-  }));
-
-program
-  .command('identity')
-  .description('SEC-2: confirm identity with the token from the identity-check SMS link')
-  .requiredOption(accountOption, 'account id')
-  .requiredOption('--token <token>', 'the last part of the link (…/<account>/<token>)')
-  .requiredOption('--name <fullName>', 'full name as in the passport')
-  .requiredOption('--passport <seriesAndNumber>', 'e.g. "4510 123456"')
-  .action(run((s, o: { account: string; token: string; name: string; passport: string }) =>
-    s.client.confirmIdentity(o.account, { token: o.token, fullName: o.name, passport: o.passport })));
-
-program
-  .command('lost')
-  .description('LOST-1: the citizen has no access to the old number; the change waits for support')
-  .requiredOption(accountOption, 'account id')
-  .action(run((s, o: { account: string }) => s.client.reportOldNumberLost(o.account)));
-
-program
-  .command('not-me')
-  .description('SEC-3: "this wasn\'t me", with the token from the notice\'s link')
-  .requiredOption(accountOption, 'account id')
-  .requiredOption('--token <token>', 'the last part of the link (…/<account>/<token>)')
-  .action(run((s, o: { account: string; token: string }) => s.client.rejectByOwner(o.account, o.token)));
-
-program
-  .command('cancel')
-  .description('the citizen cancels the open change')
-  .requiredOption(accountOption, 'account id')
-  .action(run((s, o: { account: string }) => s.client.cancel(o.account)));
-
-const support = program.command('support').description('support operators: changes waiting for a decision');
-
-support
-  .command('list')
-  .description('changes waiting for support (lost number, frequent change)')
-  .action(run(async (s) => {
-    const waiting = await s.client.list('awaiting_support');
-    const lines = await Promise.all(waiting.map(async (c) => {
-      const st = await s.client.status(c.accountId);
-      return `${c.accountId.padEnd(20)} request ${c.requestId}  ${st.support?.reason ?? ''}  since ${c.startTime.toISOString()}  new ${st.newPhoneMasked}`;
+  program
+    .command('history')
+    .description('the account\'s history (DONE-3), newest first')
+    .requiredOption(accountOption, 'account id')
+    .option('--limit <n>', 'entries to show', '20')
+    .option('--before <seq>', 'page back: entries older than this sequence number')
+    .action(run(async (s, o: { account: string; limit: string; before?: string }) => {
+      const entries = await s.client.history(o.account, { limit: Number(o.limit), beforeSeq: o.before ? Number(o.before) : undefined });
+      return entries.map((e) => `#${e.seq} ${e.at} ${e.kind.padEnd(16)} [${e.channels.join(',')}] ${e.requestId}${e.actor ? ` by ${e.actor}` : ''}: ${e.text}${e.details ? ` ${JSON.stringify(e.details)}` : ''}`).join('\n') || '(no entries)';
     }));
-    return lines.join('\n') || '(nothing waiting)';
-  }));
 
-support
-  .command('show')
-  .description('one change: status and the account history')
-  .requiredOption(accountOption, 'account id')
-  .action(run(async (s, o: { account: string }) => ({ status: await s.client.status(o.account), history: await s.client.history(o.account, { limit: 10 }) })));
+  program
+    .command('identity')
+    .description('SEC-2: confirm identity with the token from the identity-check SMS link')
+    .requiredOption(accountOption, 'account id')
+    .requiredOption('--token <token>', 'the last part of the link (…/<account>/<token>)')
+    .requiredOption('--name <fullName>', 'full name as in the passport')
+    .requiredOption('--passport <seriesAndNumber>', 'e.g. "4510 123456"')
+    .action(run((s, o: { account: string; token: string; name: string; passport: string }) =>
+      s.client.confirmIdentity(o.account, { token: o.token, fullName: o.name, passport: o.passport })));
 
-support
-  .command('override')
-  .description('LOST-2, FREQ-2: approve after proving the citizen\'s identity')
-  .requiredOption(accountOption, 'account id')
-  .addOption(credentialOption())
-  .addOption(new Option('--method <method>', 'how identity was proved').choices([...overrideMethods]).makeOptionMandatory())
-  .requiredOption('--evidence <ref>', 'reference to the evidence (case, document or recording id)')
-  .requiredOption('--reason <text>', 'why the change is approved')
-  .action(run((s, o: { account: string; credential: string; method: OverrideMethod; evidence: string; reason: string }) =>
-    s.client.supportOverride(o.account, { credential: o.credential, method: o.method, evidenceRef: o.evidence, reason: o.reason })));
+  program
+    .command('lost')
+    .description('LOST-1: the citizen has no access to the old number; the change waits for support')
+    .requiredOption(accountOption, 'account id')
+    .action(run((s, o: { account: string }) => s.client.reportOldNumberLost(o.account)));
 
-support
-  .command('reject')
-  .description('reject a change (e.g. the owner called: it was not them)')
-  .requiredOption(accountOption, 'account id')
-  .addOption(credentialOption())
-  .requiredOption('--reason <text>', 'why')
-  .action(run((s, o: { account: string; credential: string; reason: string }) => s.client.rejectBySupport(o.account, o.credential, o.reason)));
+  program
+    .command('not-me')
+    .description('SEC-3: "this wasn\'t me", with the token from the notice\'s link')
+    .requiredOption(accountOption, 'account id')
+    .requiredOption('--token <token>', 'the last part of the link (…/<account>/<token>)')
+    .action(run((s, o: { account: string; token: string }) => s.client.rejectByOwner(o.account, o.token)));
 
-support
-  .command('find')
-  .description('AFTER-3: the change a citizen\'s request id names')
-  .requiredOption('--request-id <id>', 'the request id from the notice')
-  .action(run(async (s, o: { requestId: string }) => (await s.client.findByRequestId(o.requestId)) ?? '(no change with that request id)'));
+  program
+    .command('cancel')
+    .description('the citizen cancels the open change')
+    .requiredOption(accountOption, 'account id')
+    .action(run((s, o: { account: string }) => s.client.cancel(o.account)));
 
-support
-  .command('revert')
-  .description('DONE-4: restore the previous number after a change that was not the owner\'s doing (30 days)')
-  .requiredOption(accountOption, 'account id')
-  .requiredOption('--request-id <id>', 'the change to undo')
-  .addOption(credentialOption())
-  .requiredOption('--reason <text>', 'why')
-  .action(run((s, o: { account: string; requestId: string; credential: string; reason: string }) =>
-    s.client.revert(o.account, o.requestId, o.credential, o.reason)));
+  const support = program.command('support').description('support operators: changes waiting for a decision');
 
-program
-  .command('linked')
-  .description('AFTER-1: which linked services have the new number')
-  .requiredOption(accountOption, 'account id')
-  .action(run((s, o: { account: string }) => s.client.linkedStatus(o.account)));
+  support
+    .command('list')
+    .description('changes waiting for support (lost number, frequent change)')
+    .action(run(async (s) => {
+      const waiting = await s.client.list('awaiting_support');
+      const lines = await Promise.all(waiting.map(async (c) => {
+        const st = await s.client.status(c.accountId);
+        return `${c.accountId.padEnd(20)} request ${c.requestId}  ${st.support?.reason ?? ''}  since ${c.startTime.toISOString()}  new ${st.newPhoneMasked}`;
+      }));
+      return lines.join('\n') || '(nothing waiting)';
+    }));
 
-const test = program.command('test-delivery').description('AFTER-2: check that codes arrive on the current number');
-test
-  .command('start')
-  .requiredOption(accountOption, 'account id')
-  .action(run((s, o: { account: string }) => s.client.startTestDelivery(o.account)));
-test
-  .command('confirm')
-  .argument('<code>', 'the test code')
-  .requiredOption(accountOption, 'account id')
-  .action(run((s, code: string, o: { account: string }) => s.client.confirmTestDelivery(o.account, code)));
-test
-  .command('result')
-  .requiredOption(accountOption, 'account id')
-  .action(run((s, o: { account: string }) => s.client.testDeliveryResult(o.account)));
+  support
+    .command('show')
+    .description('one change: status and the account history')
+    .requiredOption(accountOption, 'account id')
+    .action(run(async (s, o: { account: string }) => ({ status: await s.client.status(o.account), history: await s.client.history(o.account, { limit: 10 }) })));
 
-const dev = program.command('dev').description('development helpers for the local stack');
+  support
+    .command('override')
+    .description('LOST-2, FREQ-2: approve after proving the citizen\'s identity')
+    .requiredOption(accountOption, 'account id')
+    .addOption(credentialOption())
+    .addOption(new Option('--method <method>', 'how identity was proved').choices([...overrideMethods]).makeOptionMandatory())
+    .requiredOption('--evidence <ref>', 'reference to the evidence (case, document or recording id)')
+    .requiredOption('--reason <text>', 'why the change is approved')
+    .action(run((s, o: { account: string; credential: string; method: OverrideMethod; evidence: string; reason: string }) =>
+      s.client.supportOverride(o.account, { credential: o.credential, method: o.method, evidenceRef: o.evidence, reason: o.reason })));
 
-dev
-  .command('seed')
-  .description('create the demo accounts')
-  .action(run(async (s) => {
-    const res = await ensureNatsResources(s.nc);
-    const made = await seedAccounts(new NatsContactRegistry(res.accounts, res.phoneIndex), s.config.codeKey);
-    return demoAccounts
-      .map(({ account: a, identity: i }) => {
-        const notes = [a.verified ? '' : 'UNVERIFIED', a.lastPhoneChangeAt ? 'changed <24 h ago' : ''].filter(Boolean).join(', ');
-        return `${a.accountId.padEnd(16)} ${a.phone}  ${a.language}  ${i.fullName}, passport ${i.passport}${notes ? `  (${notes})` : ''}  ${made.includes(a.accountId) ? 'created' : 'exists'}`;
-      })
-      .join('\n');
-  }));
+  support
+    .command('reject')
+    .description('reject a change (e.g. the owner called: it was not them)')
+    .requiredOption(accountOption, 'account id')
+    .addOption(credentialOption())
+    .requiredOption('--reason <text>', 'why')
+    .action(run((s, o: { account: string; credential: string; reason: string }) => s.client.rejectBySupport(o.account, o.credential, o.reason)));
 
-dev
-  .command('operator-token')
-  .description('mint a support operator credential with the local stack\'s development key')
-  .requiredOption('--operator <id>', 'operator id (the JWT subject)')
-  .option('--name <name>', 'operator name')
-  .option('--roles <roles>', 'comma-separated roles', 'support:override,support:reject,support:revert')
-  .option('--expires-in <duration>', 'lifetime', '8h')
-  .action(async (o: { operator: string; name?: string; roles: string; expiresIn: string }) => {
-    console.log(await mintDevOperatorToken(process.env.DATA_DIR ?? '.data', { operator: o.operator, name: o.name, roles: o.roles.split(','), expiresIn: o.expiresIn }));
-  });
+  support
+    .command('find')
+    .description('AFTER-3: the change a citizen\'s request id names')
+    .requiredOption('--request-id <id>', 'the request id from the notice')
+    .action(run(async (s, o: { requestId: string }) => (await s.client.findByRequestId(o.requestId)) ?? '(no change with that request id)'));
 
-dev
-  .command('outbox')
-  .description('the SMS outbox: what the gateway would deliver (read the codes here)')
-  .option('--phone <e164>', 'only messages to this number')
-  .option('--limit <n>', 'latest messages to show', '10')
-  .action(run(async (s, o: { phone?: string; limit: string }) => {
-    const all = await readSubject<SmsMessage & { at: string }>(jetstream(s.nc), STREAMS.outbox.name, SUBJECTS.sms);
-    const shown = all.map((m) => m.data).filter((m) => !o.phone || m.to === o.phone).slice(-Number(o.limit));
-    return shown.map((m) => `${m.at}  to ${maskPhone(m.to)}  ${m.kind.padEnd(13)} ${m.text}`).join('\n') || '(empty)';
-  }));
+  support
+    .command('revert')
+    .description('DONE-4: restore the previous number after a change that was not the owner\'s doing (30 days)')
+    .requiredOption(accountOption, 'account id')
+    .requiredOption('--request-id <id>', 'the change to undo')
+    .addOption(credentialOption())
+    .requiredOption('--reason <text>', 'why')
+    .action(run((s, o: { account: string; requestId: string; credential: string; reason: string }) =>
+      s.client.revert(o.account, o.requestId, o.credential, o.reason)));
 
-dev
-  .command('mail')
-  .description('mail received by the local SMTP server')
-  .option('--dir <dir>', 'where the dev stack keeps mail', join(process.env.DATA_DIR ?? '.data', 'mail'))
-  .option('--limit <n>', 'latest messages to show', '10')
-  .action(async (o: { dir: string; limit: string }) => {
-    const files = readdirSync(o.dir).filter((f) => f.endsWith('.eml')).sort().slice(-Number(o.limit));
-    for (const f of files) {
-      const m = await simpleParser(readFileSync(join(o.dir, f)));
-      console.log(`--- ${f}\nTo: ${m.to && !Array.isArray(m.to) ? m.to.text : ''}\nSubject: ${m.subject}\n\n${(m.text ?? '').trimEnd()}\n`);
+  program
+    .command('linked')
+    .description('AFTER-1: which linked services have the new number')
+    .requiredOption(accountOption, 'account id')
+    .action(run((s, o: { account: string }) => s.client.linkedStatus(o.account)));
+
+  const test = program.command('test-delivery').description('AFTER-2: check that codes arrive on the current number');
+  test
+    .command('start')
+    .requiredOption(accountOption, 'account id')
+    .action(run((s, o: { account: string }) => s.client.startTestDelivery(o.account)));
+  test
+    .command('confirm')
+    .argument('<code>', 'the test code')
+    .requiredOption(accountOption, 'account id')
+    .action(run((s, code: string, o: { account: string }) => s.client.confirmTestDelivery(o.account, code)));
+  test
+    .command('result')
+    .requiredOption(accountOption, 'account id')
+    .action(run((s, o: { account: string }) => s.client.testDeliveryResult(o.account)));
+
+  const dev = program.command('dev').description('development helpers for the local stack');
+
+  dev
+    .command('seed')
+    .description('create the demo accounts')
+    .action(run(async (s) => {
+      const res = await ensureNatsResources(s.nc);
+      const made = await seedAccounts(new NatsContactRegistry(res.accounts, res.phoneIndex), s.config.codeKey);
+      return demoAccounts
+        .map(({ account: a, identity: i }) => {
+          const notes = [a.verified ? '' : 'UNVERIFIED', a.lastPhoneChangeAt ? 'changed <24 h ago' : ''].filter(Boolean).join(', ');
+          return `${a.accountId.padEnd(16)} ${a.phone}  ${a.language}  ${i.fullName}, passport ${i.passport}${notes ? `  (${notes})` : ''}  ${made.includes(a.accountId) ? 'created' : 'exists'}`;
+        })
+        .join('\n');
+    }));
+
+  dev
+    .command('operator-token')
+    .description('mint a support operator credential with the local stack\'s development key')
+    .requiredOption('--operator <id>', 'operator id (the JWT subject)')
+    .option('--name <name>', 'operator name')
+    .option('--roles <roles>', 'comma-separated roles', 'support:override,support:reject,support:revert')
+    .option('--expires-in <duration>', 'lifetime', '8h')
+    .action(async (o: { operator: string; name?: string; roles: string; expiresIn: string }) => {
+      print(await mintDevOperatorToken(process.env.DATA_DIR ?? '.data', { operator: o.operator, name: o.name, roles: o.roles.split(','), expiresIn: o.expiresIn }));
+    });
+
+  dev
+    .command('outbox')
+    .description('the SMS outbox: what the gateway would deliver (read the codes here)')
+    .option('--phone <e164>', 'only messages to this number')
+    .option('--limit <n>', 'latest messages to show', '10')
+    .action(run(async (s, o: { phone?: string; limit: string }) => {
+      const all = await readSubject<SmsMessage & { at: string }>(jetstream(s.nc), STREAMS.outbox.name, SUBJECTS.sms);
+      const shown = all.map((m) => m.data).filter((m) => !o.phone || m.to === o.phone).slice(-Number(o.limit));
+      return shown.map((m) => `${m.at}  to ${maskPhone(m.to)}  ${m.kind.padEnd(13)} ${m.text}`).join('\n') || '(empty)';
+    }));
+
+  dev
+    .command('mail')
+    .description('mail received by the local SMTP server')
+    .option('--dir <dir>', 'where the dev stack keeps mail', join(process.env.DATA_DIR ?? '.data', 'mail'))
+    .option('--limit <n>', 'latest messages to show', '10')
+    .action(async (o: { dir: string; limit: string }) => {
+      const files = readdirSync(o.dir).filter((f) => f.endsWith('.eml')).sort().slice(-Number(o.limit));
+      for (const f of files) {
+        const m = await simpleParser(readFileSync(join(o.dir, f)));
+        print(`--- ${f}\nTo: ${m.to && !Array.isArray(m.to) ? m.to.text : ''}\nSubject: ${m.subject}\n\n${(m.text ?? '').trimEnd()}\n`);
+      }
+      if (files.length === 0) print('(no mail)');
+    });
+  return program;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  buildProgram(openSession).parseAsync().catch((err: unknown) => {
+    if (err instanceof PhoneChangeError) {
+      const field = err.field ? ` [${err.field}]` : '';
+      console.error(`error: ${err.name}${field}: ${err.message}`);
+      const extra = Object.fromEntries(Object.entries(err.details).filter(([k]) => k !== 'field'));
+      if (Object.keys(extra).length) console.error(JSON.stringify(extra));
+    } else {
+      console.error(`error: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
     }
-    if (files.length === 0) console.log('(no mail)');
+    process.exit(2);
   });
-
-program.parseAsync().catch((err: unknown) => {
-  if (err instanceof PhoneChangeError) {
-    const field = err.field ? ` [${err.field}]` : '';
-    console.error(`error: ${err.name}${field}: ${err.message}`);
-    const extra = Object.fromEntries(Object.entries(err.details).filter(([k]) => k !== 'field'));
-    if (Object.keys(extra).length) console.error(JSON.stringify(extra));
-  } else {
-    console.error(`error: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
-  }
-  process.exit(2);
-});
+}

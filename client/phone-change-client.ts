@@ -88,7 +88,7 @@ export class PhoneChangeClient {
   async start(req: StartChangeRequest): Promise<ChangeRef> {
     checkAccountId(req.accountId);
     const requestId = req.requestId ?? newRequestId();
-    if (!REQUEST_ID_PATTERN.test(requestId)) throw new InvalidInputError('requestId must be 6-64 letters, digits, - or _', { field: 'requestId' });
+    if (typeof requestId !== 'string' || !REQUEST_ID_PATTERN.test(requestId)) throw new InvalidInputError('requestId must be 6-64 letters, digits, - or _', { field: 'requestId' });
     if (!authMethods.includes(req.auth)) throw new InvalidInputError(`auth must be one of ${authMethods.join(', ')}`, { field: 'auth' });
     const newPhone = normalizePhone(req.newPhone, 'newPhone');
     const startWorkflowOperation = new WithStartWorkflowOperation<typeof phoneChange>('phoneChange', {
@@ -192,7 +192,7 @@ export class PhoneChangeClient {
   /** DONE-4: support restores the number a change replaced (within the window); typed refusal otherwise. */
   async revert(accountId: string, requestId: string, credential: string, reason: string, windowMs = defaultPolicy.revertWindowMs): Promise<RevertOutcome> {
     checkAccountId(accountId);
-    if (!REQUEST_ID_PATTERN.test(requestId)) throw new InvalidInputError('requestId must be the change\'s request id', { field: 'requestId' });
+    if (typeof requestId !== 'string' || !REQUEST_ID_PATTERN.test(requestId)) throw new InvalidInputError('requestId must be the change\'s request id', { field: 'requestId' });
     const problem = rejectProblem({ by: 'support', credential, reason });
     if (problem) throw problem;
     const outcome = await typed(() =>
@@ -235,7 +235,7 @@ export class PhoneChangeClient {
 
   /** AFTER-3: the change a citizen's request id names, for support. */
   async findByRequestId(requestId: string): Promise<{ accountId: string; state: string; workflowId: string } | undefined> {
-    if (!REQUEST_ID_PATTERN.test(requestId)) throw new InvalidInputError('requestId must be 6-64 letters, digits, - or _', { field: 'requestId' });
+    if (typeof requestId !== 'string' || !REQUEST_ID_PATTERN.test(requestId)) throw new InvalidInputError('requestId must be 6-64 letters, digits, - or _', { field: 'requestId' });
     for await (const wf of this.o.client.workflow.list({ query: `WorkflowType = 'phoneChange' AND PhoneChangeRequestId = '${requestId}'` })) {
       const accountId = wf.typedSearchAttributes.get(searchAttributes.accountId);
       const state = wf.typedSearchAttributes.get(searchAttributes.state);

@@ -327,9 +327,9 @@ class PhoneChange {
   private registerHandlers(): void {
     setHandler(statusQuery, () => this.status());
     setHandler(startUpdate, async () => this.startAnswer(), {
-      validator: ({ requestId }) => {
+      validator: (req) => {
         // PRE-4: a different request while this one is open is refused with this one's id.
-        if (requestId !== this.input.requestId) {
+        if (req?.requestId !== this.input.requestId) {
           throw toFailure(new ChangeAlreadyOpenError(`the account has an open change, request ${this.input.requestId}`, { field: 'requestId', openRequestId: this.input.requestId }));
         }
       },
@@ -345,7 +345,8 @@ class PhoneChange {
       await this.submitCode(req);
     });
     setHandler(resendCodeUpdate, async ({ step }) => this.resend(step), {
-      validator: ({ step }: { step: Step }) => {
+      validator: (req: { step: Step }) => {
+        const step = req?.step;
         this.checkAwaiting(step);
         const refusal = code.resendRefusal(this.codes[step], Date.now(), this.policy);
         if (refusal) throw toFailure(refusal);
@@ -396,7 +397,14 @@ class PhoneChange {
       this.stop = { state: 'cancelled', reason: req?.reason };
       await condition(() => terminalStates.has(this.state));
       return this.ref();
-    }, { validator: (_req: CancelRequest) => this.checkState([...stoppableStates], 'be cancelled') });
+    }, {
+      validator: (req: CancelRequest) => {
+        if (req !== undefined && (typeof req !== 'object' || req === null || (req.reason !== undefined && (typeof req.reason !== 'string' || req.reason.length > 500)))) {
+          throw toFailure(new InvalidInputError('reason must be text up to 500 characters', { field: 'reason' }));
+        }
+        this.checkState([...stoppableStates], 'be cancelled');
+      },
+    });
   }
 
   /**

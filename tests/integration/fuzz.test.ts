@@ -1,0 +1,89 @@
+/**
+ * Property-based tests (fast-check) against a real change on the real servers: random and
+ * malformed values at every update and signal, and at the client's start. Each is refused with
+ * a typed error (or ignored, for signals) and the change's state does not move.
+ */
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from '../support/harness';
+import { toTypedError } from '../../client/phone-change-client';
+import { PhoneChangeError } from '../../workflows/domain/errors';
+import {
+  cancelUpdate,
+  confirmIdentityUpdate,
+  rejectUpdate,
+  resendCodeUpdate,
+  startUpdate,
+  submitCodeSignal,
+  submitCodeUpdate,
+  supportOverrideUpdate,
+  workflowIdFor,
+  type ChangeStatus,
+} from '../../workflows/phone-change.defs';
+
+const RUNS = 150;
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => h?.close());
+
+const junk = fc.oneof(
+  fc.string(),
+  fc.integer(),
+  fc.constant(null),
+  fc.object(),
+  fc.array(fc.anything(), { maxLength: 3 }),
+  fc.record({ step: fc.string(), codeHash: fc.string(), tokenHash: fc.string(), identityHash: fc.string(), by: fc.constantFrom('owner', 'support', 'x'), credential: fc.string(), reason: fc.anything(), method: fc.string(), evidenceRef: fc.string() }, { requiredKeys: [] }),
+);
+const snapshot = (s: ChangeStatus) => ({ state: s.state, steps: s.steps, identity: s.identity, support: s.support });
+
+describe('fuzzing the workflow\'s messages', () => {
+  it('every malformed update is refused with a typed error and changes nothing; malformed signals are ignored', async () => {
+    const account = await h.newAccount();
+    await h.client.start({ accountId: account.accountId, newPhone: h.freshPhone(), auth: 'two_factor' });
+    await h.linkTokenSentTo(account.phone, 'identity_link');
+    const handle = h.temporal.workflow.getHandle(workflowIdFor(account.accountId));
+    const before = snapshot(await h.client.status(account.accountId));
+    // (A cancel with any object and no reason is a valid cancel: its own property below.)
+    const updates = [submitCodeUpdate, resendCodeUpdate, confirmIdentityUpdate, supportOverrideUpdate, rejectUpdate, startUpdate];
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...updates), junk, async (update, arg) => {
+        const err = await handle.executeUpdate(update as never, { args: [arg] as never }).then(() => undefined, (e: unknown) => toTypedError(e));
+        expect(err).toBeInstanceOf(PhoneChangeError);
+      }),
+      { numRuns: RUNS * updates.length },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.string(), fc.integer(), fc.constant(null), fc.record({ reason: fc.oneof(fc.integer(), fc.object(), fc.string({ minLength: 501 })) })), async (arg) => {
+        const err = await handle.executeUpdate(cancelUpdate, { args: [arg as never] }).then(() => undefined, (e: unknown) => toTypedError(e));
+        expect(err).toBeInstanceOf(PhoneChangeError);
+      }),
+      { numRuns: RUNS },
+    );
+    await fc.assert(
+      fc.asyncProperty(junk, async (arg) => {
+        await handle.signal(submitCodeSignal, arg as never);
+      }),
+      { numRuns: RUNS },
+    );
+    expect(snapshot(await h.client.status(account.accountId))).toEqual(before);
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+  });
+
+  it('PRE-2: the client\'s start refuses malformed input with a typed error and starts nothing', async () => {
+    const account = await h.newAccount();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({ accountId: fc.oneof(fc.constant(account.accountId), junk), newPhone: junk, auth: fc.oneof(fc.constantFrom('two_factor', 'password_only'), junk), requestId: fc.oneof(fc.constant(undefined), junk) }),
+        async (req) => {
+          const err = await h.client.start(req as never).then(() => undefined, (e: unknown) => e);
+          expect(err).toBeInstanceOf(PhoneChangeError);
+        },
+      ),
+      { numRuns: RUNS * 4 },
+    );
+    const started = await h.temporal.workflow.getHandle(workflowIdFor(account.accountId)).describe().then(() => true, () => false);
+    if (started) expect((await h.client.result(account.accountId)).state).toBe('refused'); // only a refused run, if a valid-looking one slipped through
+  });
+});

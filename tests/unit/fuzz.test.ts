@@ -1,0 +1,96 @@
+/**
+ * Property-based tests (fast-check): thousands of random and malformed values at the pure entry
+ * points and at the CLI's argument parsing. Every one gets a typed error naming what was wrong,
+ * and nothing reaches Temporal.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CommanderError } from 'commander';
+import { Client } from '@temporalio/client';
+import { normalizePhone } from '../../workflows/domain/phone';
+import { InvalidInputError, PhoneChangeError } from '../../workflows/domain/errors';
+import { E164_PATTERN } from '../../workflows/phone-change.defs';
+import { inputProblem, overrideProblem, rejectProblem } from '../../workflows/checks';
+import { buildProgram, type Session } from '../../client/cli';
+import { PhoneChangeClient } from '../../client/phone-change-client';
+
+const RUNS = 2000;
+const junk = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constant(undefined), fc.object(), fc.array(fc.anything()));
+
+describe('fuzzing the pure entry points', () => {
+  it('PRE-2: any string is either a valid E.164 mobile number or an InvalidInputError naming newPhone', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.stringMatching(/^\+?[0-9 ()-]{0,20}$/), junk), (raw) => {
+        try {
+          expect(normalizePhone(raw, 'newPhone')).toMatch(E164_PATTERN);
+        } catch (err) {
+          expect(err).toBeInstanceOf(InvalidInputError);
+          expect((err as InvalidInputError).field).toBe('newPhone');
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('workflow input, override and reject checks answer junk with an InvalidInputError naming a field', () => {
+    fc.assert(
+      fc.property(junk, fc.record({ accountId: junk, requestId: junk, newPhone: junk, auth: junk, policy: junk }, { requiredKeys: [] }), (a, b) => {
+        for (const v of [a, b]) {
+          for (const problem of [inputProblem(v as never), overrideProblem(v as never), rejectProblem(v as never)]) {
+            if (problem === undefined) continue;
+            expect(problem).toBeInstanceOf(InvalidInputError);
+            expect(typeof problem.field).toBe('string');
+          }
+        }
+        expect(inputProblem(b as never)).toBeInstanceOf(InvalidInputError); // junk never passes as a start
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe('fuzzing the CLI arguments (in-process, no servers)', () => {
+  /** A session whose Temporal client records every call: none may happen for malformed input. */
+  function session(calls: string[]): Session {
+    const spy = new Proxy({}, { get: (_t, prop) => (...args: unknown[]) => (calls.push(String(prop)), Promise.reject(new Error(`reached Temporal: ${String(prop)} ${JSON.stringify(args).slice(0, 80)}`))) });
+    const client = new PhoneChangeClient({ client: { workflow: spy } as unknown as Client, codeKey: Buffer.alloc(32, 1) });
+    return { client, config: {} as never, nc: {} as never, close: async () => undefined };
+  }
+
+  const badAccount = fc.oneof(fc.constant(''), fc.string({ minLength: 65, maxLength: 80 }), fc.string().filter((s) => /[^A-Za-z0-9_-]/.test(s) && !s.startsWith('-')));
+  const badCode = fc.string().filter((s) => !/^\s*\d{6}\s*$/.test(s) && !s.startsWith('-'));
+  const badPhone = fc.string().filter((s) => !s.startsWith('-') && (() => { try { normalizePhone(s); return false; } catch { return true; } })());
+  const goodAccount = fc.stringMatching(/^[A-Za-z0-9_]{1,20}$/);
+  const argv = fc.oneof(
+    fc.tuple(badAccount, fc.string()).map(([a, p]) => ['start', '--account', a, '--phone', p]),
+    fc.tuple(goodAccount, badPhone).map(([a, p]) => ['start', '--account', a, '--phone', p]),
+    fc.tuple(goodAccount, badCode, fc.constantFrom('old', 'new')).map(([a, c, st]) => ['code', c, '--account', a, '--step', st]),
+    fc.tuple(goodAccount, fc.string()).map(([a, st]) => ['code', '123456', '--account', a, '--step', st]),
+    fc.tuple(badAccount).map(([a]) => ['status', '--account', a]),
+    fc.tuple(goodAccount, fc.string(), fc.string()).map(([a, n, p]) => ['identity', '--account', a, '--token', 'short', '--name', n, '--passport', p]),
+    fc.tuple(goodAccount, fc.string(), fc.string()).map(([a, m, e]) => ['support', 'override', '--account', a, '--credential', 'x', '--method', m, '--evidence', e, '--reason', 'r']),
+    fc.array(fc.string(), { maxLength: 6 }),
+  );
+
+  it('every malformed command line is refused by the parser or with a typed error, and nothing reaches Temporal', async () => {
+    await fc.assert(
+      fc.asyncProperty(argv, async (args) => {
+        const calls: string[] = [];
+        const program = buildProgram(async () => session(calls), () => undefined);
+        program.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
+        for (const c of program.commands) c.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
+        for (const c of program.commands.flatMap((c) => c.commands)) c.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
+        const err = await program.parseAsync(args, { from: 'user' }).then(() => undefined, (e: unknown) => e);
+        if (err instanceof CommanderError) return; // usage error, with commander's message
+        if (err instanceof PhoneChangeError) {
+          expect(calls).toEqual([]);
+          return;
+        }
+        // Anything else must be a call the input was valid for: refused by our spy, never a crash.
+        expect(err === undefined || (err instanceof Error && err.message.startsWith('reached Temporal'))).toBe(true);
+        if (calls.length > 0) expect(args[0]).not.toBe('code'); // a malformed code never reaches Temporal
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
