@@ -121,9 +121,16 @@ export class PhoneChangeClient {
     return typed(() => this.handle(accountId).executeUpdate(resendCodeUpdate, { args: [{ step }] }));
   }
 
-  async status(accountId: string): Promise<ChangeStatus> {
+  /** The change's status; once completed, with the linked services' sync (AFTER-1) while it is known. */
+  async status(accountId: string): Promise<ChangeStatus & { linkedServices?: LinkedSyncStatus }> {
     checkAccountId(accountId);
-    return typed(() => this.handle(accountId).query(statusQuery));
+    const status = await typed(() => this.handle(accountId).query(statusQuery));
+    if (status.state !== 'completed') return status;
+    const linkedServices = await this.o.client.workflow
+      .getHandle(linkedSyncWorkflowId(accountId, status.requestId))
+      .query(linkedStatusQuery)
+      .catch(() => undefined);
+    return linkedServices ? { ...status, linkedServices } : status;
   }
 
   /** SEC-2: what the citizen typed on the identity-check page, with the link's token; only keyed hashes leave this process. */

@@ -45,6 +45,7 @@ describe('after the change (DONE-3, DONE-4, AFTER-1..3, CH-1)', () => {
         return st?.state === 'synced' && st;
       }, 'all linked services synced');
       expect(synced.pending).toEqual([]);
+      expect((await h.client.status(account.accountId)).linkedServices?.state).toBe('synced');
       expect(synced.services.map((s) => s.name).sort()).toEqual([...LINKED_SERVICES].sort());
       expect(services.told.every((m) => m.newPhone === newPhone)).toBe(true);
       await eventually(async () => (await h.client.history(account.accountId)).some((e) => e.kind === 'linked_synced'), 'linked_synced entry');

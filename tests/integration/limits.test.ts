@@ -50,6 +50,10 @@ describe('limits against abuse, shared by all workers (SEC-4)', () => {
     const third = await h.newAccount();
     const err = await refusal(h.client.start({ accountId: third.accountId, newPhone: target, auth: 'two_factor', policy }));
     expect((err as RateLimitedError).details).toMatchObject({ scope: 'startsPerNumber' });
+    await h.client.result(third.accountId); // the refused run is closed
+    const fourth = await h.newAccount();
+    const ref = await allowedAgain(() => h.client.start({ accountId: fourth.accountId, newPhone: target, auth: 'two_factor', policy }));
+    expect(ref.state).toBe('awaiting_old_number');
   });
 
   it('codes sent per number: a resend over the cap is refused and costs no code; allowed after the window', async () => {
