@@ -22,9 +22,8 @@ import { registerAccount } from '../../activities/accounts';
 import { hashIdentity } from '../../activities/codes';
 import { PhoneChangeClient } from '../../client/phone-change-client';
 import { AesGcmCodec } from '../../client/payload-codec';
-import { workflowIdFor } from '../../workflows/phone-change.defs';
 import { floorProof, floorStart } from './floor.workflow';
-import { sampleTree, type ProcSample } from './proc';
+import { sampleTree } from './proc';
 
 const N = Number(process.env.BENCH_CHANGES ?? 200);
 const C = Number(process.env.BENCH_CONCURRENCY ?? 20);
@@ -223,13 +222,11 @@ async function main(): Promise<void> {
   const failures = await pool([...Array(N).keys()], C, (i) => oneChange(i), 'changes');
   const runSeconds = (performance.now() - tRun) / 1000;
   const after = sampleTree(worker.pid!);
-  const sampleIds = [3, 7, 11].map((i) => i);
   const historyLengths: number[] = [];
   for await (const wf of temporal.workflow.list({ query: `WorkflowType = 'phoneChange' AND ExecutionStatus = 'Completed'` })) {
     historyLengths.push(wf.historyLength ?? 0);
     if (historyLengths.length >= 20) break;
   }
-  void sampleIds;
 
   log('floor: the same shape with empty bodies');
   const floorWorker = spawnWorker(['tests/bench/floor-worker.ts'], { TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_TASK_QUEUE: 'floor' }, join(dir, 'floor-worker.log'));
