@@ -4,15 +4,10 @@
  * each acknowledges on NATS (a bridge in the worker turns that into `linkedAck`). Laggards are
  * reminded until all have synced or the wait ends; the outcome is recorded in the history.
  */
-import { condition, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { PhoneChangeActivities } from '../activities';
-import { nonRetryableErrorTypes } from './domain/errors';
+import { condition, setHandler } from '@temporalio/workflow';
+import { messaging as acts } from './activity-proxies';
 import { linkedAckSignal, linkedStatusQuery, type LinkedSyncInput, type LinkedSyncStatus } from './after-change.defs';
 
-const acts = proxyActivities<PhoneChangeActivities>({
-  startToCloseTimeout: '20 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 30, nonRetryableErrorTypes },
-});
 
 export async function linkedSync(input: LinkedSyncInput): Promise<LinkedSyncStatus> {
   let services: string[] = [];

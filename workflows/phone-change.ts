@@ -4,11 +4,12 @@
  * or the change is too frequent (LOST-*, FREQ-*), proves the new number (OTP-2), binds it
  * atomically and tells everyone. States and transitions: phone-change.mmd.
  */
-import { allHandlersFinished, condition, log, patched, proxyActivities, setHandler, startChild, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, log, patched, setHandler, startChild, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { messaging, registry } from './activity-proxies';
 import type { linkedSync } from './linked-sync';
 import { linkedSyncWorkflowId } from './after-change.defs';
-import type { AccountSnapshot, NoticeRequest, PhoneChangeActivities } from '../activities';
-import { ChangeAlreadyOpenError, InvalidTokenError, nonRetryableErrorTypes, ProfileMismatchError, RateLimitedError, TwoFactorRequiredError, WrongStateError, InvalidInputError } from './domain/errors';
+import type { AccountSnapshot, NoticeRequest } from '../activities';
+import { ChangeAlreadyOpenError, InvalidTokenError, ProfileMismatchError, RateLimitedError, TwoFactorRequiredError, WrongStateError, InvalidInputError } from './domain/errors';
 import { maskPhone } from './domain/mask';
 import { resolvePolicy, type Policy } from './domain/policy';
 import { sameHash } from './domain/same-hash';
@@ -48,17 +49,6 @@ import {
   type SupportReason,
 } from './phone-change.defs';
 
-// Registry writes are idempotent (compare-and-set, own-claim detection): retry briskly.
-const registry = proxyActivities<PhoneChangeActivities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '200 ms', backoffCoefficient: 2, maximumInterval: '10 seconds', nonRetryableErrorTypes },
-});
-// Sends are de-duplicated by id, so a retry never reaches the citizen twice; the pace stays gentle
-// because a gateway that is down is not helped by hammering it.
-const messaging = proxyActivities<PhoneChangeActivities>({
-  startToCloseTimeout: '20 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 30, nonRetryableErrorTypes },
-});
 
 /**
  * Added identity check (SEC-2), frequent-change hold (FREQ-*) and the reject link (SEC-3).

@@ -4,22 +4,12 @@
  * someone else's, the account changed again, or the window closed); then every contact is told,
  * the event `phone.change.reverted` goes out and the history records the operator.
  */
-import { proxyActivities } from '@temporalio/workflow';
-import type { PhoneChangeActivities } from '../activities';
-import { nonRetryableErrorTypes } from './domain/errors';
+import { messaging, registry } from './activity-proxies';
 import { maskPhone } from './domain/mask';
 import { operatorName } from './checks';
 import { failureFromActivity } from './failures';
 import type { RevertInput, RevertOutcome } from './after-change.defs';
 
-const registry = proxyActivities<PhoneChangeActivities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '200 ms', backoffCoefficient: 2, maximumInterval: '10 seconds', nonRetryableErrorTypes },
-});
-const messaging = proxyActivities<PhoneChangeActivities>({
-  startToCloseTimeout: '20 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 30, nonRetryableErrorTypes },
-});
 
 export async function phoneRevert(input: RevertInput): Promise<RevertOutcome> {
   const at = new Date().toISOString();

@@ -2,19 +2,15 @@
  * AFTER-2: a test code to the account's current number, to check that codes now arrive there.
  * The citizen types it back; the result (confirmed or not) is returned and recorded.
  */
-import { condition, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { PhoneChangeActivities } from '../activities';
-import { InvalidInputError, nonRetryableErrorTypes } from './domain/errors';
+import { condition, setHandler } from '@temporalio/workflow';
+import { messaging as acts } from './activity-proxies';
+import { InvalidInputError } from './domain/errors';
 import { maskPhone } from './domain/mask';
 import { sameHash } from './domain/same-hash';
 import { hashProblem } from './checks';
 import { failureFromActivity, toFailure } from './failures';
 import { confirmTestCodeUpdate, type TestDeliveryInput, type TestDeliveryResult } from './after-change.defs';
 
-const acts = proxyActivities<PhoneChangeActivities>({
-  startToCloseTimeout: '20 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes },
-});
 
 export async function testDelivery(input: TestDeliveryInput): Promise<TestDeliveryResult> {
   let expected: string | undefined;

@@ -1,28 +1,15 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { startHarness, CODE_KEY, DEFAULT_IDENTITY, OPERATOR_ISSUER, OPERATOR_PUBLIC_KEY, PAYLOAD_KEYS, type Harness } from '../support/harness';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { processEnv, startHarness, DEFAULT_IDENTITY, type Harness } from '../support/harness';
 
 const run = promisify(execFile);
 let h: Harness;
 let worker: ChildProcess;
 let workerLog = '';
 
-function env(): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    TEMPORAL_ADDRESS: inject('temporalAddress'),
-    TEMPORAL_TASK_QUEUE: h.taskQueue,
-    NATS_URL: inject('natsUrl'),
-    SMTP_URL: h.smtp.url,
-    CODE_KEY: CODE_KEY.toString('base64'),
-    PAYLOAD_KEYS: PAYLOAD_KEYS.map((k) => `${k.id}:${k.key.toString('base64')}`).join(','),
-    OPERATOR_JWT_PUBLIC_KEY: OPERATOR_PUBLIC_KEY,
-    OPERATOR_JWT_ISSUER: OPERATOR_ISSUER,
-    BRIDGES: 'linked_acks',
-    LOG_LEVEL: 'debug', // the most the worker ever says
-  };
-}
+/** The most the worker ever says. */
+const env = () => processEnv(h, { LOG_LEVEL: 'debug' });
 
 beforeAll(async () => {
   h = await startHarness({ startWorker: false });

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { eventually, startHarness, CODE_KEY, DEFAULT_IDENTITY, OPERATOR_ISSUER, OPERATOR_PUBLIC_KEY, PAYLOAD_KEYS, type Harness } from '../support/harness';
+import { eventually, processEnv, startHarness, DEFAULT_IDENTITY, type Harness } from '../support/harness';
 import { workflowIdFor } from '../../workflows/phone-change.defs';
 
 let h: Harness;
@@ -15,23 +15,7 @@ afterAll(async () => h?.close());
 function spawnWorker(name: string): ChildProcess {
   const log = createWriteStream(join(inject('workDir'), `${name}.log`));
   const child = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], {
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      TEMPORAL_TASK_QUEUE: h.taskQueue,
-      NATS_URL: inject('natsUrl'),
-      SMTP_URL: h.smtp.url,
-      CODE_KEY: CODE_KEY.toString('base64'),
-      PAYLOAD_KEYS: PAYLOAD_KEYS.map((k) => `${k.id}:${k.key.toString('base64')}`).join(','),
-      JOURNAL_URL: 'https://portal.test/journal',
-      REJECT_URL: 'https://portal.test/not-me',
-      IDENTITY_URL: 'https://portal.test/identity',
-      LOG_LEVEL: 'warn',
-      // Delivery reports send mail: only the file that tests them handles them.
-      BRIDGES: 'linked_acks',
-      OPERATOR_JWT_PUBLIC_KEY: OPERATOR_PUBLIC_KEY,
-      OPERATOR_JWT_ISSUER: OPERATOR_ISSUER,
-    },
+    env: processEnv(h, { JOURNAL_URL: 'https://portal.test/journal', REJECT_URL: 'https://portal.test/not-me', IDENTITY_URL: 'https://portal.test/identity' }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.pipe(log);

@@ -260,6 +260,25 @@ export function wrongCode(code: string): string {
   return ((Number(code) + 1) % 1e6).toString().padStart(6, '0');
 }
 
+/** The environment for a worker or CLI process (`workers/main.ts`, `client/cli.ts`) on this harness's servers and keys. */
+export function processEnv(h: Pick<Harness, 'taskQueue' | 'smtp'>, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_TASK_QUEUE: h.taskQueue,
+    NATS_URL: inject('natsUrl'),
+    SMTP_URL: h.smtp.url,
+    CODE_KEY: CODE_KEY.toString('base64'),
+    PAYLOAD_KEYS: PAYLOAD_KEYS.map((k) => `${k.id}:${k.key.toString('base64')}`).join(','),
+    OPERATOR_JWT_PUBLIC_KEY: OPERATOR_PUBLIC_KEY,
+    OPERATOR_JWT_ISSUER: OPERATOR_ISSUER,
+    // Delivery reports send mail: only the file that tests them handles them.
+    BRIDGES: 'linked_acks',
+    LOG_LEVEL: 'warn',
+    ...extra,
+  };
+}
+
 /** A random number in a Moscow mobile range (+7 916 ...), unique enough for one test run. */
 export function freshPhone(): string {
   return `+7916${Math.floor(Math.random() * 1e7).toString().padStart(7, '0')}`;

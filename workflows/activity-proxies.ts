@@ -1,0 +1,21 @@
+/**
+ * The activity proxies every workflow uses, with the retry policy of each group stated once.
+ */
+import { proxyActivities } from '@temporalio/workflow';
+import type { PhoneChangeActivities } from '../activities';
+import { nonRetryableErrorTypes } from './domain/errors';
+
+/** Registry reads and writes are idempotent (compare-and-set, own-claim detection): retry briskly. */
+export const registry = proxyActivities<PhoneChangeActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '200 ms', backoffCoefficient: 2, maximumInterval: '10 seconds', nonRetryableErrorTypes },
+});
+
+/**
+ * Sends are de-duplicated by id, so a retry never reaches the citizen twice; the pace stays gentle
+ * because a gateway that is down is not helped by hammering it.
+ */
+export const messaging = proxyActivities<PhoneChangeActivities>({
+  startToCloseTimeout: '20 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 30, nonRetryableErrorTypes },
+});
