@@ -134,5 +134,24 @@ export function createAfterChangeActivities(deps: Pick<ActivityDeps, 'registry' 
     return { phone: found.value.phone, email: found.value.email, language: found.value.language };
   }
 
-  return { recordHistory, announceToLinkedServices, revertPhone, loadContacts, verifyOperator };
+  /** REC-3: spends one backup recovery code (compare-and-set, so a code works once). */
+  async function useRecoveryCode(req: { accountId: string; requestId: string; codeHash: string }): Promise<{ accepted: boolean }> {
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      const found = await registry.getAccount(req.accountId);
+      if (!found) throw new AccountNotFoundError('no such account', { field: 'accountId' });
+      const hashes = found.value.recoveryCodeHashes ?? [];
+      if (!hashes.includes(req.codeHash)) return { accepted: false };
+      try {
+        await registry.putAccount({ ...found.value, recoveryCodeHashes: hashes.filter((h) => h !== req.codeHash) }, found.revision);
+      } catch (err) {
+        if (err instanceof ConcurrentModificationError) continue;
+        throw err;
+      }
+      await history.append(req.accountId, { at: new Date().toISOString(), kind: 'recovery_code_used', requestId: req.requestId, channels: [], text: `a backup recovery code replaced the old-number code (${hashes.length - 1} left)` }, dedupId('recovery-code'));
+      return { accepted: true };
+    }
+    throw new ConcurrentModificationError('the account kept changing while a recovery code was spent', { field: 'accountId' });
+  }
+
+  return { recordHistory, announceToLinkedServices, revertPhone, loadContacts, verifyOperator, useRecoveryCode };
 }

@@ -8,7 +8,13 @@ import { createHmac } from 'node:crypto';
 import type { Step } from '../workflows/phone-change.defs';
 
 /** A code proves the old number, the new number, or a test delivery (AFTER-2). */
-export type CodePurpose = Step | 'test';
+export type CodePurpose = Step | 'test' | 'recovery';
+
+/** REC-3: backup recovery codes the owner keeps: 8 letters or digits, typed with or without a dash. */
+export const RECOVERY_CODE_PATTERN = /^[A-Z0-9]{8}$/;
+export function normalizeRecoveryCode(raw: string): string {
+  return raw.toUpperCase().replace(/[\s-]/g, '');
+}
 
 export const CODE_LENGTH = 6;
 export const CODE_PATTERN = /^\d{6}$/;

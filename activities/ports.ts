@@ -22,6 +22,8 @@ export interface Account {
   lastPhoneChangeAt?: string;
   /** AFTER-3, DONE-4: the request id of the change that set the current number. */
   lastChangeRequestId?: string;
+  /** REC-3: keyed hashes of the owner's unused backup recovery codes. */
+  recoveryCodeHashes?: string[];
   /** DONE-4: set when that change was reverted (makes a retried revert a no-op). */
   revertedRequestId?: string;
 }

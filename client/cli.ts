@@ -91,6 +91,13 @@ const credentialOption = () =>
     .action(run((s, code: string, o: { account: string; step: Step }) => s.client.submitCode(o.account, o.step, code)));
 
   program
+    .command('recovery-code')
+    .description('REC-3: a backup recovery code instead of the code to the old number')
+    .argument('<code>', 'one of the owner\'s recovery codes')
+    .requiredOption(accountOption, 'account id')
+    .action(run((s, code: string, o: { account: string }) => s.client.submitRecoveryCode(o.account, code)));
+
+  program
     .command('resend')
     .description('send a new code for a step ("send again", OTP-3)')
     .requiredOption(accountOption, 'account id')

@@ -38,6 +38,7 @@ import {
   startUpdate,
   statusQuery,
   submitCodeUpdate,
+  submitRecoveryCodeUpdate,
   TASK_QUEUE,
   workflowIdFor,
   type AuthMethod,
@@ -55,7 +56,7 @@ import {
 import { ChangeNotFoundError, fromFailureType, InvalidInputError } from '../workflows/domain/errors';
 import { normalizePhone } from '../workflows/domain/phone';
 import { defaultPolicy, type Policy } from '../workflows/domain/policy';
-import { CODE_PATTERN, hashCode, hashIdentity, hashToken, type IdentityData } from '../activities/codes';
+import { CODE_PATTERN, hashCode, hashIdentity, hashToken, normalizeRecoveryCode, RECOVERY_CODE_PATTERN, type IdentityData } from '../activities/codes';
 import { overrideProblem, rejectProblem } from '../workflows/checks';
 import type { History, StoredHistoryEntry } from '../activities/ports';
 
@@ -112,6 +113,15 @@ export class PhoneChangeClient {
     if (typeof code !== 'string' || !CODE_PATTERN.test(code.trim())) throw new InvalidInputError('code must be 6 digits', { field: 'code' });
     const codeHash = hashCode(this.o.codeKey, accountId, step, code.trim());
     return typed(() => this.handle(accountId).executeUpdate(submitCodeUpdate, { args: [{ step, codeHash }] }));
+  }
+
+  /** REC-3: one of the owner's backup recovery codes instead of the old-number code; each works once. */
+  async submitRecoveryCode(accountId: string, recoveryCode: string): Promise<CodeVerdict> {
+    checkAccountId(accountId);
+    const normalized = typeof recoveryCode === 'string' ? normalizeRecoveryCode(recoveryCode) : '';
+    if (!RECOVERY_CODE_PATTERN.test(normalized)) throw new InvalidInputError('recoveryCode must be 8 letters or digits', { field: 'recoveryCode' });
+    const codeHash = hashCode(this.o.codeKey, accountId, 'recovery', normalized);
+    return typed(() => this.handle(accountId).executeUpdate(submitRecoveryCodeUpdate, { args: [{ codeHash }] }));
   }
 
   /** "Send again" (OTP-3): refused inside the cooldown with ResendCooldownError. */

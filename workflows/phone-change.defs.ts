@@ -219,4 +219,6 @@ export const reportOldNumberLostUpdate = defineUpdate<ChangeRef, []>('reportOldN
 export const supportOverrideUpdate = defineUpdate<ChangeRef, [SupportOverrideRequest]>('supportOverride');
 export const rejectUpdate = defineUpdate<ChangeRef, [RejectRequest]>('reject');
 export const cancelUpdate = defineUpdate<ChangeRef, [CancelRequest]>('cancel');
+/** REC-3: a backup recovery code (keyed hash) in place of the old-number code. */
+export const submitRecoveryCodeUpdate = defineUpdate<CodeVerdict, [{ codeHash: string }]>('submitRecoveryCode');
 export const statusQuery = defineQuery<ChangeStatus>('status');

@@ -28,6 +28,7 @@ import {
   stoppableStates,
   submitCodeSignal,
   submitCodeUpdate,
+  submitRecoveryCodeUpdate,
   supportOverrideUpdate,
   terminalStates,
   type CancelRequest,
@@ -383,6 +384,9 @@ class PhoneChange {
         }
       },
     });
+    setHandler(submitRecoveryCodeUpdate, async ({ codeHash }) => this.submitRecoveryCode(codeHash), {
+      validator: (req) => this.checkSubmission({ step: 'old', codeHash: req?.codeHash }),
+    });
     setHandler(cancelUpdate, async (req) => {
       this.stop = { state: 'cancelled', reason: req?.reason };
       await condition(() => terminalStates.has(this.state));
@@ -458,6 +462,21 @@ class PhoneChange {
       if (counted?.blockedForMs) this.blockedUntil = Date.now() + counted.blockedForMs;
     }
     return verdict;
+  }
+
+  /** REC-3: a backup recovery code proves the owner instead of the old-number code; a wrong one counts as a wrong entry. */
+  private async submitRecoveryCode(codeHash: string): Promise<CodeVerdict> {
+    const s = this.codes.old;
+    await condition(() => !s.sending);
+    let accepted = false;
+    try {
+      accepted = (await registry.useRecoveryCode({ accountId: this.input.accountId, requestId: this.input.requestId, codeHash })).accepted;
+    } catch (err) {
+      throw fromInfo(failureFromActivity(err));
+    }
+    if (accepted) s.confirmed = true;
+    else s.wrong += 1;
+    return { outcome: accepted ? 'accepted' : code.attemptsLeft(s, this.policy) === 0 ? 'exhausted' : 'wrong', attemptsLeft: code.attemptsLeft(s, this.policy), codesLeft: code.codesLeft(s, this.policy), state: this.state };
   }
 
   /** SEC-2: a token from another link is refused; data that does not match the profile counts as a failed attempt. */

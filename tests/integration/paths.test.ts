@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, operatorToken, startHarness, wrongCode, type Harness } from '../support/harness';
+import { eventually, operatorToken, startHarness, wrongCode, CODE_KEY, type Harness } from '../support/harness';
+import { hashCode } from '../../activities/codes';
 import {
   ChangeNotFoundError,
   InvalidInputError,
@@ -191,6 +192,22 @@ describe('every path of a change against the real servers', () => {
     await h.services.deps.registry.putAccount({ ...found!.value, profileMismatch: false }, found!.revision);
     const ok = await h.client.start({ accountId: account.accountId, newPhone: h.freshPhone(), auth: 'two_factor' });
     expect(ok.state).toBe('awaiting_identity');
+  });
+
+  it('REC-3: a backup recovery code replaces the old-number code once; a wrong or spent one counts as a wrong entry', async () => {
+    const codes = ['AB12CD34', 'ZX98YU76'];
+    const account = await h.newAccount({ recoveryCodeHashes: [] });
+    const found = await h.services.deps.registry.getAccount(account.accountId);
+    await h.services.deps.registry.putAccount({ ...found!.value, recoveryCodeHashes: codes.map((c) => hashCode(CODE_KEY, account.accountId, 'recovery', c)) }, found!.revision);
+    const newPhone = h.freshPhone();
+    await h.client.start({ accountId: account.accountId, newPhone, auth: 'two_factor', policy: { identityCheck: false } });
+    expect(await h.client.submitRecoveryCode(account.accountId, 'QQ11QQ11')).toMatchObject({ outcome: 'wrong', attemptsLeft: 2 });
+    expect((await h.client.submitRecoveryCode(account.accountId, 'ab12-cd34')).outcome).toBe('accepted');
+    await finishWithNewCode(account.accountId, newPhone);
+    expect((await h.services.deps.registry.getAccount(account.accountId))?.value.recoveryCodeHashes).toHaveLength(1);
+    expect(await historyKinds(account.accountId)).toContain('recovery_code_used');
+    const bad = await refusal(h.client.submitRecoveryCode(account.accountId, 'no'));
+    expect((bad as InvalidInputError).field).toBe('recoveryCode');
   });
 
   it('OTP-4: the old-number code is still required unless support overrides (no shortcut by wrong codes)', async () => {
