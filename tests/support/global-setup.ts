@@ -34,6 +34,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('natsUrl', nats.address);
   project.provide('workflowBundlePath', workflowBundlePath);
   project.provide('workDir', workDir);
+  // Killed from outside (a CI timeout, Ctrl-C): take the servers down too, they run in groups of their own.
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      temporal.process.kill('SIGKILL');
+      nats.process.kill('SIGKILL');
+      process.exit(128 + (signal === 'SIGHUP' ? 1 : signal === 'SIGINT' ? 2 : 15));
+    });
+  }
   console.log(`[global-setup] temporal ${temporal.address}, nats ${nats.address}, bundle ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   return async () => {
     await Promise.all([temporal.stop(), nats.stop()]);
