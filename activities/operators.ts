@@ -33,7 +33,8 @@ export class JwtOperatorVerifier implements OperatorVerifier {
 
   async verify(credential: string, role: OperatorRole): Promise<VerifiedOperator> {
     if (typeof credential !== 'string' || credential.split('.').length !== 3) throw refuse('malformed', 'the operator credential is not a JWT');
-    this.key ??= importSPKI(this.s.publicKeyPem, /BEGIN PUBLIC KEY/.test(this.s.publicKeyPem) && this.s.publicKeyPem.length < 300 ? 'ES256' : 'RS256');
+    // The provider's key is an EC P-256 (ES256) or RSA (RS256) key; the PEM does not say which.
+    this.key ??= importSPKI(this.s.publicKeyPem, 'ES256').catch(() => importSPKI(this.s.publicKeyPem, 'RS256'));
     let payload;
     try {
       ({ payload } = await jwtVerify(credential, await this.key, { issuer: this.s.issuer, audience: this.s.audience, algorithms: ['ES256', 'RS256'] }));
