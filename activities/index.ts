@@ -106,6 +106,8 @@ export interface NoticeRequest {
   details?: Record<string, string>;
   /** Count this notice's event against the wrong-entry limit of the account. */
   countWrongEntry?: boolean;
+  /** The domain event that goes with the notice, published first (one activity instead of two). */
+  event?: { type: string; data?: Record<string, unknown> };
 }
 
 export interface NoticeResult {
@@ -212,6 +214,10 @@ export function createActivities(deps: ActivityDeps) {
 
   /** SEC-3, DONE-2, DONE-3, OTP-4: one notice on its channels, then its history entry. */
   async function notify(req: NoticeRequest): Promise<NoticeResult> {
+    if (req.event) {
+      const { type, data } = req.event;
+      await events.publish({ type, accountId: req.accountId, requestId: req.requestId, at: req.at, ...(data ?? {}) }, dedupId(`event-${type}`));
+    }
     const when = formatWhen(req.language, new Date(req.at));
     const result: NoticeResult = {};
     let rejectUrl: string | undefined;

@@ -1,7 +1,7 @@
 /**
  * The activity proxies every workflow uses, with the retry policy of each group stated once.
  */
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { PhoneChangeActivities } from '../activities';
 import { nonRetryableErrorTypes } from './domain/errors';
 
@@ -18,4 +18,10 @@ export const registry = proxyActivities<PhoneChangeActivities>({
 export const messaging = proxyActivities<PhoneChangeActivities>({
   startToCloseTimeout: '20 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 30, nonRetryableErrorTypes },
+});
+
+/** The account check as a local activity: no side effect but the limiter's count, and a server round trip saved. */
+export const registryLocal = proxyLocalActivities<PhoneChangeActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '200 ms', backoffCoefficient: 2, maximumInterval: '10 seconds', nonRetryableErrorTypes },
 });

@@ -5,10 +5,10 @@
  * atomically and tells everyone. States and transitions: phone-change.mmd.
  */
 import { allHandlersFinished, condition, log, patched, setHandler, startChild, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { messaging, registry } from './activity-proxies';
+import { messaging, registry, registryLocal } from './activity-proxies';
 import type { linkedSync } from './linked-sync';
 import { linkedSyncWorkflowId } from './after-change.defs';
-import type { AccountSnapshot, NoticeRequest } from '../activities';
+import type { AccountSnapshot, NoticeRequest, NoticeResult } from '../activities';
 import { ChangeAlreadyOpenError, InvalidTokenError, ProfileMismatchError, RateLimitedError, TwoFactorRequiredError, WrongStateError, InvalidInputError } from './domain/errors';
 import { maskPhone } from './domain/mask';
 import { resolvePolicy, type Policy } from './domain/policy';
@@ -60,6 +60,8 @@ const PATCH_ALL_PATHS = 'all-paths-v2';
 const PATCH_LINKED_SERVICES = 'linked-services-v3';
 /** Support actions carry a signed operator credential, verified before they count. */
 const PATCH_OPERATOR_CREDENTIALS = 'operator-credentials-v4';
+/** Fewer server round trips: the account check as a local activity, each event sent with its notice. */
+const PATCH_FEWER_ROUND_TRIPS = 'fewer-round-trips-v5';
 
 export async function phoneChange(input: PhoneChangeInput): Promise<PhoneChangeResult> {
   return new PhoneChange(input).run();
@@ -74,6 +76,7 @@ type End =
   | { state: 'cancelled'; reason?: string };
 type Stop = Extract<End, { state: 'rejected' | 'cancelled' }>;
 type Audience = { sms: string[]; email: boolean; push: boolean };
+type NoticeExtra = Pick<NoticeRequest, 'withRejectLink' | 'actor' | 'details' | 'countWrongEntry'>;
 
 interface IdentityCheck {
   seq: number;
@@ -101,6 +104,7 @@ class PhoneChange {
   private failure?: FailureInfo;
   private completedAt?: number;
   private noticeSeq = 0;
+  private fewerRoundTrips = false;
   /** Workflow time until which code entries are refused (too many wrong entries on the account). */
   private blockedUntil = 0;
 
@@ -127,8 +131,10 @@ class PhoneChange {
     if (this.input.auth === 'password_only') {
       return this.refuse(failureInfo(new TwoFactorRequiredError('a self-service change needs a two-factor session (password and a one-time code)', { field: 'auth' })));
     }
+    this.fewerRoundTrips = patched(PATCH_FEWER_ROUND_TRIPS);
+    const load = this.fewerRoundTrips ? registryLocal.loadAccount : registry.loadAccount;
     try {
-      this.account = await registry.loadAccount({ accountId: this.input.accountId, newPhone: this.input.newPhone, auth: this.input.auth });
+      this.account = await load({ accountId: this.input.accountId, newPhone: this.input.newPhone, auth: this.input.auth });
     } catch (err) {
       return this.refuse(failureFromActivity(err));
     }
@@ -245,12 +251,7 @@ class PhoneChange {
       case 'completed':
         this.setState('completed');
         // DONE-2: the new number, e-mail and push get the completion notice; the old number is told too.
-        await Promise.all([
-          this.notice('completed', { sms: [this.input.newPhone], email: true, push: true }),
-          this.notice('completed_old', { sms: [this.snapshot.oldPhone], email: false, push: false }),
-          this.event('completed', { newPhone: this.input.newPhone }),
-          ...(patched(PATCH_LINKED_SERVICES) ? [this.startLinkedSync()] : []),
-        ]);
+        await Promise.all(this.completionNotices());
         return;
       case 'expired':
         // OTP-5: the citizen is told.
@@ -267,6 +268,18 @@ class PhoneChange {
     }
   }
 
+  /** DONE-2: the new number, e-mail and push get the completion notice; the old number is told too; AFTER-1 starts. */
+  private completionNotices(): Promise<unknown>[] {
+    const done = { sms: [this.input.newPhone], email: true, push: true };
+    const old = { sms: [this.snapshot.oldPhone], email: false, push: false };
+    const event = { type: 'completed', data: { newPhone: this.input.newPhone } };
+    // The order of the calls is the order of the commands: older histories keep theirs.
+    const sends = this.fewerRoundTrips
+      ? [this.notice('completed', done, '', { event }), this.notice('completed_old', old)]
+      : [this.notice('completed', done), this.notice('completed_old', old), this.event(event.type, event.data)];
+    return [...sends, ...(patched(PATCH_LINKED_SERVICES) ? [this.startLinkedSync()] : [])];
+  }
+
   /** AFTER-1: a workflow of its own that outlives this one, so the account is free for its next change. */
   private async startLinkedSync(): Promise<void> {
     await startChild<typeof linkedSync>('linkedSync', {
@@ -276,10 +289,10 @@ class PhoneChange {
     });
   }
 
-  private async end(state: ChangeState, failure: FailureInfo, kind: NoticeRequest['kind'], to: Audience, eventData?: Record<string, unknown>, extra?: Pick<NoticeRequest, 'actor' | 'details'>): Promise<void> {
+  private async end(state: ChangeState, failure: FailureInfo, kind: NoticeRequest['kind'], to: Audience, eventData?: Record<string, unknown>, extra?: NoticeExtra): Promise<void> {
     this.failure = failure;
     this.setState(state);
-    await Promise.all([this.notice(kind, to, '', extra), this.event(state, eventData)]);
+    await this.noticeWithEvent(kind, to, { type: state, data: eventData }, extra);
   }
 
   private refuse(failure: FailureInfo): false {
@@ -510,15 +523,22 @@ class PhoneChange {
 
   /** SEC-3: the old number, the e-mail and push learn of every attempt, with a "this wasn't me" link. */
   private async announceRequested(): Promise<void> {
-    const [notice] = await Promise.all([
-      this.notice('requested', { sms: [this.snapshot.oldPhone], email: true, push: true }, '', { withRejectLink: true }),
-      this.event('requested'),
-    ]);
+    const notice = await this.noticeWithEvent('requested', { sms: [this.snapshot.oldPhone], email: true, push: true }, { type: 'requested' }, { withRejectLink: true });
     this.rejectTokenHash = notice?.rejectTokenHash;
   }
 
+  /**
+   * A notice and its domain event: one activity since `fewer-round-trips-v5` (the event first, so
+   * an undeliverable notice does not hold it back), two in parallel in older histories.
+   */
+  private async noticeWithEvent(kind: NoticeRequest['kind'], to: Audience, event: { type: string; data?: Record<string, unknown> }, extra: NoticeExtra = {}): Promise<NoticeResult | undefined> {
+    if (this.fewerRoundTrips) return this.notice(kind, to, '', { ...extra, event });
+    const [notice] = await Promise.all([this.notice(kind, to, '', extra), this.event(event.type, event.data)]);
+    return notice;
+  }
+
   /** Sends one notice; a notice that cannot be delivered after all retries does not stop the change. */
-  private async notice(kind: NoticeRequest['kind'], to: Audience, keySuffix = '', extra: Pick<NoticeRequest, 'withRejectLink' | 'actor' | 'details' | 'countWrongEntry'> = {}) {
+  private async notice(kind: NoticeRequest['kind'], to: Audience, keySuffix = '', extra: NoticeExtra & Pick<NoticeRequest, 'event'> = {}): Promise<NoticeResult | undefined> {
     const key = `${kind}${keySuffix}-${++this.noticeSeq}`;
     try {
       return await messaging.notify({

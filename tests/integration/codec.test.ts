@@ -64,8 +64,10 @@ describe('encrypted payloads and the codec server (SEC-4)', () => {
     const payloads = payloadsIn(history.events);
     expect(payloads.length).toBeGreaterThan(5);
     const plain = payloads.filter((p) => Buffer.from(p.metadata!.encoding!).toString() !== ENCRYPTED_ENCODING);
-    // The SDK's own patch markers are written unencoded; they hold only the patch ids.
-    expect(plain.map((p) => Buffer.from(p.data!).toString()).filter((t) => !/^\{"id":"[a-z0-9-]+","deprecated":false\}$/.test(t))).toEqual([]);
+    // The SDK's own markers are written unencoded: patch ids, and a local activity's bookkeeping
+    // (type, attempt, times); the local activity's result itself is encrypted like the rest.
+    const sdkMarker = (t: string) => /^\{"id":"[a-z0-9-]+","deprecated":false\}$/.test(t) || /^\{"seq":\d+,"attempt":\d+,"activity_id":"\d+","activity_type":"\w+",/.test(t);
+    expect(plain.map((p) => Buffer.from(p.data!).toString()).filter((t) => !sdkMarker(t))).toEqual([]);
     const clear = JSON.stringify(asJson(payloads));
     for (const pii of [newPhone, account.phone, account.email!]) expect(clear).not.toContain(Buffer.from(pii).toString('base64').slice(0, 12));
 

@@ -17,6 +17,7 @@ describe('replay of recorded histories', () => {
     for (const path of ['v1-completed', 'v1-refused', 'v1-failed', 'v1-expired']) expect(names).toContain(path);
     expect(fixtures).toContain('v3-completed.json');
     for (const path of ['completed-lost-override', 'completed-frequent-override']) expect(fixtures).toContain(`v4-${path}.json`);
+    for (const path of ['completed', 'completed-identity', 'refused', 'failed-exhausted', 'expired', 'rejected', 'cancelled']) expect(fixtures).toContain(`v5-${path}.json`);
     const v2 = ['completed-identity', 'completed-lost-override', 'completed-frequent-override', 'expired-frequent', 'failed-identity', 'refused', 'refused-two-factor', 'rejected', 'cancelled', 'expired'];
     for (const path of v2) expect(fixtures).toContain(`v2-${path}.json`);
   });
