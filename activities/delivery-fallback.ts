@@ -4,6 +4,7 @@
  * fallback sends carry ids derived from the SMS's own id.
  */
 import type { ContactRegistry, History, Mailer, PushSender, SmsMessage } from './ports';
+import { textToHtml } from './templates';
 
 /** What a gateway reports on `outbox.sms.report`: the message it was given and the outcome. */
 export interface DeliveryReport {
@@ -27,7 +28,7 @@ export async function handleDeliveryReport(
   const channels = ['push'];
   await deps.push.send({ accountId: m.accountId, requestId: m.requestId, kind: m.kind, title: 'Госуслуги', body: m.text }, `${m.id}/fallback/push`);
   if (account.value.email) {
-    await deps.mailer.send({ to: account.value.email, subject: m.text.slice(0, 60), text: m.text, html: `<p>${m.text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)}</p>` }, `${m.id}/fallback/email`);
+    await deps.mailer.send({ to: account.value.email, subject: m.text.slice(0, 60), text: m.text, html: textToHtml(m.text) }, `${m.id}/fallback/email`);
     channels.push('email');
   }
   await deps.history.append(

@@ -16,7 +16,7 @@ import {
 } from '../workflows/domain/errors';
 import { maskPhone } from '../workflows/domain/mask';
 import { deriveCode, deriveToken, hashCode, hashToken, type CodePurpose } from './codes';
-import { formatWhen, renderCodeSms, renderIdentityLinkSms, renderNotice, type NoticeKind, type NoticeParams } from './templates';
+import { formatWhen, renderCodeSms, renderIdentityLinkSms, renderNotice, textToHtml, type NoticeKind, type NoticeParams } from './templates';
 import type { Account, ContactRegistry, EventPublisher, History, Language, LinkedServices, Mailer, PushSender, SmsSender } from './ports';
 import { createAfterChangeActivities } from './after-change';
 import type { OperatorVerifier } from './operators';
@@ -238,8 +238,7 @@ export function createActivities(deps: ActivityDeps) {
       channels.push('sms');
     }
     if (req.email) {
-      const html = `<p>${escapeHtml(text.body).replace(/\n/g, '<br>')}</p>`;
-      await mailer.send({ to: req.email, subject: text.subject, text: text.body, html }, dedupId(`${req.key}/email`));
+      await mailer.send({ to: req.email, subject: text.subject, text: text.body, html: textToHtml(text.body) }, dedupId(`${req.key}/email`));
       channels.push('email');
     }
     if (req.push) {
@@ -306,7 +305,3 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type PhoneChangeActivities = ReturnType<typeof createActivities>;
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}

@@ -193,6 +193,11 @@ export function smsSegments(text: string): number {
   return units <= 70 ? 1 : Math.ceil(units / 67);
 }
 
+/** The HTML part of an e-mail: the text, escaped, with its line breaks. */
+export function textToHtml(text: string): string {
+  return `<p>${text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`).replace(/\n/g, '<br>')}</p>`;
+}
+
 export function renderNotice(language: Language, kind: NoticeKind, params: NoticeParams): NoticeText {
   return catalogues[language][kind](params);
 }

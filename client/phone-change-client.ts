@@ -89,7 +89,7 @@ export class PhoneChangeClient {
   async start(req: StartChangeRequest): Promise<ChangeRef> {
     checkAccountId(req.accountId);
     const requestId = req.requestId ?? newRequestId();
-    if (typeof requestId !== 'string' || !REQUEST_ID_PATTERN.test(requestId)) throw new InvalidInputError('requestId must be 6-64 letters, digits, - or _', { field: 'requestId' });
+    checkRequestId(requestId);
     if (!authMethods.includes(req.auth)) throw new InvalidInputError(`auth must be one of ${authMethods.join(', ')}`, { field: 'auth' });
     const newPhone = normalizePhone(req.newPhone, 'newPhone');
     const startWorkflowOperation = new WithStartWorkflowOperation<typeof phoneChange>('phoneChange', {
@@ -209,7 +209,7 @@ export class PhoneChangeClient {
   /** DONE-4: support restores the number a change replaced (within the window); typed refusal otherwise. */
   async revert(accountId: string, requestId: string, credential: string, reason: string, windowMs = defaultPolicy.revertWindowMs): Promise<RevertOutcome> {
     checkAccountId(accountId);
-    if (typeof requestId !== 'string' || !REQUEST_ID_PATTERN.test(requestId)) throw new InvalidInputError('requestId must be the change\'s request id', { field: 'requestId' });
+    checkRequestId(requestId);
     const problem = rejectProblem({ by: 'support', credential, reason });
     if (problem) throw problem;
     const outcome = await typed(() =>
@@ -252,7 +252,7 @@ export class PhoneChangeClient {
 
   /** AFTER-3: the change a citizen's request id names, for support. */
   async findByRequestId(requestId: string): Promise<{ accountId: string; state: string; workflowId: string } | undefined> {
-    if (typeof requestId !== 'string' || !REQUEST_ID_PATTERN.test(requestId)) throw new InvalidInputError('requestId must be 6-64 letters, digits, - or _', { field: 'requestId' });
+    checkRequestId(requestId);
     for await (const wf of this.o.client.workflow.list({ query: `WorkflowType = 'phoneChange' AND PhoneChangeRequestId = '${requestId}'` })) {
       const accountId = wf.typedSearchAttributes.get(searchAttributes.accountId);
       const state = wf.typedSearchAttributes.get(searchAttributes.state);
@@ -288,6 +288,12 @@ export function newRequestId(): string {
 function checkAccountId(accountId: unknown): asserts accountId is string {
   if (typeof accountId !== 'string' || !ACCOUNT_ID_PATTERN.test(accountId)) {
     throw new InvalidInputError('accountId must be 1-64 letters, digits, - or _', { field: 'accountId' });
+  }
+}
+
+function checkRequestId(requestId: unknown): asserts requestId is string {
+  if (typeof requestId !== 'string' || !REQUEST_ID_PATTERN.test(requestId)) {
+    throw new InvalidInputError('requestId must be 6-64 letters, digits, - or _', { field: 'requestId' });
   }
 }
 

@@ -14,7 +14,7 @@ const DEV_CODE_KEY = 'ZGV2ZWxvcG1lbnQtb25seS1rZXktLS1uZXZlci11c2UtaW4tcHJvZA';
 /** Likewise for PAYLOAD_KEYS: a fixed development key, refused in production. */
 const DEV_PAYLOAD_KEYS = 'dev1:ZGV2LXBheWxvYWQta2V5LTMyLWJ5dGVzLWxvbmchISE=';
 /** The local stack's codec-server token: whoever runs the stack is the authorised engineer. */
-export const DEV_CODEC_TOKEN = 'dev-codec-token-local-only';
+const DEV_CODEC_TOKEN = 'dev-codec-token-local-only';
 
 const schema = z.object({
   NODE_ENV: z.string().default('development'),

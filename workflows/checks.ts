@@ -36,12 +36,6 @@ export function hashProblem(value: unknown, field: string): PhoneChangeError | u
   return typeof value === 'string' && HASH_PATTERN.test(value) ? undefined : bad(field, `${field} must be 64 lowercase hex digits`);
 }
 
-export function operatorProblem(operator: unknown): PhoneChangeError | undefined {
-  if (!isObject(operator) || !text(operator.id, 64)) return bad('operator.id', 'the operator must be named (operator.id)');
-  if (operator.name !== undefined && !text(operator.name, 200)) return bad('operator.name', 'operator.name must be non-empty text up to 200 characters');
-  return undefined;
-}
-
 export function credentialProblem(credential: unknown): PhoneChangeError | undefined {
   return text(credential, 8192) ? undefined : bad('credential', 'the operator\'s signed credential is required');
 }

@@ -48,7 +48,6 @@ export type OverrideMethod = (typeof overrideMethods)[number];
 export type SupportReason = 'old_number_lost' | 'frequent_change';
 
 export type Step = 'old' | 'new';
-export const steps: readonly Step[] = ['old', 'new'];
 
 /** The states of a change; see phone-change.mmd for the diagram. */
 export const changeStates = [

@@ -250,7 +250,6 @@ class PhoneChange {
     switch (end.state) {
       case 'completed':
         this.setState('completed');
-        // DONE-2: the new number, e-mail and push get the completion notice; the old number is told too.
         await Promise.all(this.completionNotices());
         return;
       case 'expired':

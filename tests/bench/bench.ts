@@ -207,7 +207,7 @@ async function main(): Promise<void> {
     if (result.state !== 'completed') throw new Error(`change ended ${result.state}`);
     if (record) {
       timings.firstCode.push(t1 - t0);
-      timings.verdict.push(t2 - t1 - 0, t4 - t3);
+      timings.verdict.push(t2 - t1, t4 - t3);
       timings.completion.push(t6 - t5);
     }
   }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jetstream } from '@nats-io/jetstream';
-import { eventually, operatorToken, startHarness, LINKED_SERVICES, type Harness } from '../support/harness';
+import { eventually, operatorToken, startHarness, LINKED_SERVICES, type Harness, refusal } from '../support/harness';
 import { ConcurrentModificationError, NumberTakenError, RevertWindowClosedError } from '../../workflows/domain/errors';
 import { SUBJECTS } from '../../activities/nats/resources';
 import type { LinkedServiceMessage } from '../../activities/ports';
@@ -12,7 +12,6 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
-const refusal = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
 let OPERATOR: string;
 
 /** Plays linked services: every service but `silent` acknowledges what it is told for `requestId`. */

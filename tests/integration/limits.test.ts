@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startHarness, wrongCode, type Harness } from '../support/harness';
+import { eventually, startHarness, wrongCode, type Harness, refusal } from '../support/harness';
 import { RateLimitedError } from '../../workflows/domain/errors';
 import { parseLimit } from '../../activities/limits';
 
@@ -17,7 +17,6 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
-const refusal = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
 const policy = { identityCheck: false, resendCooldownMs: 1 };
 
 /** Retries `attempt` until it stops being rate limited, and says how long that took. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPair } from 'jose';
-import { eventually, operatorToken, startHarness, type Harness } from '../support/harness';
+import { eventually, operatorToken, startHarness, type Harness, refusal } from '../support/harness';
 import { OperatorCredentialError } from '../../workflows/domain/errors';
 
 let h: Harness;
@@ -9,7 +9,6 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
-const refusal = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
 const FIELDS = { method: 'video_verification' as const, evidenceRef: 'video-77-0001', reason: 'SIM lost' };
 
 async function waitingForSupport() {

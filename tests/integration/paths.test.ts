@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, operatorToken, startHarness, wrongCode, CODE_KEY, type Harness } from '../support/harness';
+import { eventually, operatorToken, startHarness, wrongCode, CODE_KEY, type Harness, refusal } from '../support/harness';
 import { hashCode } from '../../activities/codes';
 import {
   ChangeNotFoundError,
@@ -19,7 +19,6 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
-const refusal = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
 let OVERRIDE: SupportOverrideRequest;
 const OVERRIDE_FIELDS = {
   method: 'service_centre_passport' as const,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
 import { toTypedError } from '../../client/phone-change-client';
-import { startHarness, type Harness } from '../support/harness';
+import { startHarness, type Harness, refusal } from '../support/harness';
 import {
   AccountNotVerifiedError,
   ChangeAlreadyOpenError,
@@ -18,7 +18,6 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
-const refusal = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
 
 describe('preconditions (PRE-1..PRE-4), checked before anything is sent', () => {
   it('PRE-1: an unverified account is refused with a clear reason, and nothing is sent', async () => {

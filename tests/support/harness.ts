@@ -26,6 +26,9 @@ import type { Limits } from '../../activities/limits';
 
 let runtimeInstalled = false;
 
+/** Resolves with what `p` rejects with, or undefined when it fulfils: for asserting on typed errors. */
+export const refusal = (p: Promise<unknown>): Promise<unknown> => p.then(() => undefined, (e: unknown) => e);
+
 /** Polls `probe` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
 export async function eventually<T>(probe: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 15_000): Promise<T> {
   const until = Date.now() + timeoutMs;
