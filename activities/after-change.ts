@@ -23,11 +23,12 @@ export interface RecordRequest {
 export interface AnnounceLinkedRequest {
   accountId: string;
   requestId: string;
-  newPhone: string;
   at: string;
   attempt: number;
   /** Only these services (a reminder to the laggards); all configured ones when absent. */
   only?: string[];
+  /** DONE-4: tell the restored number of a reverted change instead. */
+  reverted?: boolean;
 }
 
 export interface RevertRequest {
@@ -86,11 +87,19 @@ export function createAfterChangeActivities(deps: Pick<ActivityDeps, 'registry' 
     );
   }
 
-  /** AFTER-1: tells each linked service of the new number; returns the services told. */
+  /**
+   * AFTER-1, DONE-4: tells each linked service the account's number as the registry has it, while
+   * `requestId` is the change that set it (or, with `reverted`, the change that was undone);
+   * otherwise tells nobody. Returns the services told.
+   */
   async function announceToLinkedServices(req: AnnounceLinkedRequest): Promise<string[]> {
-    const services = req.only ?? [...linked.names];
+    const a = (await registry.getAccount(req.accountId))?.value;
+    const wasReverted = a?.revertedRequestId === req.requestId;
+    if (!a || (req.reverted ? !wasReverted : a.lastChangeRequestId !== req.requestId || wasReverted)) return [];
+    const services = (req.only ?? [...linked.names]).filter((s) => linked.names.includes(s));
+    const round = req.reverted ? 'reverted' : String(req.attempt);
     for (const service of services) {
-      await linked.notify(service, { accountId: req.accountId, requestId: req.requestId, newPhone: req.newPhone, at: req.at, attempt: req.attempt }, dedupId(`linked-${service}-${req.attempt}`));
+      await linked.notify(service, { accountId: req.accountId, requestId: req.requestId, newPhone: a.phone, at: req.at, attempt: req.attempt, reverted: req.reverted }, dedupId(`linked-${service}-${round}`));
     }
     return services;
   }
@@ -134,24 +143,5 @@ export function createAfterChangeActivities(deps: Pick<ActivityDeps, 'registry' 
     return { phone: found.value.phone, email: found.value.email, language: found.value.language };
   }
 
-  /** REC-3: spends one backup recovery code (compare-and-set, so a code works once). */
-  async function useRecoveryCode(req: { accountId: string; requestId: string; codeHash: string }): Promise<{ accepted: boolean }> {
-    for (let attempt = 1; attempt <= 5; attempt++) {
-      const found = await registry.getAccount(req.accountId);
-      if (!found) throw new AccountNotFoundError('no such account', { field: 'accountId' });
-      const hashes = found.value.recoveryCodeHashes ?? [];
-      if (!hashes.includes(req.codeHash)) return { accepted: false };
-      try {
-        await registry.putAccount({ ...found.value, recoveryCodeHashes: hashes.filter((h) => h !== req.codeHash) }, found.revision);
-      } catch (err) {
-        if (err instanceof ConcurrentModificationError) continue;
-        throw err;
-      }
-      await history.append(req.accountId, { at: new Date().toISOString(), kind: 'recovery_code_used', requestId: req.requestId, channels: [], text: `a backup recovery code replaced the old-number code (${hashes.length - 1} left)` }, dedupId('recovery-code'));
-      return { accepted: true };
-    }
-    throw new ConcurrentModificationError('the account kept changing while a recovery code was spent', { field: 'accountId' });
-  }
-
-  return { recordHistory, announceToLinkedServices, revertPhone, loadContacts, verifyOperator, useRecoveryCode };
+  return { recordHistory, announceToLinkedServices, revertPhone, loadContacts, verifyOperator };
 }

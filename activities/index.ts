@@ -12,13 +12,16 @@ import {
   NumberTakenError,
   ProfileMismatchError,
   RateLimitedError,
+  RequestIdConflictError,
   SameNumberError,
 } from '../workflows/domain/errors';
 import { maskPhone } from '../workflows/domain/mask';
-import { deriveCode, deriveToken, hashCode, hashToken, type CodePurpose } from './codes';
+import { deriveCode, deriveToken, type CodePurpose, type ProofKeys } from './codes';
 import { formatWhen, renderCodeSms, renderIdentityLinkSms, renderNotice, textToHtml, type NoticeKind, type NoticeParams } from './templates';
 import type { Account, ContactRegistry, EventPublisher, History, Language, LinkedServices, Mailer, PushSender, SmsSender } from './ports';
 import { createAfterChangeActivities } from './after-change';
+import { createProofActivities } from './proofs';
+import type { Policy } from '../workflows/domain/policy';
 import type { OperatorVerifier } from './operators';
 import { numberKey, type Limits, type LimitScope, type RateLimiter } from './limits';
 
@@ -35,8 +38,10 @@ export interface ActivityDeps {
   /** Limits against abuse, shared by all workers. */
   limiter: RateLimiter;
   limits: Limits;
-  /** Server-side key for deriving and hashing codes and link tokens. */
-  codeKey: Buffer;
+  /** SEC-5: the worker-only keys, one per purpose. */
+  keys: ProofKeys;
+  /** SEC-7: the change policy of this worker's configuration; no caller input changes it. */
+  policy: Policy;
   links: Links;
 }
 
@@ -55,14 +60,15 @@ export interface AccountSnapshot {
   email?: string;
   language: Language;
   revision: number;
-  /** SEC-2: keyed hash of the profile's identity data. */
-  identityHash?: string;
+  /** SEC-2: the profile holds identity data to check against (the data itself stays in the registry). */
+  hasIdentity: boolean;
   /** FREQ-1: when the previous change completed. */
   lastPhoneChangeAt?: string;
 }
 
 export interface LoadAccountRequest {
   accountId: string;
+  requestId: string;
   newPhone: string;
   auth: AuthMethod;
 }
@@ -98,7 +104,7 @@ export interface NoticeRequest {
   params: NoticeParams;
   /** ISO time of the event, from workflow time, for the "when" of the text. */
   at: string;
-  /** SEC-3: put a single-use "this wasn't me" link in the notice; its hash is returned. */
+  /** SEC-3: put the change's single-use "this wasn't me" link in the notice. */
   withRejectLink?: boolean;
   /** Who acted (an operator), recorded in the history entry. */
   actor?: string;
@@ -111,7 +117,6 @@ export interface NoticeRequest {
 }
 
 export interface NoticeResult {
-  rejectTokenHash?: string;
   /** With `countWrongEntry`: the account is blocked from entering codes for this long. */
   blockedForMs?: number;
 }
@@ -136,7 +141,7 @@ export interface PublishEventRequest {
 const CAS_ATTEMPTS = 5;
 
 export function createActivities(deps: ActivityDeps) {
-  const { registry, history, events, sms, push, mailer, codeKey, limiter, limits } = deps;
+  const { registry, history, events, sms, push, mailer, keys, limiter, limits } = deps;
 
   /** Refuses with RateLimitedError when the event does not fit its window; otherwise counts it. */
   async function admit(scope: LimitScope, key: string, eventId: string): Promise<void> {
@@ -164,23 +169,27 @@ export function createActivities(deps: ActivityDeps) {
       throw new NumberTakenError('the new number is bound to another account', { field: 'newPhone' });
     }
     await admit('startsPerAccount', req.accountId, dedupId('start'));
-    await admit('startsPerNumber', numberKey(codeKey, req.newPhone), dedupId('start'));
+    await admit('startsPerNumber', numberKey(keys.limits, req.newPhone), dedupId('start'));
+    // PRE-4, AFTER-3: a request id names one change for good; reused by another run it is a conflict.
+    const { workflowId, runId } = currentRun();
+    const holder = await registry.claimRequestId(req.requestId, `${workflowId}/${runId}`);
+    if (holder !== `${workflowId}/${runId}`) throw new RequestIdConflictError('this request id belongs to another change: use a new one', { field: 'requestId' });
     return {
       oldPhone: account.phone,
       email: account.email,
       language: account.language,
       revision: found.revision,
-      identityHash: account.identityHash,
+      hasIdentity: account.identityHash !== undefined,
       lastPhoneChangeAt: account.lastPhoneChangeAt,
     };
   }
 
-  /** OTP-1, OTP-2: sends code number `seq` of a step; returns only its keyed hash. */
-  async function sendCode(req: SendCodeRequest): Promise<{ codeHash: string }> {
+  /** OTP-1, OTP-2: sends code number `seq` of a step; nothing of the code leaves the worker otherwise. */
+  async function sendCode(req: SendCodeRequest): Promise<void> {
     const { runId } = currentRun();
-    const code = deriveCode(codeKey, runId, req.step, req.seq);
+    const code = deriveCode(keys.codes, runId, req.step, req.seq);
     const key = `code-${req.step}-${req.seq}`;
-    await admit('codesPerNumber', numberKey(codeKey, req.to), dedupId(key));
+    await admit('codesPerNumber', numberKey(keys.limits, req.to), dedupId(key));
     const text = renderCodeSms(req.language, req.step, code, req.ttlMinutes);
     await sms.send({ to: req.to, text, accountId: req.accountId, requestId: req.requestId, kind: `code_${req.step}` }, dedupId(key));
     await history.append(
@@ -194,13 +203,12 @@ export function createActivities(deps: ActivityDeps) {
       },
       dedupId(key),
     );
-    return { codeHash: hashCode(codeKey, req.accountId, req.step, code) };
   }
 
-  /** SEC-2: the single-use identity-check link by SMS; returns only the token's keyed hash. */
-  async function sendIdentityLink(req: IdentityLinkRequest): Promise<{ tokenHash: string }> {
+  /** SEC-2: the single-use identity-check link by SMS. */
+  async function sendIdentityLink(req: IdentityLinkRequest): Promise<void> {
     const { runId } = currentRun();
-    const token = deriveToken(codeKey, 'identity', runId, req.seq);
+    const token = deriveToken(keys.tokens, 'identity', runId, req.seq);
     const url = `${deps.links.identity}/${req.accountId}/${token}`;
     const key = `identity-link-${req.seq}`;
     await sms.send({ to: req.to, text: renderIdentityLinkSms(req.language, url), accountId: req.accountId, requestId: req.requestId, kind: 'identity_link' }, dedupId(key));
@@ -209,7 +217,6 @@ export function createActivities(deps: ActivityDeps) {
       { at: new Date().toISOString(), kind: 'identity_link', requestId: req.requestId, channels: ['sms'], text: `identity-check link sent to ${maskPhone(req.to)}` },
       dedupId(key),
     );
-    return { tokenHash: hashToken(codeKey, req.accountId, 'identity', token) };
   }
 
   /** SEC-3, DONE-2, DONE-3, OTP-4: one notice on its channels, then its history entry. */
@@ -222,9 +229,8 @@ export function createActivities(deps: ActivityDeps) {
     const result: NoticeResult = {};
     let rejectUrl: string | undefined;
     if (req.withRejectLink) {
-      const token = deriveToken(codeKey, 'reject', currentRun().runId, 1);
+      const token = deriveToken(keys.tokens, 'reject', currentRun().runId, 1);
       rejectUrl = `${deps.links.reject}/${req.accountId}/${token}`;
-      result.rejectTokenHash = hashToken(codeKey, req.accountId, 'reject', token);
     }
     if (req.countWrongEntry) {
       await limiter.record('wrongEntriesPerAccount', req.accountId, limits.wrongEntriesPerAccount, dedupId(req.key));
@@ -301,7 +307,7 @@ export function createActivities(deps: ActivityDeps) {
     );
   }
 
-  return withTypedFailures({ loadAccount, sendCode, sendIdentityLink, notify, bindPhone, publishEvent, ...createAfterChangeActivities(deps) });
+  return withTypedFailures({ loadAccount, sendCode, sendIdentityLink, notify, bindPhone, publishEvent, ...createAfterChangeActivities(deps), ...createProofActivities(deps) });
 }
 
 export type PhoneChangeActivities = ReturnType<typeof createActivities>;

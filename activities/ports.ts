@@ -24,6 +24,8 @@ export interface Account {
   lastChangeRequestId?: string;
   /** REC-3: keyed hashes of the owner's unused backup recovery codes. */
   recoveryCodeHashes?: string[];
+  /** REC-3: spent recovery codes and the change that spent each, so a retried spend is recognised. */
+  recoveryCodesSpent?: { hash: string; requestId: string }[];
   /** DONE-4: set when that change was reverted (makes a retried revert a no-op). */
   revertedRequestId?: string;
 }
@@ -44,6 +46,8 @@ export interface ContactRegistry {
   claimPhone(phone: string, accountId: string): Promise<string>;
   /** Removes the index entry if it still names this account. */
   releasePhone(phone: string, accountId: string): Promise<void>;
+  /** Atomically records who holds a request id unless someone does; returns the holder afterwards. */
+  claimRequestId(requestId: string, holder: string): Promise<string>;
 }
 
 export interface HistoryEntry {
@@ -126,6 +130,8 @@ export interface LinkedServiceMessage {
   at: string;
   /** 0 for the announcement, n for the n-th reminder. */
   attempt: number;
+  /** DONE-4: the change was reverted and `newPhone` is the restored number. */
+  reverted?: boolean;
 }
 
 /** The configured linked services and how to reach them. */

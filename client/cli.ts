@@ -37,7 +37,6 @@ async function openSession(): Promise<Session> {
   const nc = await connect({ servers: config.natsUrl, name: 'phone-change-cli' });
   const client = new PhoneChangeClient({
     client: new Client({ connection, namespace, dataConverter: { payloadCodecs: [new AesGcmCodec(config.payloadKeys)] } }),
-    codeKey: config.codeKey,
     taskQueue: config.temporal.taskQueue,
     history: new JetStreamHistory(jetstream(nc)),
   });
@@ -233,7 +232,7 @@ const credentialOption = () =>
     .description('create the demo accounts')
     .action(run(async (s) => {
       const res = await ensureNatsResources(s.nc);
-      const made = await seedAccounts(new NatsContactRegistry(res.accounts, res.phoneIndex), s.config.codeKey);
+      const made = await seedAccounts(new NatsContactRegistry(res.accounts, res.phoneIndex, res.requestIds), s.config.proofKeys);
       return demoAccounts
         .map(({ account: a, identity: i }) => {
           const notes = [a.verified ? '' : 'UNVERIFIED', a.lastPhoneChangeAt ? 'changed <24 h ago' : ''].filter(Boolean).join(', ');

@@ -1,6 +1,6 @@
 /** Demo accounts for the local stack's walk-through (`npm run cli -- dev seed`). */
 import { registerAccount } from '../activities/accounts';
-import { hashIdentity, type IdentityData } from '../activities/codes';
+import { hashIdentity, hashRecoveryCode, type IdentityData, type ProofKeys } from '../activities/codes';
 import type { Account, ContactRegistry } from '../activities/ports';
 
 export interface DemoAccount {
@@ -28,12 +28,16 @@ export const demoAccounts: DemoAccount[] = [
   },
 ];
 
-/** Creates the demo accounts that do not exist yet; returns the ids created. */
-export async function seedAccounts(registry: ContactRegistry, key: Buffer): Promise<string[]> {
+/** REC-3: the demo accounts' backup recovery codes (shown by `dev seed`). */
+export const demoRecoveryCodes = ['AB12-CD34', 'EF56-GH78'];
+
+/** Creates the demo accounts that do not exist yet, with the worker's keys (development only); returns the ids created. */
+export async function seedAccounts(registry: ContactRegistry, keys: Pick<ProofKeys, 'identity' | 'recovery'>): Promise<string[]> {
   const created: string[] = [];
   for (const { account, identity } of demoAccounts) {
     if (await registry.getAccount(account.accountId)) continue;
-    await registerAccount(registry, { ...account, identityHash: hashIdentity(key, account.accountId, identity) });
+    const recoveryCodeHashes = demoRecoveryCodes.map((c) => hashRecoveryCode(keys.recovery, account.accountId, c));
+    await registerAccount(registry, { ...account, identityHash: hashIdentity(keys.identity, account.accountId, identity), recoveryCodeHashes });
     created.push(account.accountId);
   }
   return created;

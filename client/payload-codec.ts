@@ -69,9 +69,13 @@ export class AesGcmCodec implements PayloadCodec {
 
 /** Parses `id1:base64key,id2:base64key` (current key first). */
 export function parsePayloadKeys(spec: string): CodecKey[] {
-  return spec.split(',').map((part) => {
+  const keys = spec.split(',').map((part) => {
     const [id, b64] = part.split(':');
     if (!id || !b64 || !/^[A-Za-z0-9_-]{1,32}$/.test(id)) throw new PayloadKeyError('PAYLOAD_KEYS must be id:base64key[,id:base64key...]');
     return { id, key: Buffer.from(b64, 'base64') };
   });
+  const ids = keys.map((k) => k.id);
+  const twice = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (twice) throw new PayloadKeyError(`PAYLOAD_KEYS names the key id ${twice} twice`);
+  return keys;
 }

@@ -1,12 +1,15 @@
 /**
- * The typed client for the portal's back-end services: start a change, forward the codes the
- * citizen types, ask for a resend, read the status and the account history. Input is checked here
- * first (typed errors, nothing sent); business refusals come back as the named error classes.
+ * The typed client for the portal's back-end services: start a change, forward what the citizen
+ * types, ask for a resend, read the status and the account history. It holds no key (SEC-5): codes,
+ * tokens and identity data go to the workflow inside the encrypted payload and the worker judges
+ * them. Every input is checked here first with the workflow's own schemas (typed errors, nothing
+ * sent); business refusals come back as the named error classes.
  */
 import { randomInt } from 'node:crypto';
 import {
   ApplicationFailure,
   WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   type Client,
   type WorkflowHandle,
@@ -25,10 +28,8 @@ import {
   type TestDeliveryResult,
 } from '../workflows/after-change.defs';
 import {
-  ACCOUNT_ID_PATTERN,
-  authMethods,
-  REQUEST_ID_PATTERN,
   cancelUpdate,
+  changeStates,
   confirmIdentityUpdate,
   rejectUpdate,
   reportOldNumberLostUpdate,
@@ -46,19 +47,17 @@ import {
   type ChangeState,
   type ChangeStatus,
   type IdentityVerdict,
-  type RejectRequest,
   type SupportOverrideRequest,
   type CodeVerdict,
   type PhoneChangeResult,
   type ResendResult,
   type Step,
 } from '../workflows/phone-change.defs';
-import { ChangeNotFoundError, fromFailureType, InvalidInputError } from '../workflows/domain/errors';
+import { ChangeNotFoundError, fromFailureType, InvalidInputError, TestDeliveryOpenError } from '../workflows/domain/errors';
 import { normalizePhone } from '../workflows/domain/phone';
-import { defaultPolicy, type Policy } from '../workflows/domain/policy';
-import { CODE_PATTERN, hashCode, hashIdentity, hashToken, normalizeRecoveryCode, RECOVERY_CODE_PATTERN, type IdentityData } from '../activities/codes';
-import { overrideProblem, rejectProblem } from '../workflows/checks';
+import { fields, parse, schemas } from '../workflows/domain/schemas';
 import type { History, StoredHistoryEntry } from '../activities/ports';
+import { z } from 'zod';
 
 export interface StartChangeRequest {
   accountId: string;
@@ -67,17 +66,24 @@ export interface StartChangeRequest {
   auth: AuthMethod;
   /** Generated when absent; pass the caller's own to make retries idempotent (PRE-4). */
   requestId?: string;
-  policy?: Partial<Policy>;
+}
+
+export interface IdentityData {
+  fullName: string;
+  /** Passport series and number, e.g. "4510 123456". */
+  passport: string;
 }
 
 export interface PhoneChangeClientOptions {
   client: Client;
-  /** The same server-side key as the worker's: codes are hashed before they leave this process. */
-  codeKey: Buffer;
   taskQueue?: string;
   /** For `history()`. */
   history?: History;
 }
+
+const startArgs = z.strictObject({ accountId: fields.accountId, newPhone: z.string('newPhone must be text').max(40, 'newPhone is too long'), auth: fields.auth, requestId: fields.requestId.optional() }, 'a start request is required');
+const listArgs = z.strictObject({ state: z.enum(changeStates, 'state must be a change state').default('awaiting_support'), limit: z.number('limit must be a number').int('limit must be a whole number').min(1).max(1000).default(100) });
+const historyArgs = z.strictObject({ limit: z.number().int().min(1).max(1000).optional(), beforeSeq: z.number().int().min(1).optional() }, 'history options must be an object').optional();
 
 export class PhoneChangeClient {
   private readonly taskQueue: string;
@@ -85,55 +91,44 @@ export class PhoneChangeClient {
     this.taskQueue = o.taskQueue ?? TASK_QUEUE;
   }
 
-  /** Starts a change, or returns the open one when `requestId` repeats (PRE-4). */
+  /** Starts a change, or returns the open one when `requestId` repeats with the same data (PRE-4). */
   async start(req: StartChangeRequest): Promise<ChangeRef> {
-    checkAccountId(req.accountId);
-    const requestId = req.requestId ?? newRequestId();
-    checkRequestId(requestId);
-    if (!authMethods.includes(req.auth)) throw new InvalidInputError(`auth must be one of ${authMethods.join(', ')}`, { field: 'auth' });
+    const { accountId, auth, requestId = newRequestId() } = parse(startArgs, req);
     const newPhone = normalizePhone(req.newPhone, 'newPhone');
     const startWorkflowOperation = new WithStartWorkflowOperation<typeof phoneChange>('phoneChange', {
-      workflowId: workflowIdFor(req.accountId),
+      workflowId: workflowIdFor(accountId),
       taskQueue: this.taskQueue,
-      args: [{ accountId: req.accountId, requestId, newPhone, auth: req.auth, policy: req.policy }],
+      args: [{ accountId, requestId, newPhone, auth }],
       workflowIdConflictPolicy: 'USE_EXISTING',
       typedSearchAttributes: [
-        { key: searchAttributes.accountId, value: req.accountId },
+        { key: searchAttributes.accountId, value: accountId },
         { key: searchAttributes.requestId, value: requestId },
         { key: searchAttributes.state, value: 'validating' },
       ],
     });
-    return typed(() => this.o.client.workflow.executeUpdateWithStart(startUpdate, { args: [{ requestId }], startWorkflowOperation }));
+    return typed(() => this.o.client.workflow.executeUpdateWithStart(startUpdate, { args: [{ requestId, newPhone, auth }], startWorkflowOperation }));
   }
 
-  /** Forwards a code the citizen typed; only its keyed hash reaches Temporal. */
+  /** Forwards a code the citizen typed; the worker judges it. */
   async submitCode(accountId: string, step: Step, code: string): Promise<CodeVerdict> {
-    checkAccountId(accountId);
-    checkStep(step);
-    if (typeof code !== 'string' || !CODE_PATTERN.test(code.trim())) throw new InvalidInputError('code must be 6 digits', { field: 'code' });
-    const codeHash = hashCode(this.o.codeKey, accountId, step, code.trim());
-    return typed(() => this.handle(accountId).executeUpdate(submitCodeUpdate, { args: [{ step, codeHash }] }));
+    const req = parse(schemas.submitCode, { step, code: typeof code === 'string' ? code.trim() : code });
+    return typed(() => this.handle(accountId).executeUpdate(submitCodeUpdate, { args: [req] }));
   }
 
   /** REC-3: one of the owner's backup recovery codes instead of the old-number code; each works once. */
   async submitRecoveryCode(accountId: string, recoveryCode: string): Promise<CodeVerdict> {
-    checkAccountId(accountId);
-    const normalized = typeof recoveryCode === 'string' ? normalizeRecoveryCode(recoveryCode) : '';
-    if (!RECOVERY_CODE_PATTERN.test(normalized)) throw new InvalidInputError('recoveryCode must be 8 letters or digits', { field: 'recoveryCode' });
-    const codeHash = hashCode(this.o.codeKey, accountId, 'recovery', normalized);
-    return typed(() => this.handle(accountId).executeUpdate(submitRecoveryCodeUpdate, { args: [{ codeHash }] }));
+    const req = parse(schemas.recoveryCode, { code: typeof recoveryCode === 'string' ? recoveryCode.trim() : recoveryCode });
+    return typed(() => this.handle(accountId).executeUpdate(submitRecoveryCodeUpdate, { args: [req] }));
   }
 
   /** "Send again" (OTP-3): refused inside the cooldown with ResendCooldownError. */
   async resend(accountId: string, step: Step): Promise<ResendResult> {
-    checkAccountId(accountId);
-    checkStep(step);
-    return typed(() => this.handle(accountId).executeUpdate(resendCodeUpdate, { args: [{ step }] }));
+    const req = parse(schemas.resend, { step });
+    return typed(() => this.handle(accountId).executeUpdate(resendCodeUpdate, { args: [req] }));
   }
 
   /** The change's status; once completed, with the linked services' sync (AFTER-1) while it is known. */
   async status(accountId: string): Promise<ChangeStatus & { linkedServices?: LinkedSyncStatus }> {
-    checkAccountId(accountId);
     const status = await typed(() => this.handle(accountId).query(statusQuery));
     if (status.state !== 'completed') return status;
     const linkedServices = await this.o.client.workflow
@@ -143,80 +138,69 @@ export class PhoneChangeClient {
     return linkedServices ? { ...status, linkedServices } : status;
   }
 
-  /** SEC-2: what the citizen typed on the identity-check page, with the link's token; only keyed hashes leave this process. */
+  /** SEC-2: the link's token and what the citizen typed on its page. */
   async confirmIdentity(accountId: string, req: { token: string } & IdentityData): Promise<IdentityVerdict> {
-    checkAccountId(accountId);
-    const tokenHash = hashToken(this.o.codeKey, accountId, 'identity', checkToken(req.token));
-    const identityHash = hashIdentity(this.o.codeKey, accountId, checkIdentity(req));
-    return typed(() => this.handle(accountId).executeUpdate(confirmIdentityUpdate, { args: [{ tokenHash, identityHash }] }));
+    const checked = parse(schemas.confirmIdentity, req);
+    return typed(() => this.handle(accountId).executeUpdate(confirmIdentityUpdate, { args: [checked] }));
   }
 
   /** LOST-1: the citizen cannot receive codes on the old number. */
   async reportOldNumberLost(accountId: string): Promise<ChangeRef> {
-    checkAccountId(accountId);
     return typed(() => this.handle(accountId).executeUpdate(reportOldNumberLostUpdate));
   }
 
   /** LOST-2, FREQ-2: a support operator approves after proving the citizen's identity. */
   async supportOverride(accountId: string, req: SupportOverrideRequest): Promise<ChangeRef> {
-    checkAccountId(accountId);
-    const problem = overrideProblem(req);
-    if (problem) throw problem;
-    return typed(() => this.handle(accountId).executeUpdate(supportOverrideUpdate, { args: [req] }));
+    const checked = parse(schemas.override, req);
+    return typed(() => this.handle(accountId).executeUpdate(supportOverrideUpdate, { args: [checked] }));
   }
 
   /** SEC-3: "this wasn't me", with the token from the notice's link. */
   async rejectByOwner(accountId: string, token: string): Promise<ChangeRef> {
-    checkAccountId(accountId);
-    const tokenHash = hashToken(this.o.codeKey, accountId, 'reject', checkToken(token));
-    return typed(() => this.handle(accountId).executeUpdate(rejectUpdate, { args: [{ by: 'owner', tokenHash }] }));
+    const req = parse(schemas.reject, { by: 'owner', token });
+    return typed(() => this.handle(accountId).executeUpdate(rejectUpdate, { args: [req] }));
   }
 
-  /** Support rejects a change; `credential` is the operator's signed credential (role support:reject). */
+  /** Support rejects a change; `credential` is the operator's credential for this change and action (support:reject). */
   async rejectBySupport(accountId: string, credential: string, reason: string): Promise<ChangeRef> {
-    checkAccountId(accountId);
-    const req: RejectRequest = { by: 'support', credential, reason };
-    const problem = rejectProblem(req);
-    if (problem) throw problem;
+    const req = parse(schemas.reject, { by: 'support', credential, reason });
     return typed(() => this.handle(accountId).executeUpdate(rejectUpdate, { args: [req] }));
   }
 
   async cancel(accountId: string, reason?: string): Promise<ChangeRef> {
-    checkAccountId(accountId);
-    return typed(() => this.handle(accountId).executeUpdate(cancelUpdate, { args: [{ reason }] }));
+    const req = parse(schemas.cancel, reason === undefined ? {} : { reason });
+    return typed(() => this.handle(accountId).executeUpdate(cancelUpdate, { args: [req] }));
   }
 
-  /** Open changes in a state (default: waiting for support), from Temporal's visibility store. */
+  /** Open changes in a state (default: waiting for support), from Temporal's visibility store; the query is built from typed values only. */
   async list(state: ChangeState = 'awaiting_support', limit = 100): Promise<{ accountId: string; requestId: string; startTime: Date }[]> {
+    const args = parse(listArgs, { state, limit });
     const out: { accountId: string; requestId: string; startTime: Date }[] = [];
-    const query = `WorkflowType = 'phoneChange' AND ExecutionStatus = 'Running' AND PhoneChangeState = '${state}'`;
+    const query = `WorkflowType = 'phoneChange' AND ExecutionStatus = 'Running' AND PhoneChangeState = '${args.state}'`;
     for await (const wf of this.o.client.workflow.list({ query })) {
       const accountId = wf.typedSearchAttributes.get(searchAttributes.accountId);
       const requestId = wf.typedSearchAttributes.get(searchAttributes.requestId);
       if (accountId && requestId) out.push({ accountId, requestId, startTime: wf.startTime });
-      if (out.length >= limit) break;
+      if (out.length >= args.limit) break;
     }
     return out;
   }
 
   /** AFTER-1: which linked services have the new number, for the account's completed change. */
   async linkedStatus(accountId: string, requestId?: string): Promise<LinkedSyncStatus> {
-    checkAccountId(accountId);
-    const id = requestId ?? (await this.status(accountId)).requestId;
+    parse(fields.accountId, accountId);
+    const id = requestId === undefined ? (await this.status(accountId)).requestId : parse(fields.requestId, requestId);
     return typed(() => this.o.client.workflow.getHandle(linkedSyncWorkflowId(accountId, id)).query(linkedStatusQuery));
   }
 
-  /** DONE-4: support restores the number a change replaced (within the window); typed refusal otherwise. */
-  async revert(accountId: string, requestId: string, credential: string, reason: string, windowMs = defaultPolicy.revertWindowMs): Promise<RevertOutcome> {
-    checkAccountId(accountId);
-    checkRequestId(requestId);
-    const problem = rejectProblem({ by: 'support', credential, reason });
-    if (problem) throw problem;
+  /** DONE-4: support restores the number a change replaced (within the worker's window); typed refusal otherwise. */
+  async revert(accountId: string, requestId: string, credential: string, reason: string): Promise<RevertOutcome> {
+    const args = parse(schemas.revert, { accountId, requestId, credential, reason });
     const outcome = await typed(() =>
       this.o.client.workflow.execute<typeof phoneRevert>('phoneRevert', {
         workflowId: revertWorkflowId(accountId, requestId),
         taskQueue: this.taskQueue,
-        args: [{ accountId, requestId, credential, reason, windowMs }],
+        args: [args],
         workflowIdConflictPolicy: 'USE_EXISTING',
       }),
     );
@@ -224,35 +208,32 @@ export class PhoneChangeClient {
     return outcome;
   }
 
-  /** AFTER-2: sends a test code to the account's current number. */
-  async startTestDelivery(accountId: string, ttlMs = defaultPolicy.testDeliveryTtlMs): Promise<{ requestId: string }> {
-    checkAccountId(accountId);
-    const requestId = newRequestId();
-    await typed(() =>
-      this.o.client.workflow.start<typeof testDelivery>('testDelivery', {
-        workflowId: testDeliveryWorkflowId(accountId),
-        taskQueue: this.taskQueue,
-        args: [{ accountId, requestId, ttlMs }],
-      }),
-    );
-    return { requestId };
+  /** AFTER-2: sends a test code to the account's current number; one test at a time per account. */
+  async startTestDelivery(accountId: string): Promise<{ requestId: string }> {
+    const args = parse(schemas.testDelivery, { accountId, requestId: newRequestId() });
+    try {
+      await typed(() => this.o.client.workflow.start<typeof testDelivery>('testDelivery', { workflowId: testDeliveryWorkflowId(accountId), taskQueue: this.taskQueue, args: [args] }));
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new TestDeliveryOpenError('a test delivery is already running for this account', { field: 'accountId' });
+      throw err;
+    }
+    return { requestId: args.requestId };
   }
 
-  async confirmTestDelivery(accountId: string, code: string): Promise<{ confirmed: boolean }> {
-    checkAccountId(accountId);
-    if (typeof code !== 'string' || !CODE_PATTERN.test(code.trim())) throw new InvalidInputError('code must be 6 digits', { field: 'code' });
-    const codeHash = hashCode(this.o.codeKey, accountId, 'test', code.trim());
-    return typed(() => this.o.client.workflow.getHandle(testDeliveryWorkflowId(accountId)).executeUpdate(confirmTestCodeUpdate, { args: [{ codeHash }] }));
+  async confirmTestDelivery(accountId: string, code: string): Promise<{ confirmed: boolean; attemptsLeft: number }> {
+    parse(fields.accountId, accountId);
+    const req = parse(schemas.testCode, { code: typeof code === 'string' ? code.trim() : code });
+    return typed(() => this.o.client.workflow.getHandle(testDeliveryWorkflowId(accountId)).executeUpdate(confirmTestCodeUpdate, { args: [req] }));
   }
 
   async testDeliveryResult(accountId: string): Promise<TestDeliveryResult> {
-    checkAccountId(accountId);
+    parse(fields.accountId, accountId);
     return typed(() => this.o.client.workflow.getHandle<typeof testDelivery>(testDeliveryWorkflowId(accountId)).result());
   }
 
   /** AFTER-3: the change a citizen's request id names, for support. */
   async findByRequestId(requestId: string): Promise<{ accountId: string; state: string; workflowId: string } | undefined> {
-    checkRequestId(requestId);
+    parse(fields.requestId, requestId);
     for await (const wf of this.o.client.workflow.list({ query: `WorkflowType = 'phoneChange' AND PhoneChangeRequestId = '${requestId}'` })) {
       const accountId = wf.typedSearchAttributes.get(searchAttributes.accountId);
       const state = wf.typedSearchAttributes.get(searchAttributes.state);
@@ -263,18 +244,20 @@ export class PhoneChangeClient {
 
   /** Waits for the change to end and returns its outcome. */
   async result(accountId: string): Promise<PhoneChangeResult> {
-    checkAccountId(accountId);
     return typed(() => this.handle(accountId).result() as Promise<PhoneChangeResult>);
   }
 
   /** DONE-3: the account's history, newest first. */
   async history(accountId: string, opts?: { limit?: number; beforeSeq?: number }): Promise<StoredHistoryEntry[]> {
-    checkAccountId(accountId);
+    parse(fields.accountId, accountId);
+    const checked = parse(historyArgs, opts);
     if (!this.o.history) throw new Error('this client was built without a history reader');
-    return this.o.history.list(accountId, opts);
+    return this.o.history.list(accountId, checked);
   }
 
+  /** The change's workflow handle; the account id is checked first, so no caller text reaches an id. */
   handle(accountId: string): WorkflowHandle<typeof phoneChange> {
+    parse(fields.accountId, accountId);
     return this.o.client.workflow.getHandle(workflowIdFor(accountId));
   }
 }
@@ -283,37 +266,6 @@ export class PhoneChangeClient {
 const REQUEST_ID_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 export function newRequestId(): string {
   return Array.from({ length: 10 }, () => REQUEST_ID_ALPHABET[randomInt(REQUEST_ID_ALPHABET.length)]).join('');
-}
-
-function checkAccountId(accountId: unknown): asserts accountId is string {
-  if (typeof accountId !== 'string' || !ACCOUNT_ID_PATTERN.test(accountId)) {
-    throw new InvalidInputError('accountId must be 1-64 letters, digits, - or _', { field: 'accountId' });
-  }
-}
-
-function checkRequestId(requestId: unknown): asserts requestId is string {
-  if (typeof requestId !== 'string' || !REQUEST_ID_PATTERN.test(requestId)) {
-    throw new InvalidInputError('requestId must be 6-64 letters, digits, - or _', { field: 'requestId' });
-  }
-}
-
-function checkToken(token: unknown): string {
-  if (typeof token !== 'string' || !/^[A-Za-z0-9_-]{16,64}$/.test(token)) throw new InvalidInputError('token must be the one from the link', { field: 'token' });
-  return token;
-}
-
-function checkIdentity(d: IdentityData): IdentityData {
-  if (typeof d.fullName !== 'string' || d.fullName.trim().split(/\s+/).length < 2 || d.fullName.length > 200) {
-    throw new InvalidInputError('fullName must be the full name as in the passport', { field: 'fullName' });
-  }
-  if (typeof d.passport !== 'string' || d.passport.replace(/\D/g, '').length !== 10 || /[^\d\s-]/.test(d.passport)) {
-    throw new InvalidInputError('passport must be the series and number, 10 digits (e.g. "4510 123456")', { field: 'passport' });
-  }
-  return d;
-}
-
-function checkStep(step: unknown): asserts step is Step {
-  if (step !== 'old' && step !== 'new') throw new InvalidInputError('step must be "old" or "new"', { field: 'step' });
 }
 
 /** Runs a Temporal call and turns a business failure into its named error class. */

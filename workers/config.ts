@@ -8,9 +8,18 @@ import { TASK_QUEUE } from '../workflows/phone-change.defs';
 import type { Links } from '../activities';
 import { parseLimit, type Limits } from '../activities/limits';
 import { AesGcmCodec, parsePayloadKeys, type CodecKey } from '../client/payload-codec';
+import { deriveProofKeys, MIN_KEY_BYTES, proofKeyPurposes, type ProofKeys } from '../activities/codes';
+import { resolvePolicy, type Policy } from '../workflows/domain/policy';
 
-/** For local development only: production must set CODE_KEY (the worker refuses to start without it). */
-const DEV_CODE_KEY = 'ZGV2ZWxvcG1lbnQtb25seS1rZXktLS1uZXZlci11c2UtaW4tcHJvZA';
+const keyVar = (purpose: string) => `PROOF_KEY_${purpose.toUpperCase()}`;
+const base64Key = (name: string) =>
+  z
+    .string()
+    .regex(/^[A-Za-z0-9+/_-]+=*$/, `${name} must be base64`)
+    .refine((v) => Buffer.from(v, 'base64').length >= MIN_KEY_BYTES, `${name} must decode to at least ${MIN_KEY_BYTES} bytes`);
+
+/** For local development only: production must set PROOF_MASTER_KEY (the worker refuses to start without it). */
+const DEV_MASTER_KEY = 'ZGV2ZWxvcG1lbnQtb25seS1tYXN0ZXIta2V5LW5ldmVyLWluLXByb2R1Y3Rpb24h';
 /** Likewise for PAYLOAD_KEYS: a fixed development key, refused in production. */
 const DEV_PAYLOAD_KEYS = 'dev1:ZGV2LXBheWxvYWQta2V5LTMyLWJ5dGVzLWxvbmchISE=';
 /** The local stack's codec-server token: whoever runs the stack is the authorised engineer. */
@@ -26,7 +35,9 @@ const schema = z.object({
   NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'SMTP_URL must start with smtp:// or smtps://').default('smtp://127.0.0.1:2525'),
   MAIL_FROM: z.string().min(3).default('"Госуслуги" <no-reply@phone-change.local>'),
-  CODE_KEY: z.string().min(32, 'CODE_KEY must be at least 32 characters (base64 of 24+ random bytes)').optional(),
+  PROOF_MASTER_KEY: base64Key('PROOF_MASTER_KEY').optional(),
+  ...Object.fromEntries(proofKeyPurposes.map((p) => [keyVar(p), base64Key(keyVar(p)).optional()])),
+  POLICY: z.string().default('{}'),
   PAYLOAD_KEYS: z.string().regex(/^[A-Za-z0-9_-]+:[A-Za-z0-9+/=]+(,[A-Za-z0-9_-]+:[A-Za-z0-9+/=]+)*$/, 'PAYLOAD_KEYS must be id:base64key[,id:base64key...] (current key first)').optional(),
   CODEC_SERVER_TOKENS: z.string().min(16, 'CODEC_SERVER_TOKENS: each token at least 16 characters').optional(),
   CODEC_SERVER_ORIGINS: z.string().default('http://localhost:8233,http://127.0.0.1:8233'),
@@ -64,8 +75,11 @@ export interface Config {
   natsUrl: string;
   smtpUrl: string;
   mailFrom: string;
-  codeKey: Buffer;
-  codeKeyIsDevDefault: boolean;
+  /** SEC-5: the worker-only keys, one per purpose; no client holds any of them. */
+  proofKeys: ProofKeys;
+  proofKeysAreDevDefault: boolean;
+  /** SEC-7: the change policy (defaults with POLICY's overrides, within bounds). */
+  policy: Policy;
   /** SEC-4: payload encryption keys, current first. */
   payloadKeys: CodecKey[];
   /** Limits against abuse (max/window), shared by all workers through NATS. */
@@ -96,7 +110,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
-  if (production && !e.CODE_KEY) throw new ConfigError('invalid configuration:\n  CODE_KEY: required in production');
+  const { keys: proofKeys, devDefault } = parseProofKeys(e as unknown as Record<string, string | undefined>, production);
+  const policy = parsePolicy(e.POLICY);
   if (production && !e.PAYLOAD_KEYS) throw new ConfigError('invalid configuration:\n  PAYLOAD_KEYS: required in production');
   let payloadKeys: CodecKey[];
   try {
@@ -124,8 +139,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     natsUrl: e.NATS_URL,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
-    codeKey: Buffer.from(e.CODE_KEY ?? DEV_CODE_KEY, 'base64'),
-    codeKeyIsDevDefault: !e.CODE_KEY,
+    proofKeys,
+    proofKeysAreDevDefault: devDefault,
+    policy,
     payloadKeys,
     limits: parseLimits(e),
     operators: {
@@ -168,4 +184,33 @@ function parseLimits(e: { LIMIT_STARTS_PER_ACCOUNT: string; LIMIT_STARTS_PER_NUM
     codesPerNumber: one('LIMIT_CODES_PER_NUMBER', e.LIMIT_CODES_PER_NUMBER),
     wrongEntriesPerAccount: one('LIMIT_WRONG_ENTRIES_PER_ACCOUNT', e.LIMIT_WRONG_ENTRIES_PER_ACCOUNT),
   };
+}
+
+/**
+ * SEC-5: one key per purpose, each derived from PROOF_MASTER_KEY by HKDF unless PROOF_KEY_<PURPOSE>
+ * sets it; two purposes may not share a key. Production never falls back to the development key.
+ */
+function parseProofKeys(e: Record<string, string | undefined>, production: boolean): { keys: ProofKeys; devDefault: boolean } {
+  const explicit = proofKeyPurposes.filter((p) => e[keyVar(p)] !== undefined);
+  const needsMaster = explicit.length < proofKeyPurposes.length;
+  if (production && needsMaster && !e.PROOF_MASTER_KEY) throw new ConfigError('invalid configuration:\n  PROOF_MASTER_KEY: required in production (or every PROOF_KEY_<PURPOSE>)');
+  const derived = deriveProofKeys(Buffer.from(e.PROOF_MASTER_KEY ?? DEV_MASTER_KEY, 'base64'));
+  const keys = { ...derived };
+  for (const p of explicit) keys[p] = Buffer.from(e[keyVar(p)]!, 'base64');
+  const seen = new Map<string, string>();
+  for (const p of proofKeyPurposes) {
+    const hex = keys[p].toString('hex');
+    if (seen.has(hex)) throw new ConfigError(`invalid configuration:\n  ${keyVar(p)}: the same key as ${keyVar(seen.get(hex)!)}; each purpose needs its own`);
+    seen.set(hex, p);
+  }
+  return { keys, devDefault: needsMaster && !e.PROOF_MASTER_KEY };
+}
+
+/** SEC-7: POLICY is JSON overrides of the defaults, e.g. {"codeTtlMs":180000}; bounds are checked here. */
+function parsePolicy(json: string): Policy {
+  try {
+    return resolvePolicy(JSON.parse(json) as Partial<Policy>);
+  } catch (err) {
+    throw new ConfigError(`invalid configuration:\n  POLICY: ${(err as Error).message}`);
+  }
 }

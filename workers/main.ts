@@ -7,7 +7,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   installTemporalLogging(logger, config.logLevel);
-  if (config.codeKeyIsDevDefault) logger.warn('CODE_KEY not set: using the development key (never in production)');
+  if (config.proofKeysAreDevDefault) logger.warn('PROOF_MASTER_KEY not set: using the development key (never in production)');
   const runtime = await startWorkerRuntime(config, logger);
   logger.info({ taskQueue: config.temporal.taskQueue, temporal: config.temporal.address }, 'worker started');
   // The SDK shuts the worker down gracefully on SIGINT/SIGTERM; run() resolves afterwards.

@@ -18,7 +18,7 @@ export interface Services {
   close(): Promise<void>;
 }
 
-export async function openServices(config: Pick<Config, 'natsUrl' | 'smtpUrl' | 'mailFrom' | 'codeKey' | 'links' | 'linkedServices'> & Partial<Pick<Config, 'sms' | 'operators' | 'limits'>>): Promise<Services> {
+export async function openServices(config: Pick<Config, 'natsUrl' | 'smtpUrl' | 'mailFrom' | 'proofKeys' | 'policy' | 'links' | 'linkedServices'> & Partial<Pick<Config, 'sms' | 'operators' | 'limits'>>): Promise<Services> {
   const nc = await connect({ servers: config.natsUrl, name: 'phone-change' });
   const res = await ensureNatsResources(nc);
   const markers = new KvSentMarkers(res.mailSent);
@@ -26,14 +26,15 @@ export async function openServices(config: Pick<Config, 'natsUrl' | 'smtpUrl' | 
   const publishers = natsPublishers(nc, config.linkedServices);
   const smpp = config.sms?.gateway === 'smpp' ? new SmppSms(config.sms, markers) : undefined;
   const deps: ActivityDeps = {
-    registry: new NatsContactRegistry(res.accounts, res.phoneIndex),
+    registry: new NatsContactRegistry(res.accounts, res.phoneIndex, res.requestIds),
     ...publishers,
     sms: smpp ?? publishers.sms,
     operators: config.operators?.publicKeyPem ? new JwtOperatorVerifier({ ...config.operators, publicKeyPem: config.operators.publicKeyPem }) : new NoOperatorVerifier(),
     mailer,
     limiter: new JetStreamRateLimiter(jetstream(nc), await jetstreamManager(nc)),
     limits: config.limits ?? defaultLimits,
-    codeKey: config.codeKey,
+    keys: config.proofKeys,
+    policy: config.policy,
     links: config.links,
   };
   return {

@@ -25,3 +25,12 @@ export const registryLocal = proxyLocalActivities<PhoneChangeActivities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '200 ms', backoffCoefficient: 2, maximumInterval: '10 seconds', nonRetryableErrorTypes },
 });
+
+/**
+ * SEC-5: proofs are judged by the worker, which alone holds the keys; local, since a verdict has
+ * no side effect and the citizen is waiting for it.
+ */
+export const proofs = proxyLocalActivities<PhoneChangeActivities>({
+  startToCloseTimeout: '5 seconds',
+  retry: { initialInterval: '100 ms', backoffCoefficient: 2, maximumInterval: '5 seconds', nonRetryableErrorTypes },
+});

@@ -15,32 +15,34 @@ export function testDeliveryWorkflowId(accountId: string): string {
   return `test-delivery/${accountId}`;
 }
 
+/** The number linked services learn is read from the registry, never taken from this input. */
 export interface LinkedSyncInput {
   accountId: string;
   requestId: string;
-  newPhone: string;
   waitMs: number;
   remindEveryMs: number;
 }
 
 export interface LinkedSyncStatus {
-  state: 'syncing' | 'synced' | 'not_synced';
+  /** `reverted`: the change was undone (DONE-4); services were told the restored number. */
+  state: 'syncing' | 'synced' | 'not_synced' | 'reverted';
   services: { name: string; acknowledgedAt?: string }[];
   pending: string[];
   reminders: number;
 }
 
 export const linkedAckSignal = defineSignal<[{ service: string }]>('linkedAck');
+/** DONE-4: the change was reverted; the sync stops and services learn the restored number. */
+export const linkedRevertedSignal = defineSignal<[]>('linkedReverted');
 export const linkedStatusQuery = defineQuery<LinkedSyncStatus>('linkedStatus');
 
 export interface RevertInput {
   accountId: string;
   /** The change to undo. */
   requestId: string;
-  /** The operator's signed credential (JWT); needs the role support:revert. */
+  /** The operator's signed credential (JWT), bound to this change and the action support:revert. */
   credential: string;
   reason: string;
-  windowMs: number;
 }
 
 export interface RevertOutcome {
@@ -48,10 +50,10 @@ export interface RevertOutcome {
   failure?: FailureInfo;
 }
 
+/** How long the code lives and how many wrong entries it takes come from the worker's policy. */
 export interface TestDeliveryInput {
   accountId: string;
   requestId: string;
-  ttlMs: number;
 }
 
 export interface TestDeliveryResult {
@@ -60,4 +62,4 @@ export interface TestDeliveryResult {
   failure?: FailureInfo;
 }
 
-export const confirmTestCodeUpdate = defineUpdate<{ confirmed: boolean }, [{ codeHash: string }]>('confirmTestCode');
+export const confirmTestCodeUpdate = defineUpdate<{ confirmed: boolean; attemptsLeft: number }, [{ code: string }]>('confirmTestCode');

@@ -1,20 +1,21 @@
 /**
  * One proof step (OTP-1 old number, OTP-2 new number) as pure state and rules (OTP-3): codes live
  * `codeTtlMs`, a resend waits `resendCooldownMs`, at most `maxCodesPerStep` codes and
- * `maxWrongPerCode` wrong entries per code. Deterministic: time is passed in.
+ * `maxWrongPerCode` wrong entries per code. The step knows which code is current and when it
+ * expires, never the code: the worker judges a submission (SEC-5). Deterministic: time is passed in.
  */
 import type { Policy } from './domain/policy';
 import { CodesExhaustedError, ResendCooldownError, type PhoneChangeError } from './domain/errors';
 import type { CodeOutcome, Step, StepStatus } from './phone-change.defs';
-import { sameHash } from './domain/same-hash';
 
 export interface CodeStep {
   step: Step;
   /** Codes sent so far; also the sequence number of the current code. */
   seq: number;
-  codeHash?: string;
   sentAt?: number;
+  /** Set once the current code was handed to the gateway. */
   expiresAt?: number;
+  /** Wrong entries of the current code, counting those being judged right now. */
   wrong: number;
   confirmed: boolean;
   /** A code is on its way: a submission waits for it, since the citizen may already hold it. */
@@ -30,7 +31,7 @@ export function codesLeft(s: CodeStep, p: Policy): number {
 }
 
 export function attemptsLeft(s: CodeStep, p: Policy): number {
-  return s.codeHash === undefined ? 0 : Math.max(0, p.maxWrongPerCode - s.wrong);
+  return s.expiresAt === undefined ? 0 : Math.max(0, p.maxWrongPerCode - s.wrong);
 }
 
 /** The step can never be confirmed: the last code allowed has used all its wrong entries. */
@@ -39,8 +40,7 @@ export function isExhausted(s: CodeStep, p: Policy): boolean {
 }
 
 /** Records a freshly sent code. */
-export function recordSent(s: CodeStep, codeHash: string, now: number, p: Policy): void {
-  s.codeHash = codeHash;
+export function recordSent(s: CodeStep, now: number, p: Policy): void {
   s.sentAt = now;
   s.expiresAt = now + p.codeTtlMs;
   s.wrong = 0;
@@ -61,16 +61,27 @@ export function resendRefusal(s: CodeStep, now: number, p: Policy): PhoneChangeE
   return undefined;
 }
 
-/** Judges one submitted code hash and updates the step. */
-export function judge(s: CodeStep, codeHash: string, now: number, p: Policy): CodeOutcome {
-  if (s.codeHash === undefined) return 'expired'; // no code was ever delivered: request one
+/**
+ * The verdict that needs no judge (no code, used up, expired), or undefined: then one wrong entry
+ * is reserved before the worker judges, so concurrent guesses cannot exceed the attempts allowed.
+ */
+export function reserveAttempt(s: CodeStep, now: number, p: Policy): CodeOutcome | undefined {
+  if (s.confirmed) return 'accepted';
+  if (s.expiresAt === undefined) return 'expired'; // no code was ever delivered: request one
   if (attemptsLeft(s, p) === 0) return 'exhausted';
-  if (now >= (s.expiresAt ?? 0)) return 'expired';
-  if (sameHash(codeHash, s.codeHash)) {
+  if (now >= s.expiresAt) return 'expired';
+  s.wrong += 1;
+  return undefined;
+}
+
+/** Applies the worker's judgement of code `seq`; a code replaced meanwhile proves nothing. */
+export function settleAttempt(s: CodeStep, seq: number, match: boolean, p: Policy): CodeOutcome {
+  if (seq !== s.seq) return 'expired';
+  if (match) {
+    s.wrong -= 1;
     s.confirmed = true;
     return 'accepted';
   }
-  s.wrong += 1;
   return attemptsLeft(s, p) === 0 ? 'exhausted' : 'wrong';
 }
 

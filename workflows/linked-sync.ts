@@ -3,16 +3,19 @@
  * bank cards, e-service subscriptions, mobile-app profiles) is told of the new number, on NATS;
  * each acknowledges on NATS (a bridge in the worker turns that into `linkedAck`). Laggards are
  * reminded until all have synced or the wait ends; the outcome is recorded in the history.
+ * A revert (DONE-4) stops it: services learn the restored number instead (hole 11). The number
+ * told always comes from the registry, so neither this workflow's input nor a signal can put a
+ * number of its own into the services' feed.
  */
 import { condition, setHandler } from '@temporalio/workflow';
 import { messaging as acts } from './activity-proxies';
-import { linkedAckSignal, linkedStatusQuery, type LinkedSyncInput, type LinkedSyncStatus } from './after-change.defs';
-
+import { linkedAckSignal, linkedRevertedSignal, linkedStatusQuery, type LinkedSyncInput, type LinkedSyncStatus } from './after-change.defs';
 
 export async function linkedSync(input: LinkedSyncInput): Promise<LinkedSyncStatus> {
   let services: string[] = [];
   const acked = new Map<string, string>();
   let reminders = 0;
+  let revertAsked = false;
   let state: LinkedSyncStatus['state'] = 'syncing';
   const pending = () => services.filter((s) => !acked.has(s));
   const status = (): LinkedSyncStatus => ({
@@ -23,29 +26,41 @@ export async function linkedSync(input: LinkedSyncInput): Promise<LinkedSyncStat
   });
   setHandler(linkedStatusQuery, status);
   // Acks that overtake the announcement's completion are kept, not lost.
-  setHandler(linkedAckSignal, ({ service }) => {
-    if (typeof service === 'string' && !acked.has(service)) acked.set(service, new Date().toISOString());
+  setHandler(linkedAckSignal, (ack) => {
+    const service = (ack as { service?: unknown } | undefined)?.service;
+    if (typeof service === 'string' && service.length <= 64 && !acked.has(service)) acked.set(service, new Date().toISOString());
   });
+  setHandler(linkedRevertedSignal, () => void (revertAsked = true));
 
-  const base = { accountId: input.accountId, requestId: input.requestId, newPhone: input.newPhone };
-  services = await acts.announceToLinkedServices({ ...base, at: new Date().toISOString(), attempt: 0 });
+  const base = { accountId: input.accountId, requestId: input.requestId };
+  const announce = (attempt: number, only?: string[]) => acts.announceToLinkedServices({ ...base, at: new Date().toISOString(), attempt, only });
+  services = await announce(0);
   const deadline = Date.now() + input.waitMs;
-  while (pending().length > 0 && Date.now() < deadline) {
-    await condition(() => pending().length === 0, Math.max(1, Math.min(input.remindEveryMs, deadline - Date.now())));
-    if (pending().length > 0 && Date.now() < deadline) {
+  while (pending().length > 0 && Date.now() < deadline && state === 'syncing') {
+    await condition(() => pending().length === 0 || revertAsked, Math.max(1, Math.min(input.remindEveryMs, deadline - Date.now())));
+    if (revertAsked) {
+      revertAsked = false;
+      // Only a revert the registry shows stops the sync: a forged signal changes nothing.
+      if ((await acts.announceToLinkedServices({ ...base, at: new Date().toISOString(), attempt: reminders + 1, reverted: true })).length > 0) state = 'reverted';
+    } else if (pending().length > 0 && Date.now() < deadline) {
       reminders += 1;
-      await acts.announceToLinkedServices({ ...base, at: new Date().toISOString(), attempt: reminders, only: pending() });
+      await announce(reminders, pending());
     }
   }
-  state = pending().length === 0 ? 'synced' : 'not_synced';
+  if (state === 'syncing') state = pending().length === 0 ? 'synced' : 'not_synced';
   await acts.recordHistory({
-    accountId: input.accountId,
-    requestId: input.requestId,
-    kind: state === 'synced' ? 'linked_synced' : 'linked_not_synced',
+    ...base,
+    kind: `linked_${state}`,
     key: `linked-${state}`,
     at: new Date().toISOString(),
-    text: state === 'synced' ? `all ${services.length} linked services have the new number` : `not synced after ${reminders} reminders: ${pending().join(', ')}`,
+    text: outcomeText(state, services.length, reminders, pending()),
     details: { pending: pending().join(','), reminders: String(reminders) },
   });
   return status();
+}
+
+function outcomeText(state: LinkedSyncStatus['state'], count: number, reminders: number, pending: string[]): string {
+  if (state === 'synced') return `all ${count} linked services have the new number`;
+  if (state === 'reverted') return 'the change was reverted: linked services were told the restored number';
+  return `not synced after ${reminders} reminders: ${pending.join(', ')}`;
 }

@@ -2,9 +2,11 @@
  * The phone change's contract, shared by the workflow, the client and the CLI: identifiers,
  * messages (updates, signals, queries), their input and result types, and search attributes.
  */
-import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { Policy } from './domain/policy';
+import { authMethods, overrideMethods } from './domain/schemas';
+
+export { ACCOUNT_ID_PATTERN, E164_PATTERN, REQUEST_ID_PATTERN, authMethods, overrideMethods } from './domain/schemas';
 
 export const TASK_QUEUE = 'phone-change';
 
@@ -12,12 +14,6 @@ export const TASK_QUEUE = 'phone-change';
 export function workflowIdFor(accountId: string): string {
   return `phone-change/${accountId}`;
 }
-
-export const ACCOUNT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-export const REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{6,64}$/;
-export const E164_PATTERN = /^\+[1-9]\d{7,14}$/;
-/** Keyed hashes (codes, tokens, identity data) are hex SHA-256 HMACs. */
-export const HASH_PATTERN = /^[0-9a-f]{64}$/;
 
 export const searchAttributes = {
   accountId: defineSearchAttributeKey('AccountId', SearchAttributeType.KEYWORD),
@@ -30,18 +26,9 @@ export const searchAttributes = {
  * and a one-time code (`two_factor`) or with the password alone (`password_only`, refused: SEC-1),
  * a qualified e-signature, or an operator at a service centre.
  */
-export const authMethods = ['two_factor', 'password_only', 'e_signature', 'service_centre'] as const;
 export type AuthMethod = (typeof authMethods)[number];
 
 /** LOST-2: how support proved the citizen's identity before an override. */
-export const overrideMethods = [
-  'service_centre_passport',
-  'video_verification',
-  'qualified_e_signature',
-  'bound_email',
-  'registry_snils_inn',
-  'written_request',
-] as const;
 export type OverrideMethod = (typeof overrideMethods)[number];
 
 /** Why a change waits for support. */
@@ -76,8 +63,6 @@ export interface PhoneChangeInput {
   /** E.164, normalised by the client (PRE-2). */
   newPhone: string;
   auth: AuthMethod;
-  /** Overrides of the policy defaults (tests shorten durations). */
-  policy?: Partial<Policy>;
 }
 
 export interface FailureInfo {
@@ -93,14 +78,20 @@ export interface ChangeRef {
   state: ChangeState;
 }
 
+/** The same request id with another number or session is a conflict, not the same change (PRE-4). */
 export interface StartRequest {
   requestId: string;
+  newPhone: string;
+  auth: AuthMethod;
 }
 
-/** A code as the citizen typed it never reaches Temporal: the client sends its keyed hash. */
+/**
+ * The code as the citizen typed it, inside the encrypted payload; a worker-only key recomputes
+ * the expected code to judge it (SEC-5). Single-use: judged, it proves nothing more.
+ */
 export interface SubmitCodeRequest {
   step: Step;
-  codeHash: string;
+  code: string;
 }
 
 export type CodeOutcome = 'accepted' | 'wrong' | 'expired' | 'exhausted';
@@ -134,10 +125,11 @@ export interface StepStatus {
   nextResendAt?: string;
 }
 
-/** SEC-2: what the citizen confirmed through the link, hashed by the client with the server key. */
+/** SEC-2: the link's token and what the citizen typed on its page, judged by the worker. */
 export interface ConfirmIdentityRequest {
-  tokenHash: string;
-  identityHash: string;
+  token: string;
+  fullName: string;
+  passport: string;
 }
 
 export interface IdentityVerdict {
@@ -161,8 +153,6 @@ export interface SupportOverrideRequest {
   method: OverrideMethod;
   evidenceRef: string;
   reason: string;
-  /** Histories before operator credentials carried the operator as claimed. */
-  operator?: OperatorRef;
 }
 
 export interface SupportOverride {
@@ -174,7 +164,7 @@ export interface SupportOverride {
 }
 
 /** SEC-3: "this wasn't me" through the link's token, or a rejection by support. */
-export type RejectRequest = { by: 'owner'; tokenHash: string } | { by: 'support'; credential: string; reason: string; operator?: OperatorRef };
+export type RejectRequest = { by: 'owner'; token: string } | { by: 'support'; credential: string; reason: string };
 
 export interface CancelRequest {
   reason?: string;
@@ -186,10 +176,11 @@ export interface ChangeStatus {
   state: ChangeState;
   auth: AuthMethod;
   startedAt: string;
-  deadline: string;
+  /** Known once the worker's policy is loaded. */
+  deadline?: string;
   oldPhoneMasked?: string;
   newPhoneMasked: string;
-  steps: Record<Step, StepStatus>;
+  steps?: Record<Step, StepStatus>;
   identity?: { confirmed: boolean; attemptsLeft: number };
   /** FREQ-1: requested within the window after the previous completed change. */
   frequentChange: boolean;
@@ -208,8 +199,6 @@ export interface PhoneChangeResult {
 /** Used with update-with-start: answers once the preconditions are checked (PRE-1..PRE-4). */
 export const startUpdate = defineUpdate<ChangeRef, [StartRequest]>('start');
 export const submitCodeUpdate = defineUpdate<CodeVerdict, [SubmitCodeRequest]>('submitCode');
-/** For callers that cannot wait for an answer; the verdict shows in `status` and the history. */
-export const submitCodeSignal = defineSignal<[SubmitCodeRequest]>('submitCodeSignal');
 export const resendCodeUpdate = defineUpdate<ResendResult, [ResendRequest]>('resendCode');
 export const confirmIdentityUpdate = defineUpdate<IdentityVerdict, [ConfirmIdentityRequest]>('confirmIdentity');
 /** LOST-1: the citizen cannot receive codes on the old number; the change waits for support. */
@@ -218,6 +207,6 @@ export const reportOldNumberLostUpdate = defineUpdate<ChangeRef, []>('reportOldN
 export const supportOverrideUpdate = defineUpdate<ChangeRef, [SupportOverrideRequest]>('supportOverride');
 export const rejectUpdate = defineUpdate<ChangeRef, [RejectRequest]>('reject');
 export const cancelUpdate = defineUpdate<ChangeRef, [CancelRequest]>('cancel');
-/** REC-3: a backup recovery code (keyed hash) in place of the old-number code. */
-export const submitRecoveryCodeUpdate = defineUpdate<CodeVerdict, [{ codeHash: string }]>('submitRecoveryCode');
+/** REC-3: a backup recovery code in place of the old-number code. */
+export const submitRecoveryCodeUpdate = defineUpdate<CodeVerdict, [{ code: string }]>('submitRecoveryCode');
 export const statusQuery = defineQuery<ChangeStatus>('status');

@@ -1,49 +1,68 @@
 /**
  * AFTER-2: a test code to the account's current number, to check that codes now arrive there.
- * The citizen types it back; the result (confirmed or not) is returned and recorded.
+ * The citizen types it back; the worker judges it (SEC-5); wrong entries are limited like a
+ * change's codes and told by push. The result (confirmed or not) is returned and recorded.
  */
-import { condition, setHandler } from '@temporalio/workflow';
-import { messaging as acts } from './activity-proxies';
-import { InvalidInputError } from './domain/errors';
+import { allHandlersFinished, condition, setHandler } from '@temporalio/workflow';
+import { messaging as acts, proofs } from './activity-proxies';
+import { CodesExhaustedError, InvalidInputError } from './domain/errors';
 import { maskPhone } from './domain/mask';
-import { sameHash } from './domain/same-hash';
-import { hashProblem } from './checks';
-import { failureFromActivity, toFailure } from './failures';
+import { parse, schemas } from './domain/schemas';
+import { failureFromActivity, failureInfo, toFailure } from './failures';
 import { confirmTestCodeUpdate, type TestDeliveryInput, type TestDeliveryResult } from './after-change.defs';
-
+import type { Contacts } from '../activities/after-change';
 
 export async function testDelivery(input: TestDeliveryInput): Promise<TestDeliveryResult> {
-  let expected: string | undefined;
+  let sent = false;
   let confirmed = false;
-  setHandler(confirmTestCodeUpdate, async ({ codeHash }) => {
-    await condition(() => expected !== undefined);
-    confirmed ||= sameHash(codeHash, expected);
-    return { confirmed };
+  let wrong = 0;
+  let maxWrong = 0;
+  let contacts: Contacts | undefined;
+  setHandler(confirmTestCodeUpdate, async (req) => {
+    wrong += 1; // reserved: concurrent guesses cannot exceed the limit
+    const { match } = await proofs.verifyCode({ purpose: 'test', seq: 1, code: req.code });
+    if (match) {
+      wrong -= 1;
+      confirmed = true;
+    } else if (contacts) {
+      await acts.notify({ accountId: input.accountId, requestId: input.requestId, kind: 'wrong_code', key: `wrong-test-${wrong}`, language: contacts.language, smsTo: [], push: true, params: { requestId: input.requestId, newPhoneMasked: maskPhone(contacts.phone) }, at: new Date().toISOString(), countWrongEntry: true });
+    }
+    return { confirmed, attemptsLeft: Math.max(0, maxWrong - wrong) };
   }, {
     validator: (req) => {
-      const p = hashProblem(req?.codeHash, 'codeHash');
-      if (p) throw toFailure(p);
+      try {
+        parse(schemas.testCode, req);
+      } catch (err) {
+        throw toFailure(err as InvalidInputError);
+      }
+      if (!sent) throw toFailure(new InvalidInputError('the test code has not been sent yet', { field: 'code' }));
       if (confirmed) throw toFailure(new InvalidInputError('the test code was already confirmed', { field: 'code' }));
+      if (wrong >= maxWrong) throw toFailure(new CodesExhaustedError('too many wrong entries for this test code', { field: 'code' }));
     },
   });
 
-  let phoneMasked: string | undefined;
+  let ttlMs: number;
   try {
-    const contacts = await acts.loadContacts(input.accountId);
-    phoneMasked = maskPhone(contacts.phone);
-    const sent = await acts.sendCode({ accountId: input.accountId, requestId: input.requestId, step: 'test', seq: 1, to: contacts.phone, language: contacts.language, ttlMinutes: Math.ceil(input.ttlMs / 60_000) });
-    expected = sent.codeHash;
+    parse(schemas.testDelivery, input);
+    const policy = await proofs.workerPolicy();
+    ttlMs = policy.testDeliveryTtlMs;
+    maxWrong = policy.maxWrongPerCode;
+    contacts = await acts.loadContacts(input.accountId);
+    await acts.sendCode({ accountId: input.accountId, requestId: input.requestId, step: 'test', seq: 1, to: contacts.phone, language: contacts.language, ttlMinutes: Math.ceil(ttlMs / 60_000) });
+    sent = true;
   } catch (err) {
-    return { confirmed: false, failure: failureFromActivity(err) };
+    return { confirmed: false, failure: err instanceof InvalidInputError ? failureInfo(err) : failureFromActivity(err) };
   }
-  await condition(() => confirmed, input.ttlMs);
+  const phoneMasked = maskPhone(contacts.phone);
+  await condition(() => confirmed || wrong >= maxWrong, ttlMs);
+  await condition(allHandlersFinished);
   await acts.recordHistory({
     accountId: input.accountId,
     requestId: input.requestId,
     kind: confirmed ? 'test_delivery_confirmed' : 'test_delivery_unconfirmed',
     key: 'test-delivery-result',
     at: new Date().toISOString(),
-    text: confirmed ? `test code to ${phoneMasked} confirmed` : `test code to ${phoneMasked} not confirmed in time`,
+    text: confirmed ? `test code to ${phoneMasked} confirmed` : `test code to ${phoneMasked} not confirmed`,
   });
   return { confirmed, phoneMasked };
 }

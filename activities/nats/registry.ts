@@ -18,7 +18,19 @@ export class NatsContactRegistry implements ContactRegistry {
   constructor(
     private readonly accounts: KV,
     private readonly index: KV,
+    private readonly requestIds: KV,
   ) {}
+
+  async claimRequestId(requestId: string, holder: string): Promise<string> {
+    try {
+      await this.requestIds.create(requestId, holder);
+      return holder;
+    } catch (err) {
+      if (!isWrongLastSequence(err)) throw err;
+      const e = await this.requestIds.get(requestId);
+      return e?.string() ?? holder;
+    }
+  }
 
   async getAccount(accountId: string): Promise<Versioned<Account> | undefined> {
     const e = await this.accounts.get(accountId);

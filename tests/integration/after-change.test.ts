@@ -34,7 +34,7 @@ describe('after the change (DONE-3, DONE-4, AFTER-1..3, CH-1)', () => {
   it('AFTER-1: every linked service is told and acknowledges; status shows none pending; the sync is recorded', async () => {
     const account = await h.newAccount();
     const newPhone = h.freshPhone();
-    const ref = await h.client.start({ accountId: account.accountId, newPhone, auth: 'two_factor', policy: { identityCheck: false } });
+    const ref = await (await h.clientWith({ identityCheck: false })).start({ accountId: account.accountId, newPhone, auth: 'two_factor' });
     const services = linkedServicesAcking(ref.requestId);
     try {
       await h.client.submitCode(account.accountId, 'old', await h.codeSentTo(account.phone));
@@ -56,7 +56,7 @@ describe('after the change (DONE-3, DONE-4, AFTER-1..3, CH-1)', () => {
   it('AFTER-1: a service that never acknowledges is reminded, then recorded as not synced', async () => {
     const account = await h.newAccount();
     const newPhone = h.freshPhone();
-    const ref = await h.client.start({ accountId: account.accountId, newPhone, auth: 'two_factor', policy: { identityCheck: false, linkedSyncWaitMs: 2500, linkedRemindEveryMs: 800 } });
+    const ref = await (await h.clientWith({ identityCheck: false, linkedSyncWaitMs: 2500, linkedRemindEveryMs: 800 })).start({ accountId: account.accountId, newPhone, auth: 'two_factor' });
     const services = linkedServicesAcking(ref.requestId, ['bank_cards']);
     try {
       await h.client.submitCode(account.accountId, 'old', await h.codeSentTo(account.phone));

@@ -12,7 +12,7 @@ afterAll(async () => h?.close());
 async function startChange(policy?: Parameters<Harness['client']['start']>[0]['policy']) {
   const account = await h.newAccount();
   const newPhone = h.freshPhone();
-  const ref = await h.client.start({ accountId: account.accountId, newPhone, auth: 'two_factor', policy: { identityCheck: false, ...policy } });
+  const ref = await (await h.clientWith({ identityCheck: false, ...policy })).start({ accountId: account.accountId, newPhone, auth: 'two_factor' });
   return { account, newPhone, ref };
 }
 
@@ -24,7 +24,7 @@ describe('codes (OTP-3, OTP-4, OTP-5) against the real servers', () => {
     expect(first).toMatchObject({ outcome: 'wrong', attemptsLeft: 2, codesLeft: 4 });
     const second = await h.client.submitCode(account.accountId, 'old', wrongCode(code));
     expect(second).toMatchObject({ outcome: 'wrong', attemptsLeft: 1 });
-    expect((await h.client.status(account.accountId)).steps.old.attemptsLeft).toBe(1);
+    expect((await h.client.status(account.accountId)).steps!.old.attemptsLeft).toBe(1);
     expect((await h.client.submitCode(account.accountId, 'old', code)).outcome).toBe('accepted');
     await eventually(async () => (await h.client.status(account.accountId)).state === 'awaiting_new_number', 'new-number step');
     // OTP-4: each wrong entry is a notice in the history.
@@ -35,7 +35,7 @@ describe('codes (OTP-3, OTP-4, OTP-5) against the real servers', () => {
   it('OTP-3: a code submitted after its lifetime is answered "expired" and does not count as wrong', async () => {
     const { account } = await startChange({ codeTtlMs: 1000 });
     const code = await h.codeSentTo(account.phone);
-    const expiresAt = Date.parse((await h.client.status(account.accountId)).steps.old.codeExpiresAt!);
+    const expiresAt = Date.parse((await h.client.status(account.accountId)).steps!.old.codeExpiresAt!);
     await eventually(() => Date.now() > expiresAt + 50, 'code lifetime to pass', 5000);
     const verdict = await h.client.submitCode(account.accountId, 'old', code);
     expect(verdict).toMatchObject({ outcome: 'expired', attemptsLeft: 3 });
@@ -102,6 +102,6 @@ describe('codes (OTP-3, OTP-4, OTP-5) against the real servers', () => {
     const malformed = await h.client.submitCode(account.accountId, 'old', '12ab').catch((e: unknown) => e);
     expect(malformed).toBeInstanceOf(InvalidInputError);
     expect((malformed as InvalidInputError).field).toBe('code');
-    expect((await h.client.status(account.accountId)).steps.old.attemptsLeft).toBe(3);
+    expect((await h.client.status(account.accountId)).steps!.old.attemptsLeft).toBe(3);
   });
 });

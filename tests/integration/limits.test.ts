@@ -28,15 +28,15 @@ describe('limits against abuse, shared by all workers (SEC-4)', () => {
   it('change starts per account: refused with the time to wait, allowed again after the window', async () => {
     const account = await h.newAccount();
     for (let i = 0; i < 2; i++) {
-      await h.client.start({ accountId: account.accountId, newPhone: h.freshPhone(), auth: 'two_factor', policy });
+      await (await h.clientWith(policy)).start({ accountId: account.accountId, newPhone: h.freshPhone(), auth: 'two_factor' });
       await h.client.cancel(account.accountId);
       await h.client.result(account.accountId);
     }
-    const err = await refusal(h.client.start({ accountId: account.accountId, newPhone: h.freshPhone(), auth: 'two_factor', policy }));
+    const err = await refusal((await h.clientWith(policy)).start({ accountId: account.accountId, newPhone: h.freshPhone(), auth: 'two_factor' }));
     expect(err).toBeInstanceOf(RateLimitedError);
     expect((err as RateLimitedError).details).toMatchObject({ scope: 'startsPerAccount', retryAfterMs: expect.any(Number) });
     expect((err as RateLimitedError).details.retryAfterMs as number).toBeLessThanOrEqual(3000);
-    const ref = await allowedAgain(() => h.client.start({ accountId: account.accountId, newPhone: h.freshPhone(), auth: 'two_factor', policy }));
+    const ref = await allowedAgain(() => (await h.clientWith(policy)).start({ accountId: account.accountId, newPhone: h.freshPhone(), auth: 'two_factor' }));
     expect(ref.state).toBe('awaiting_old_number');
   });
 
@@ -44,26 +44,26 @@ describe('limits against abuse, shared by all workers (SEC-4)', () => {
     const target = h.freshPhone();
     for (let i = 0; i < 2; i++) {
       const a = await h.newAccount();
-      await h.client.start({ accountId: a.accountId, newPhone: target, auth: 'two_factor', policy });
+      await (await h.clientWith(policy)).start({ accountId: a.accountId, newPhone: target, auth: 'two_factor' });
     }
     const third = await h.newAccount();
-    const err = await refusal(h.client.start({ accountId: third.accountId, newPhone: target, auth: 'two_factor', policy }));
+    const err = await refusal((await h.clientWith(policy)).start({ accountId: third.accountId, newPhone: target, auth: 'two_factor' }));
     expect((err as RateLimitedError).details).toMatchObject({ scope: 'startsPerNumber' });
     await h.client.result(third.accountId); // the refused run is closed
     const fourth = await h.newAccount();
-    const ref = await allowedAgain(() => h.client.start({ accountId: fourth.accountId, newPhone: target, auth: 'two_factor', policy }));
+    const ref = await allowedAgain(() => (await h.clientWith(policy)).start({ accountId: fourth.accountId, newPhone: target, auth: 'two_factor' }));
     expect(ref.state).toBe('awaiting_old_number');
   });
 
   it('codes sent per number: a resend over the cap is refused and costs no code; allowed after the window', async () => {
     const account = await h.newAccount();
-    await h.client.start({ accountId: account.accountId, newPhone: h.freshPhone(), auth: 'two_factor', policy });
+    await (await h.clientWith(policy)).start({ accountId: account.accountId, newPhone: h.freshPhone(), auth: 'two_factor' });
     await h.codeSentTo(account.phone);
     await eventually(() => h.client.resend(account.accountId, 'old').catch(() => undefined), 'second code');
     const err = await refusal(h.client.resend(account.accountId, 'old'));
     expect(err).toBeInstanceOf(RateLimitedError);
     expect((err as RateLimitedError).details).toMatchObject({ scope: 'codesPerNumber' });
-    expect((await h.client.status(account.accountId)).steps.old.codesSent).toBe(2);
+    expect((await h.client.status(account.accountId)).steps!.old.codesSent).toBe(2);
     const sent = await allowedAgain(() => h.client.resend(account.accountId, 'old'));
     expect(sent.codesLeft).toBe(2);
     await h.smsSettled();
@@ -72,7 +72,7 @@ describe('limits against abuse, shared by all workers (SEC-4)', () => {
 
   it('wrong entries per account: further entries are refused until the window passes', async () => {
     const account = await h.newAccount();
-    await h.client.start({ accountId: account.accountId, newPhone: h.freshPhone(), auth: 'two_factor', policy: { ...policy, maxWrongPerCode: 5 } });
+    await (await h.clientWith({ ...policy, maxWrongPerCode: 5 })).start({ accountId: account.accountId, newPhone: h.freshPhone(), auth: 'two_factor' });
     const code = await h.codeSentTo(account.phone);
     await h.client.submitCode(account.accountId, 'old', wrongCode(code));
     await h.client.submitCode(account.accountId, 'old', wrongCode(code));

@@ -29,7 +29,7 @@ const OVERRIDE_FIELDS = {
 async function begin(overrides: Partial<Account> = {}, policy = {}) {
   const account = await h.newAccount(overrides);
   const newPhone = h.freshPhone();
-  const ref = await h.client.start({ accountId: account.accountId, newPhone, auth: 'two_factor', policy });
+  const ref = await (await h.clientWith(policy)).start({ accountId: account.accountId, newPhone, auth: 'two_factor' });
   return { account, newPhone, ref };
 }
 
@@ -199,7 +199,7 @@ describe('every path of a change against the real servers', () => {
     const found = await h.services.deps.registry.getAccount(account.accountId);
     await h.services.deps.registry.putAccount({ ...found!.value, recoveryCodeHashes: codes.map((c) => hashCode(CODE_KEY, account.accountId, 'recovery', c)) }, found!.revision);
     const newPhone = h.freshPhone();
-    await h.client.start({ accountId: account.accountId, newPhone, auth: 'two_factor', policy: { identityCheck: false } });
+    await (await h.clientWith({ identityCheck: false })).start({ accountId: account.accountId, newPhone, auth: 'two_factor' });
     expect(await h.client.submitRecoveryCode(account.accountId, 'QQ11QQ11')).toMatchObject({ outcome: 'wrong', attemptsLeft: 2 });
     expect((await h.client.submitRecoveryCode(account.accountId, 'ab12-cd34')).outcome).toBe('accepted');
     await finishWithNewCode(account.accountId, newPhone);

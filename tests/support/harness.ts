@@ -18,9 +18,9 @@ import { AesGcmCodec, type CodecKey } from '../../client/payload-codec';
 import { registerAccount } from '../../activities/accounts';
 import type { Account, DomainEvent, SmsMessage } from '../../activities/ports';
 import { STREAMS, SUBJECTS } from '../../activities/nats/resources';
-import { hashIdentity, type IdentityData } from '../../activities/codes';
+import { deriveProofKeys, hashIdentity, type IdentityData } from '../../activities/codes';
 import type { ChangeRef, IdentityVerdict } from '../../workflows/phone-change.defs';
-import type { Policy } from '../../workflows/domain/policy';
+import { resolvePolicy, type Policy } from '../../workflows/domain/policy';
 import type { ActivityDeps } from '../../activities';
 import type { Limits } from '../../activities/limits';
 
@@ -83,8 +83,13 @@ export interface Harness {
   codeSentTo(to: string, n?: number): Promise<string>;
   /** Waits for the `n`-th SMS to `to` carrying a link of `kind` and returns the link's token. */
   linkTokenSentTo(to: string, kind: 'identity_link' | 'requested', n?: number): Promise<string>;
-  /** A whole change without the identity check: both codes, then the outcome. */
-  completeChange(account: Account, newPhone: string, policy?: Partial<Policy>): Promise<ChangeRef>;
+  /** A whole change through `client` (default: this harness's, identity check off): both codes, then the outcome. */
+  completeChange(account: Account, newPhone: string, client?: PhoneChangeClient): Promise<ChangeRef>;
+  /**
+   * SEC-7: policy is the worker's configuration, never a caller's: a client whose changes run on a
+   * worker of this file configured with `policy` (over the test defaults).
+   */
+  clientWith(policy: Partial<Policy>): Promise<PhoneChangeClient>;
   /** SEC-2: follows the identity link and confirms the profile's data. */
   passIdentity(account: Account, identity?: IdentityData): Promise<IdentityVerdict>;
   smsTo(to: string): (SmsMessage & { id: string })[];
@@ -96,7 +101,11 @@ export interface Harness {
 // Test files run in several processes against one Temporal server: they share their keys (a
 // bridge in one process may signal a workflow whose worker runs in another).
 const testKey = (name: string) => createHash('sha256').update(`phone-change-test-${name}`).digest();
-export const CODE_KEY = testKey('code');
+export const MASTER_KEY = testKey('master');
+/** SEC-5: the worker's keys; tests use them only to set up registry data, as a back office would. */
+export const PROOF_KEYS = deriveProofKeys(MASTER_KEY);
+/** The policy of a harness's own worker unless a test asks for another: the identity check off. */
+export const TEST_POLICY: Partial<Policy> = { identityCheck: false };
 
 /** The operators' identity provider of this test process: its key pair signs operator credentials. */
 const operatorKeys = await generateKeyPair('ES256', { extractable: true });
@@ -131,6 +140,8 @@ export interface HarnessOptions {
   limits?: Limits;
   /** Wraps the worker's adapters (e.g. to inject a failure after a send). */
   wrapDeps?: (deps: ActivityDeps) => ActivityDeps;
+  /** The policy of this file's worker (over the defaults; TEST_POLICY when absent). */
+  policy?: Partial<Policy>;
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
@@ -147,25 +158,20 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     linkedServices: LINKED_SERVICES,
     operators: { publicKeyPem: OPERATOR_PUBLIC_KEY, issuer: OPERATOR_ISSUER, audience: OPERATOR_AUDIENCE },
     limits: opts.limits,
-    codeKey: CODE_KEY,
+    proofKeys: PROOF_KEYS,
+    policy: resolvePolicy(opts.policy ?? TEST_POLICY),
     links: { journal: 'https://portal.test/journal', reject: 'https://portal.test/not-me', identity: 'https://portal.test/identity' },
   });
   const connection = await Connection.connect({ address: inject('temporalAddress') });
   const codec = new AesGcmCodec(PAYLOAD_KEYS);
   const temporal = new Client({ connection, dataConverter: { payloadCodecs: [codec] } });
   const nativeConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
-  const worker =
-    opts.startWorker === false
-      ? undefined
-      : await createPhoneChangeWorker({
-          connection: nativeConnection,
-          namespace: 'default',
-          taskQueue,
-          deps: opts.wrapDeps ? opts.wrapDeps(services.deps) : services.deps,
-          codec,
-          workflowBundle: { codePath: inject('workflowBundlePath') },
-        });
+  const deps = opts.wrapDeps ? opts.wrapDeps(services.deps) : services.deps;
+  const workerOn = (queue: string, policy: Policy) =>
+    createPhoneChangeWorker({ connection: nativeConnection, namespace: 'default', taskQueue: queue, deps: { ...deps, policy }, codec, workflowBundle: { codePath: inject('workflowBundlePath') } });
+  const worker = opts.startWorker === false ? undefined : await workerOn(taskQueue, services.deps.policy);
   const running = worker?.run();
+  const extra = new Map<string, { client: PhoneChangeClient; worker: Worker; running: Promise<void> }>();
   // Acks can be handled by any test file's bridge (they only signal); delivery reports send mail,
   // so only the file that tests them runs that bridge, and its mail reaches its own SMTP server.
   const stopBridges = await startBridges({
@@ -177,7 +183,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   });
   const sms = await StreamTail.start<SmsMessage & { id: string }>(services.nc, STREAMS.outbox.name, SUBJECTS.sms);
   const events = await StreamTail.start<DomainEvent & { id: string }>(services.nc, STREAMS.events.name, 'phone.change.>');
-  const client = new PhoneChangeClient({ client: temporal, codeKey: CODE_KEY, taskQueue, history: services.deps.history });
+  const client = new PhoneChangeClient({ client: temporal, taskQueue, history: services.deps.history });
 
   const smsTo = (to: string) => sms.items.filter((m) => m.to === to);
   const codeSentTo = async (to: string, n = 1) => {
@@ -220,21 +226,21 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         language: 'ru',
         ...overrides,
       };
-      account.identityHash ??= hashIdentity(CODE_KEY, account.accountId, DEFAULT_IDENTITY);
+      account.identityHash ??= hashIdentity(PROOF_KEYS.identity, account.accountId, DEFAULT_IDENTITY);
       await registerAccount(services.deps.registry, account);
       return account;
     },
     codeSentTo,
     linkTokenSentTo,
-    async completeChange(account, newPhone, policy) {
+    async completeChange(account, newPhone, via = client) {
       // The old number may have had codes before (an earlier change): take the next one.
       const before = smsTo(account.phone).filter((x) => x.kind.startsWith('code_')).length;
-      const ref = await client.start({ accountId: account.accountId, newPhone, auth: 'two_factor', policy: { identityCheck: false, ...policy } });
+      const ref = await via.start({ accountId: account.accountId, newPhone, auth: 'two_factor' });
       const old = await codeSentTo(account.phone, before + 1);
-      await client.submitCode(account.accountId, 'old', old);
+      await via.submitCode(account.accountId, 'old', old);
       const code = await codeSentTo(newPhone);
-      await client.submitCode(account.accountId, 'new', code);
-      const result = await client.result(account.accountId);
+      await via.submitCode(account.accountId, 'new', code);
+      const result = await via.result(account.accountId);
       if (result.state !== 'completed') throw new Error(`change ended ${result.state}`);
       return ref;
     },
@@ -242,7 +248,22 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       const token = await linkTokenSentTo(account.phone, 'identity_link');
       return client.confirmIdentity(account.accountId, { token, ...identity });
     },
+    async clientWith(policy) {
+      const key = JSON.stringify(policy);
+      let e = extra.get(key);
+      if (!e) {
+        const queue = `${taskQueue}-${extra.size + 1}`;
+        const w = await workerOn(queue, resolvePolicy({ ...TEST_POLICY, ...policy }));
+        e = { worker: w, running: w.run(), client: new PhoneChangeClient({ client: temporal, taskQueue: queue, history: services.deps.history }) };
+        extra.set(key, e);
+      }
+      return e.client;
+    },
     async close() {
+      for (const e of extra.values()) {
+        e.worker.shutdown();
+        await e.running;
+      }
       await stopBridges();
       sms.stop();
       events.stop();
@@ -271,7 +292,8 @@ export function processEnv(h: Pick<Harness, 'taskQueue' | 'smtp'>, extra: NodeJS
     TEMPORAL_TASK_QUEUE: h.taskQueue,
     NATS_URL: inject('natsUrl'),
     SMTP_URL: h.smtp.url,
-    CODE_KEY: CODE_KEY.toString('base64'),
+    PROOF_MASTER_KEY: MASTER_KEY.toString('base64'),
+    POLICY: JSON.stringify(TEST_POLICY),
     PAYLOAD_KEYS: PAYLOAD_KEYS.map((k) => `${k.id}:${k.key.toString('base64')}`).join(','),
     OPERATOR_JWT_PUBLIC_KEY: OPERATOR_PUBLIC_KEY,
     OPERATOR_JWT_ISSUER: OPERATOR_ISSUER,

@@ -10,7 +10,7 @@ import { Client } from '@temporalio/client';
 import { normalizePhone } from '../../workflows/domain/phone';
 import { InvalidInputError, PhoneChangeError } from '../../workflows/domain/errors';
 import { E164_PATTERN } from '../../workflows/phone-change.defs';
-import { inputProblem, overrideProblem, rejectProblem } from '../../workflows/checks';
+import { parse, schemas } from '../../workflows/domain/schemas';
 import { buildProgram, type Session } from '../../client/cli';
 import { PhoneChangeClient } from '../../client/phone-change-client';
 
@@ -32,20 +32,41 @@ describe('fuzzing the pure entry points', () => {
     );
   });
 
-  it('workflow input, override and reject checks answer junk with an InvalidInputError naming a field', () => {
+  it('hole 14: every message schema answers junk with an InvalidInputError naming a field', () => {
+    const problem = (schema: Parameters<typeof parse>[0], v: unknown) => {
+      try {
+        parse(schema, v);
+        return undefined;
+      } catch (err) {
+        return err;
+      }
+    };
     fc.assert(
       fc.property(junk, fc.record({ accountId: junk, requestId: junk, newPhone: junk, auth: junk, policy: junk }, { requiredKeys: [] }), (a, b) => {
         for (const v of [a, b]) {
-          for (const problem of [inputProblem(v as never), overrideProblem(v as never), rejectProblem(v as never)]) {
-            if (problem === undefined) continue;
-            expect(problem).toBeInstanceOf(InvalidInputError);
-            expect(typeof problem.field).toBe('string');
+          for (const schema of Object.values(schemas)) {
+            const err = problem(schema, v);
+            if (err === undefined) continue;
+            expect(err).toBeInstanceOf(InvalidInputError);
+            expect(typeof (err as InvalidInputError).field).toBe('string');
           }
         }
-        expect(inputProblem(b as never)).toBeInstanceOf(InvalidInputError); // junk never passes as a start
+        expect(problem(schemas.input, b)).toBeInstanceOf(InvalidInputError); // junk never passes as a start
       }),
       { numRuns: RUNS },
     );
+  });
+
+  it('SEC-7 hole 4: a start carrying a policy is refused (policy is the worker\'s)', () => {
+    const err = (() => {
+      try {
+        parse(schemas.input, { accountId: 'a', requestId: 'REQ123456', newPhone: '+79161234567', auth: 'two_factor', policy: { identityCheck: false } });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(InvalidInputError);
+    expect((err as InvalidInputError).field).toBe('policy');
   });
 });
 
@@ -53,7 +74,7 @@ describe('fuzzing the CLI arguments (in-process, no servers)', () => {
   /** A session whose Temporal client records every call: none may happen for malformed input. */
   function session(calls: string[]): Session {
     const spy = new Proxy({}, { get: (_t, prop) => (...args: unknown[]) => (calls.push(String(prop)), Promise.reject(new Error(`reached Temporal: ${String(prop)} ${JSON.stringify(args).slice(0, 80)}`))) });
-    const client = new PhoneChangeClient({ client: { workflow: spy } as unknown as Client, codeKey: Buffer.alloc(32, 1) });
+    const client = new PhoneChangeClient({ client: { workflow: spy } as unknown as Client });
     return { client, config: {} as never, nc: {} as never, close: async () => undefined };
   }
 

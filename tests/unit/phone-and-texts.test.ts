@@ -4,7 +4,7 @@ import { normalizePhone } from '../../workflows/domain/phone';
 import { maskEmail, maskPhone } from '../../workflows/domain/mask';
 import { InvalidInputError } from '../../workflows/domain/errors';
 import { policyProblems } from '../../workflows/domain/policy';
-import { deriveCode, hashCode } from '../../activities/codes';
+import { deriveCode, deriveProofKeys, hashRecoveryCode, sameSecret } from '../../activities/codes';
 import { formatWhen, renderCodeSms, renderIdentityLinkSms, renderNotice, smsSegments, type NoticeKind } from '../../activities/templates';
 
 describe('phone numbers (PRE-2)', () => {
@@ -41,8 +41,12 @@ describe('phone numbers (PRE-2)', () => {
     expect(maskEmail('anna@example.ru')).toBe('a***@example.ru');
   });
 
-  it('refuses unknown or non-positive policy settings', () => {
-    expect(policyProblems({ codeTtlMs: 0 })).toEqual(['policy.codeTtlMs must be a positive integer']);
+  it('SEC-7: refuses unknown settings and values outside the bounds (a code living a day, a change living forever, NaN)', () => {
+    expect(policyProblems({ codeTtlMs: 0 })).toEqual(['policy.codeTtlMs must be an integer from 1 to 900000']);
+    expect(policyProblems({ codeTtlMs: 86_400_000 })).toHaveLength(1);
+    expect(policyProblems({ changeTtlMs: 1e300 })).toHaveLength(1);
+    expect(policyProblems({ changeTtlMs: Number.NaN })).toHaveLength(1);
+    expect(policyProblems({ identityCheck: 'no' as never })).toEqual(['policy.identityCheck must be true or false']);
     expect(policyProblems({ bogus: 1 } as never)).toEqual(['policy.bogus is not a known setting']);
     expect(policyProblems({ changeTtlMs: 1000 })).toEqual([]);
   });
@@ -58,12 +62,24 @@ describe('codes (OTP-1, OTP-2)', () => {
     expect(others.has(a) && others.size === 1).toBe(false);
   });
 
-  it('hashes with the key, bound to the account and step (not a plain digest of the code)', () => {
-    const h = hashCode(key, 'acct', 'old', '123456');
-    expect(h).toMatch(/^[0-9a-f]{64}$/);
-    expect(h).not.toBe(hashCode(key, 'acct', 'new', '123456'));
-    expect(h).not.toBe(hashCode(Buffer.alloc(32, 8), 'acct', 'old', '123456'));
-    expect(h).not.toBe(createHmac('sha256', '').update('123456').digest('hex'));
+  it('SEC-5: one key per purpose from the master secret; short secrets refused', () => {
+    const k = deriveProofKeys(Buffer.alloc(32, 9));
+    const all = Object.values(k).map((b) => b.toString('hex'));
+    expect(new Set(all).size).toBe(all.length);
+    expect(() => deriveProofKeys(Buffer.alloc(31, 9))).toThrow(/at least 32 bytes/);
+  });
+
+  it('REC-3: recovery codes are hashed with their key, bound to the account, typed with or without a dash', () => {
+    const h = hashRecoveryCode(key, 'acct', 'AB12-CD34');
+    expect(h).toBe(hashRecoveryCode(key, 'acct', 'ab12cd34'));
+    expect(h).not.toBe(hashRecoveryCode(key, 'other', 'AB12CD34'));
+    expect(h).not.toBe(createHmac('sha256', '').update('AB12CD34').digest('hex'));
+  });
+
+  it('compares secrets of any length without throwing (constant time over digests)', () => {
+    expect(sameSecret('123456', '123456')).toBe(true);
+    expect(sameSecret('123456', '1234567')).toBe(false);
+    expect(sameSecret('\u00ff\u0100', '')).toBe(false);
   });
 });
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { changeStates, terminalStates } from '../../workflows/phone-change.defs';
 
-const diagram = readFileSync(new URL('../../workflows/phone-change.mmd', import.meta.url), 'utf8');
+const diagram = readFileSync(new URL('../../workflows/phone-change/diagram.mmd', import.meta.url), 'utf8');
 
 /** The states named by transitions in the Mermaid file. */
 function diagramStates(): Set<string> {

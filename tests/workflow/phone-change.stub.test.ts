@@ -6,7 +6,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, inject, vi } from 'vitest';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import { execFileSync } from 'node:child_process';
 import { toolPaths } from '../../temporal-config/stack';
 import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
@@ -16,6 +16,8 @@ import { toTypedError } from '../../client/phone-change-client';
 import {
   cancelUpdate,
   confirmIdentityUpdate,
+  resendCodeUpdate,
+  submitRecoveryCodeUpdate,
   rejectUpdate,
   reportOldNumberLostUpdate,
   supportOverrideUpdate,
@@ -26,27 +28,33 @@ import {
   type PhoneChangeInput,
   type PhoneChangeResult,
 } from '../../workflows/phone-change.defs';
-import type { Policy } from '../../workflows/domain/policy';
-import { AccountNotVerifiedError, InvalidInputError, InvalidTokenError, OperatorCredentialError, TwoFactorRequiredError } from '../../workflows/domain/errors';
+import { resolvePolicy, type Policy } from '../../workflows/domain/policy';
+import { AccountNotVerifiedError, CodesExhaustedError, InvalidInputError, InvalidTokenError, NumberTakenError, OperatorCredentialError, RateLimitedError, TwoFactorRequiredError } from '../../workflows/domain/errors';
 import { eventually } from '../support/harness';
-import { linkedSyncWorkflowId } from '../../workflows/after-change.defs';
+import { confirmTestCodeUpdate, linkedAckSignal, linkedStatusQuery, linkedSyncWorkflowId, revertWorkflowId, testDeliveryWorkflowId, type LinkedSyncStatus, type TestDeliveryResult } from '../../workflows/after-change.defs';
 
-const OLD_HASH = 'a'.repeat(64);
-const NEW_HASH = 'b'.repeat(64);
-const WRONG_HASH = 'c'.repeat(64);
-const IDENTITY_TOKEN_HASH = 'd'.repeat(64);
-const IDENTITY_HASH = 'e'.repeat(64);
-const REJECT_TOKEN_HASH = 'f'.repeat(64);
+const OLD_CODE = '111111';
+const NEW_CODE = '222222';
+const WRONG_CODE = '999999';
+const IDENTITY_TOKEN = 'identityTOKEN-0001';
+const REJECT_TOKEN = 'rejectTOKEN-00001';
+const IDENTITY = { fullName: 'Иванова Анна Сергеевна', passport: '4510 123456' };
 
 type Stub = (req: never) => Promise<unknown>;
 
-function stubActivities(overrides: Partial<Record<keyof PhoneChangeActivities, Stub>> = {}) {
+/** STUB activities: the worker's judgements are played by fixed values (the real ones are tested against real servers). */
+function stubActivities(policy: Partial<Policy> = {}, overrides: Partial<Record<keyof PhoneChangeActivities, Stub>> = {}) {
   const fn = (impl: Stub) => vi.fn<(req: never) => Promise<unknown>>(impl);
   return {
-    loadAccount: fn(overrides.loadAccount ?? (async () => ({ oldPhone: '+79160000001', email: 'a@example.test', language: 'ru', revision: 1, identityHash: IDENTITY_HASH }))),
-    sendCode: fn(overrides.sendCode ?? (async (req: { step: 'old' | 'new' }) => ({ codeHash: req.step === 'old' ? OLD_HASH : NEW_HASH }))),
-    sendIdentityLink: fn(overrides.sendIdentityLink ?? (async () => ({ tokenHash: IDENTITY_TOKEN_HASH }))),
-    notify: fn(overrides.notify ?? (async () => ({ rejectTokenHash: REJECT_TOKEN_HASH }))),
+    workerPolicy: fn(overrides.workerPolicy ?? (async () => resolvePolicy({ identityCheck: false, ...policy }))),
+    loadAccount: fn(overrides.loadAccount ?? (async () => ({ oldPhone: '+79160000001', email: 'a@example.test', language: 'ru', revision: 1, hasIdentity: true }))),
+    sendCode: fn(overrides.sendCode ?? (async () => undefined)),
+    sendIdentityLink: fn(overrides.sendIdentityLink ?? (async () => undefined)),
+    verifyCode: fn(overrides.verifyCode ?? (async (req: { purpose: string; code: string }) => ({ match: req.code === (req.purpose === 'old' ? OLD_CODE : NEW_CODE) }))),
+    verifyToken: fn(overrides.verifyToken ?? (async (req: { token: string }) => ({ match: req.token === REJECT_TOKEN }))),
+    verifyIdentity: fn(overrides.verifyIdentity ?? (async (req: { token: string; passport: string }) => ({ tokenValid: req.token === IDENTITY_TOKEN, matches: req.token === IDENTITY_TOKEN && req.passport === IDENTITY.passport }))),
+    useRecoveryCode: fn(overrides.useRecoveryCode ?? (async (req: { code: string }) => ({ accepted: req.code === 'AB12CD34', left: 1 }))),
+    notify: fn(overrides.notify ?? (async () => ({}))),
     bindPhone: fn(overrides.bindPhone ?? (async () => undefined)),
     publishEvent: fn(overrides.publishEvent ?? (async () => undefined)),
     announceToLinkedServices: fn(overrides.announceToLinkedServices ?? (async () => ['bank_cards'])),
@@ -54,11 +62,14 @@ function stubActivities(overrides: Partial<Record<keyof PhoneChangeActivities, S
     revertPhone: fn(overrides.revertPhone ?? (async () => ({ restoredPhone: '+79160000001', revertedFrom: '+79160000002', language: 'ru' }))),
     loadContacts: fn(overrides.loadContacts ?? (async () => ({ phone: '+79160000001', language: 'ru' }))),
     verifyOperator: fn(overrides.verifyOperator ?? (async (req: { credential: string }) => {
-      if (req.credential !== 'signed-by-the-idp') throw ApplicationFailure.create({ type: 'OperatorCredentialError', message: 'forged', details: [{ field: 'credential', reason: 'forged' }], nonRetryable: true });
+      if (req.credential !== SIGNED) throw ApplicationFailure.create({ type: 'OperatorCredentialError', message: 'forged', details: [{ field: 'credential', reason: 'forged' }], nonRetryable: true });
       return { id: 'op-17', name: 'Петрова', roles: ['support:override'] };
     })),
   };
 }
+
+/** Shaped like a JWT (the workflow checks the shape); the stub verifier accepts only this one. */
+const SIGNED = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJvcC0xNyJ9.c2lnbmVk';
 
 let connection: Connection;
 let client: Client;
@@ -74,8 +85,8 @@ afterAll(async () => {
   await connection?.close();
 });
 
-/** Runs `scenario` against a worker with the given stubs; records the history when asked to. */
-async function withWorker<T>(name: string, stubs: ReturnType<typeof stubActivities>, scenario: (taskQueue: string) => Promise<T>): Promise<T> {
+/** Runs `scenario` against a worker with the given stubs; records the history of the workflow it names when asked to. */
+async function withWorker<T extends { accountId?: string; workflowId?: string }>(name: string, stubs: ReturnType<typeof stubActivities>, scenario: (taskQueue: string) => Promise<T>): Promise<T> {
   const taskQueue = `stub-${randomUUID()}`;
   const worker = await Worker.create({
     connection: native,
@@ -88,36 +99,36 @@ async function withWorker<T>(name: string, stubs: ReturnType<typeof stubActiviti
     // Fixtures are records of released behaviour: an existing one is never overwritten.
     const fixture = new URL(`../replay/fixtures/${name}.json`, import.meta.url);
     if (process.env.RECORD_FIXTURES && !existsSync(fixture)) {
-      const accountId = (out as { accountId: string }).accountId;
+      const workflowId = out.workflowId ?? workflowIdFor(out.accountId!);
       // The CLI's JSON export is the format historyFromJSON reads back.
-      const json = execFileSync(toolPaths().temporal, ['workflow', 'show', '-w', workflowIdFor(accountId), '--address', inject('temporalAddress'), '-o', 'json']);
+      const json = execFileSync(toolPaths().temporal, ['workflow', 'show', '-w', workflowId, '--address', inject('temporalAddress'), '-o', 'json']);
       writeFileSync(fixture, json);
     }
     return out;
   });
 }
 
-/** Starts a change; the identity check is off unless the policy turns it on. */
-async function start(taskQueue: string, policy?: Partial<Policy>, accountId = `stub-${randomUUID().slice(0, 8)}`) {
-  const input: PhoneChangeInput = { accountId, requestId: `REQ${randomUUID().slice(0, 8)}`, newPhone: '+79160000002', auth: 'two_factor', policy: { identityCheck: false, ...policy } };
+/** Starts a change (its policy is the stub worker's). */
+async function start(taskQueue: string, accountId = `stub-${randomUUID().slice(0, 8)}`) {
+  const input: PhoneChangeInput = { accountId, requestId: `REQ${randomUUID().slice(0, 8)}`, newPhone: '+79160000002', auth: 'two_factor' };
   const startWorkflowOperation = new WithStartWorkflowOperation('phoneChange', {
     workflowId: workflowIdFor(accountId),
     taskQueue,
     args: [input],
     workflowIdConflictPolicy: 'USE_EXISTING',
   });
-  const ref = await client.workflow.executeUpdateWithStart(startUpdate, { args: [{ requestId: input.requestId }], startWorkflowOperation }).catch((e: unknown) => {
+  const ref = await client.workflow.executeUpdateWithStart(startUpdate, { args: [{ requestId: input.requestId, newPhone: input.newPhone, auth: input.auth }], startWorkflowOperation }).catch((e: unknown) => {
     throw toTypedError(e);
   });
   return { accountId, ref, handle: client.workflow.getHandle(workflowIdFor(accountId)) };
 }
 
-const OVERRIDE = { credential: 'signed-by-the-idp', method: 'video_verification' as const, evidenceRef: 'video-2026-0042', reason: 'lost SIM' };
+const OVERRIDE = { credential: SIGNED, method: 'video_verification' as const, evidenceRef: 'video-2026-0042', reason: 'lost SIM' };
 
 async function proveBoth(handle: ReturnType<Client['workflow']['getHandle']>): Promise<void> {
-  expect((await handle.executeUpdate(submitCodeUpdate, { args: [{ step: 'old', codeHash: OLD_HASH }] })).outcome).toBe('accepted');
-  await eventually(async () => (await handle.query(statusQuery)).state === 'awaiting_new_number', 'new step');
-  expect((await handle.executeUpdate(submitCodeUpdate, { args: [{ step: 'new', codeHash: NEW_HASH }] })).outcome).toBe('accepted');
+  // Hole 17: each verdict carries the state the change moved to.
+  expect(await handle.executeUpdate(submitCodeUpdate, { args: [{ step: 'old', code: OLD_CODE }] })).toMatchObject({ outcome: 'accepted', state: 'awaiting_new_number' });
+  expect(await handle.executeUpdate(submitCodeUpdate, { args: [{ step: 'new', code: NEW_CODE }] })).toMatchObject({ outcome: 'accepted', state: 'completed' });
 }
 
 /** Domain events the workflow asked for, whether sent alone or with a notice. */
@@ -128,10 +139,15 @@ const eventsPublished = (stubs: ReturnType<typeof stubActivities>) => [
 
 const kindsNotified = (stubs: ReturnType<typeof stubActivities>) => stubs.notify.mock.calls.map((c) => (c as unknown as [{ kind: string }])[0].kind).sort();
 
+/** Runs an update; a refusal comes back as the typed error instead of throwing. */
+const update = <R, A extends [unknown]>(handle: Handle, def: UpdateDefinition<R, A>, ...args: A): Promise<R | unknown> =>
+  handle.executeUpdate(def, { args }).catch((e: unknown) => toTypedError(e));
+type Handle = ReturnType<Client['workflow']['getHandle']>;
+
 describe('phone-change workflow with stub activities', () => {
   it('DONE-1 (stub activities): both codes accepted → bound once, notices and events in order', async () => {
     const stubs = stubActivities();
-    const { accountId, result, syncType } = await withWorker('v5-completed', stubs, async (tq) => {
+    const { accountId, result, syncType } = await withWorker('v6-completed', stubs, async (tq) => {
       const { accountId, handle, ref } = await start(tq);
       await proveBoth(handle);
       const result = (await handle.result()) as PhoneChangeResult;
@@ -143,6 +159,10 @@ describe('phone-change workflow with stub activities', () => {
     });
     expect(result.state).toBe('completed');
     expect(stubs.sendCode).toHaveBeenCalledTimes(2);
+    // The de-duplication keys: code n of a step, one key per notice.
+    expect(stubs.sendCode.mock.calls.map((c) => (c[0] as { step: string; seq: number }))).toEqual([expect.objectContaining({ step: 'old', seq: 1 }), expect.objectContaining({ step: 'new', seq: 1 })]);
+    expect(stubs.notify.mock.calls.map((c) => (c[0] as { key: string }).key).sort()).toEqual(['completed-2', 'completed_old-3', 'requested-1']);
+    expect(stubs.verifyCode.mock.calls.map((c) => c[0])).toEqual([{ purpose: 'old', seq: 1, code: OLD_CODE }, { purpose: 'new', seq: 1, code: NEW_CODE }]);
     expect(stubs.bindPhone).toHaveBeenCalledTimes(1);
     expect(stubs.bindPhone.mock.calls[0]).toEqual([expect.objectContaining({ accountId, oldPhone: '+79160000001', newPhone: '+79160000002' })]);
     expect(kindsNotified(stubs)).toEqual(['completed', 'completed_old', 'requested']);
@@ -152,117 +172,160 @@ describe('phone-change workflow with stub activities', () => {
   });
 
   it('PRE-1 (stub activities): a refusal from the account check answers the start with the typed error; nothing is sent', async () => {
-    const stubs = stubActivities({
+    const stubs = stubActivities({}, {
       loadAccount: async () => {
         throw ApplicationFailure.create({ type: 'AccountNotVerifiedError', message: 'not verified', details: [{ field: 'accountId' }], nonRetryable: true });
       },
     });
-    const { e } = await withWorker('v5-refused', stubs, async (tq) => {
+    const { e } = await withWorker('v6-refused', stubs, async (tq) => {
       const accountId = `stub-${randomUUID().slice(0, 8)}`;
-      return { accountId, e: await start(tq, undefined, accountId).catch((x: unknown) => x) };
+      return { accountId, e: await start(tq, accountId).catch((x: unknown) => x) };
     });
     expect(e).toBeInstanceOf(AccountNotVerifiedError);
     expect(stubs.sendCode).not.toHaveBeenCalled();
     expect(stubs.notify).not.toHaveBeenCalled();
   });
 
-  it('PRE-3 (stub activities): the number taken at commit time fails the change and sends the failure notice', async () => {
-    const stubs = stubActivities({
+  it('PRE-3 hole 17 (stub activities): the number taken at commit time is the answer to the final code, and fails the change', async () => {
+    const stubs = stubActivities({}, {
       bindPhone: async () => {
         throw ApplicationFailure.create({ type: 'NumberTakenError', message: 'taken meanwhile', details: [{ field: 'newPhone' }], nonRetryable: true });
       },
     });
-    const { result } = await withWorker('v5-failed-number-taken', stubs, async (tq) => {
+    const { result, answer } = await withWorker('v6-failed-number-taken', stubs, async (tq) => {
       const { accountId, handle } = await start(tq);
-      await handle.executeUpdate(submitCodeUpdate, { args: [{ step: 'old', codeHash: OLD_HASH }] });
-      await eventually(async () => (await handle.query(statusQuery)).state === 'awaiting_new_number', 'new step');
-      await handle.executeUpdate(submitCodeUpdate, { args: [{ step: 'new', codeHash: NEW_HASH }] });
-      return { accountId, result: (await handle.result()) as PhoneChangeResult };
+      await update(handle, submitCodeUpdate, { step: 'old', code: OLD_CODE });
+      const answer = await update(handle, submitCodeUpdate, { step: 'new', code: NEW_CODE });
+      return { accountId, answer, result: (await handle.result()) as PhoneChangeResult };
     });
+    expect(answer).toBeInstanceOf(NumberTakenError);
     expect(result).toMatchObject({ state: 'failed', failure: { type: 'NumberTakenError', details: { field: 'newPhone' } } });
     expect(kindsNotified(stubs)).toEqual(['failed', 'requested']);
   });
 
   it('OTP-4 (stub activities): wrong entries up to exhaustion fail the change', async () => {
-    const stubs = stubActivities();
-    const { result } = await withWorker('v5-failed-exhausted', stubs, async (tq) => {
-      const { accountId, handle } = await start(tq, { maxCodesPerStep: 1, maxWrongPerCode: 2 });
-      await handle.executeUpdate(submitCodeUpdate, { args: [{ step: 'old', codeHash: WRONG_HASH }] });
-      await handle.executeUpdate(submitCodeUpdate, { args: [{ step: 'old', codeHash: WRONG_HASH }] });
+    const stubs = stubActivities({ maxCodesPerStep: 1, maxWrongPerCode: 2 });
+    const { result } = await withWorker('v6-failed-exhausted', stubs, async (tq) => {
+      const { accountId, handle } = await start(tq);
+      expect(await update(handle, submitCodeUpdate, { step: 'old', code: WRONG_CODE })).toMatchObject({ outcome: 'wrong', attemptsLeft: 1 });
+      expect(await update(handle, submitCodeUpdate, { step: 'old', code: WRONG_CODE })).toMatchObject({ outcome: 'exhausted', attemptsLeft: 0 });
       return { accountId, result: (await handle.result()) as PhoneChangeResult };
     });
     expect(result).toMatchObject({ state: 'failed', failure: { type: 'AttemptsExhausted' } });
     expect(kindsNotified(stubs)).toEqual(['failed', 'requested', 'wrong_code', 'wrong_code']);
+    expect(stubs.notify.mock.calls.map((c) => c[0] as { kind: string; countWrongEntry?: boolean }).filter((n) => n.kind === 'wrong_code').every((n) => n.countWrongEntry)).toBe(true);
+  });
+
+  it('OTP-3 (stub activities): resend sends code 2; only the latest code counts', async () => {
+    const stubs = stubActivities({ resendCooldownMs: 1 });
+    const { result } = await withWorker('v6-completed-resend', stubs, async (tq) => {
+      const { accountId, handle } = await start(tq);
+      expect(await update(handle, resendCodeUpdate, { step: 'old' })).toMatchObject({ step: 'old', codesLeft: 3 });
+      await proveBoth(handle);
+      return { accountId, result: (await handle.result()) as PhoneChangeResult };
+    });
+    expect(result.state).toBe('completed');
+    expect(stubs.verifyCode.mock.calls[0]?.[0]).toMatchObject({ purpose: 'old', seq: 2 });
+  });
+
+  it('OTP-4 (stub activities): when the worker reports the account blocked, further entries are refused before history', async () => {
+    const stubs = stubActivities({}, { notify: async (req: { countWrongEntry?: boolean }) => (req.countWrongEntry ? { blockedForMs: 60_000 } : {}) });
+    const { blocked, status } = await withWorker('v6-blocked', stubs, async (tq) => {
+      const { accountId, handle } = await start(tq);
+      await update(handle, submitCodeUpdate, { step: 'old', code: WRONG_CODE });
+      const blocked = await update(handle, submitCodeUpdate, { step: 'old', code: OLD_CODE });
+      const status = await handle.query(statusQuery);
+      await update(handle, cancelUpdate, {});
+      return { accountId, blocked, status };
+    });
+    expect(blocked).toBeInstanceOf(RateLimitedError);
+    expect(status.steps?.old).toMatchObject({ confirmed: false, attemptsLeft: 2 });
+    expect(stubs.verifyCode).toHaveBeenCalledTimes(1);
   });
 
   it('OTP-5 (stub activities): the deadline expires the change', async () => {
-    const stubs = stubActivities();
-    const { result } = await withWorker('v5-expired', stubs, async (tq) => {
-      const { accountId, handle } = await start(tq, { changeTtlMs: 1000 });
+    const stubs = stubActivities({ changeTtlMs: 1000 });
+    const { result } = await withWorker('v6-expired', stubs, async (tq) => {
+      const { accountId, handle } = await start(tq);
       return { accountId, result: (await handle.result()) as PhoneChangeResult };
     });
     expect(result.state).toBe('expired');
     expect(kindsNotified(stubs)).toEqual(['expired', 'requested']);
   });
 
-  it('SEC-2 (stub activities): identity confirmed through the link, then both codes → completed', async () => {
-    const stubs = stubActivities();
-    const { result } = await withWorker('v5-completed-identity', stubs, async (tq) => {
-      const { accountId, handle, ref } = await start(tq, { identityCheck: true });
+  it('SEC-2 SEC-5 (stub activities): identity confirmed through the link; a mismatch spends the link and a new one goes out', async () => {
+    const stubs = stubActivities({ identityCheck: true });
+    const { result } = await withWorker('v6-completed-identity', stubs, async (tq) => {
+      const { accountId, handle, ref } = await start(tq);
       expect(ref.state).toBe('awaiting_identity');
-      const forged = await handle.executeUpdate(confirmIdentityUpdate, { args: [{ tokenHash: WRONG_HASH, identityHash: IDENTITY_HASH }] }).catch((e: unknown) => toTypedError(e));
+      const forged = await update(handle, confirmIdentityUpdate, { token: 'forgedTOKEN-000001', ...IDENTITY });
       expect(forged).toBeInstanceOf(InvalidTokenError);
-      const mismatch = await handle.executeUpdate(confirmIdentityUpdate, { args: [{ tokenHash: IDENTITY_TOKEN_HASH, identityHash: WRONG_HASH }] });
+      const mismatch = await update(handle, confirmIdentityUpdate, { token: IDENTITY_TOKEN, ...IDENTITY, passport: '4510 000000' });
       expect(mismatch).toMatchObject({ outcome: 'mismatch', attemptsLeft: 2 });
-      expect((await handle.executeUpdate(confirmIdentityUpdate, { args: [{ tokenHash: IDENTITY_TOKEN_HASH, identityHash: IDENTITY_HASH }] })).outcome).toBe('confirmed');
+      expect(await update(handle, confirmIdentityUpdate, { token: IDENTITY_TOKEN, ...IDENTITY })).toMatchObject({ outcome: 'confirmed', state: 'awaiting_old_number' });
       await proveBoth(handle);
       return { accountId, result: (await handle.result()) as PhoneChangeResult };
     });
     expect(result.state).toBe('completed');
-    expect(stubs.sendIdentityLink).toHaveBeenCalledTimes(1);
+    expect(stubs.sendIdentityLink.mock.calls.map((c) => (c[0] as { seq: number }).seq)).toEqual([1, 2]);
+    expect(stubs.verifyIdentity.mock.calls.map((c) => (c[0] as { seq: number }).seq)).toEqual([1, 1, 2]);
     expect(kindsNotified(stubs)).toEqual(['completed', 'completed_old', 'identity_mismatch', 'requested']);
   });
 
   it('SEC-2 (stub activities): identity mismatches exhausted fail the change', async () => {
-    const stubs = stubActivities();
-    const { result } = await withWorker('v5-failed-identity', stubs, async (tq) => {
-      const { accountId, handle } = await start(tq, { identityCheck: true, maxWrongPerCode: 2 });
-      for (let i = 0; i < 2; i++) await handle.executeUpdate(confirmIdentityUpdate, { args: [{ tokenHash: IDENTITY_TOKEN_HASH, identityHash: WRONG_HASH }] });
+    const stubs = stubActivities({ identityCheck: true, maxWrongPerCode: 2 });
+    const { result } = await withWorker('v6-failed-identity', stubs, async (tq) => {
+      const { accountId, handle } = await start(tq);
+      for (let i = 0; i < 2; i++) await update(handle, confirmIdentityUpdate, { token: IDENTITY_TOKEN, ...IDENTITY, passport: '4510 000000' });
       return { accountId, result: (await handle.result()) as PhoneChangeResult };
     });
     expect(result).toMatchObject({ state: 'failed', failure: { type: 'IdentityCheckFailed' } });
   });
 
+  it('REC-3 (stub activities): a backup recovery code replaces the old-number code; wrong ones are limited and told', async () => {
+    const stubs = stubActivities({ maxWrongPerCode: 2 });
+    const { result } = await withWorker('v6-completed-recovery-code', stubs, async (tq) => {
+      const { accountId, handle } = await start(tq);
+      expect(await update(handle, submitRecoveryCodeUpdate, { code: 'ZZZZ9999' })).toMatchObject({ outcome: 'wrong', attemptsLeft: 1 });
+      expect(await update(handle, submitRecoveryCodeUpdate, { code: 'AB12CD34' })).toMatchObject({ outcome: 'accepted', state: 'awaiting_new_number' });
+      expect(await update(handle, submitCodeUpdate, { step: 'new', code: NEW_CODE })).toMatchObject({ outcome: 'accepted', state: 'completed' });
+      return { accountId, result: (await handle.result()) as PhoneChangeResult };
+    });
+    expect(result.state).toBe('completed');
+    expect(kindsNotified(stubs)).toContain('wrong_code');
+  });
+
   it('LOST-1 LOST-2 LOST-3 (stub activities): lost old number → support override → new code → completed', async () => {
     const stubs = stubActivities();
-    const { result, status } = await withWorker('v5-completed-lost-override', stubs, async (tq) => {
+    const { result, status } = await withWorker('v6-completed-lost-override', stubs, async (tq) => {
       const { accountId, handle } = await start(tq);
       expect((await handle.executeUpdate(reportOldNumberLostUpdate)).state).toBe('awaiting_support');
-      const missing = await handle.executeUpdate(supportOverrideUpdate, { args: [{ ...OVERRIDE, evidenceRef: '' }] }).catch((e: unknown) => toTypedError(e));
+      const missing = await update(handle, supportOverrideUpdate, { ...OVERRIDE, evidenceRef: '' });
       expect(missing).toBeInstanceOf(InvalidInputError);
       expect((missing as InvalidInputError).field).toBe('evidenceRef');
-      const forged = await handle.executeUpdate(supportOverrideUpdate, { args: [{ ...OVERRIDE, credential: 'forged' }] }).catch((e: unknown) => toTypedError(e));
+      const forged = await update(handle, supportOverrideUpdate, { ...OVERRIDE, credential: 'a.b.c' });
       expect(forged).toBeInstanceOf(OperatorCredentialError);
       expect((await handle.executeUpdate(supportOverrideUpdate, { args: [OVERRIDE] })).state).toBe('awaiting_new_number');
-      await handle.executeUpdate(submitCodeUpdate, { args: [{ step: 'new', codeHash: NEW_HASH }] });
+      await update(handle, submitCodeUpdate, { step: 'new', code: NEW_CODE });
       const result = (await handle.result()) as PhoneChangeResult;
       return { accountId, result, status: await handle.query(statusQuery) };
     });
     expect(result.state).toBe('completed');
     expect(status.support).toMatchObject({ reason: 'old_number_lost', override: { operator: { id: 'op-17', name: 'Петрова' }, method: 'video_verification', evidenceRef: 'video-2026-0042' } });
     expect(stubs.sendCode.mock.calls.map((c) => (c[0] as { step: string }).step)).toEqual(['old', 'new']);
+    expect(stubs.verifyOperator.mock.calls.map((c) => c[0])).toEqual([expect.objectContaining({ role: 'support:override', key: expect.stringMatching(/^security-/) }), expect.objectContaining({ role: 'support:override' })]);
     const overrideNotice = stubs.notify.mock.calls.map((c) => c[0] as { kind: string; actor?: string; details?: object }).find((n) => n.kind === 'support_override');
     expect(overrideNotice).toMatchObject({ actor: 'op-17 (Петрова)', details: { method: 'video_verification', evidenceRef: 'video-2026-0042', reason: 'lost SIM' } });
   });
 
   it('FREQ-1 FREQ-2 (stub activities): a change within 24 h of the last is held; support override lets it finish', async () => {
-    const stubs = stubActivities({ loadAccount: async () => ({ oldPhone: '+79160000001', email: 'a@example.test', language: 'ru', revision: 3, lastPhoneChangeAt: new Date().toISOString() }) });
-    const { result } = await withWorker('v5-completed-frequent-override', stubs, async (tq) => {
-      const { accountId, handle, ref } = await start(tq, { identityCheck: true });
+    const stubs = stubActivities({ identityCheck: true }, { loadAccount: async () => ({ oldPhone: '+79160000001', email: 'a@example.test', language: 'ru', revision: 3, hasIdentity: true, lastPhoneChangeAt: new Date().toISOString() }) });
+    const { result } = await withWorker('v6-completed-frequent-override', stubs, async (tq) => {
+      const { accountId, handle, ref } = await start(tq);
       expect(ref.state).toBe('awaiting_support');
       expect((await handle.query(statusQuery)).frequentChange).toBe(true);
       await handle.executeUpdate(supportOverrideUpdate, { args: [OVERRIDE] });
-      await handle.executeUpdate(submitCodeUpdate, { args: [{ step: 'new', codeHash: NEW_HASH }] });
+      await update(handle, submitCodeUpdate, { step: 'new', code: NEW_CODE });
       return { accountId, result: (await handle.result()) as PhoneChangeResult };
     });
     expect(result.state).toBe('completed');
@@ -271,9 +334,9 @@ describe('phone-change workflow with stub activities', () => {
   });
 
   it('FREQ-2 (stub activities): a held change expires without an override', async () => {
-    const stubs = stubActivities({ loadAccount: async () => ({ oldPhone: '+79160000001', language: 'en', revision: 3, lastPhoneChangeAt: new Date().toISOString() }) });
-    const { result } = await withWorker('v5-expired-frequent', stubs, async (tq) => {
-      const { accountId, handle } = await start(tq, { changeTtlMs: 1000 });
+    const stubs = stubActivities({ changeTtlMs: 1000 }, { loadAccount: async () => ({ oldPhone: '+79160000001', language: 'en', revision: 3, hasIdentity: false, lastPhoneChangeAt: new Date().toISOString() }) });
+    const { result } = await withWorker('v6-expired-frequent', stubs, async (tq) => {
+      const { accountId, handle } = await start(tq);
       return { accountId, result: (await handle.result()) as PhoneChangeResult };
     });
     expect(result.state).toBe('expired');
@@ -282,11 +345,11 @@ describe('phone-change workflow with stub activities', () => {
 
   it('SEC-3 (stub activities): the "not me" token rejects the change at once; a forged one is refused', async () => {
     const stubs = stubActivities();
-    const { result } = await withWorker('v5-rejected', stubs, async (tq) => {
+    const { result } = await withWorker('v6-rejected', stubs, async (tq) => {
       const { accountId, handle } = await start(tq);
-      const forged = await handle.executeUpdate(rejectUpdate, { args: [{ by: 'owner', tokenHash: WRONG_HASH }] }).catch((e: unknown) => toTypedError(e));
+      const forged = await update(handle, rejectUpdate, { by: 'owner', token: 'forgedTOKEN-000001' });
       expect(forged).toBeInstanceOf(InvalidTokenError);
-      expect((await handle.executeUpdate(rejectUpdate, { args: [{ by: 'owner', tokenHash: REJECT_TOKEN_HASH }] })).state).toBe('rejected');
+      expect((await handle.executeUpdate(rejectUpdate, { args: [{ by: 'owner', token: REJECT_TOKEN }] })).state).toBe('rejected');
       return { accountId, result: (await handle.result()) as PhoneChangeResult };
     });
     expect(result.state).toBe('rejected');
@@ -294,9 +357,20 @@ describe('phone-change workflow with stub activities', () => {
     expect(kindsNotified(stubs)).toEqual(['rejected', 'requested']);
   });
 
+  it('SEC-3 (stub activities): support rejects with a credential', async () => {
+    const stubs = stubActivities();
+    const { result } = await withWorker('v6-rejected-by-support', stubs, async (tq) => {
+      const { accountId, handle } = await start(tq);
+      expect(await update(handle, rejectUpdate, { by: 'support', credential: SIGNED, reason: 'owner called' })).toMatchObject({ state: 'rejected' });
+      return { accountId, result: (await handle.result()) as PhoneChangeResult };
+    });
+    expect(result.state).toBe('rejected');
+    expect(stubs.notify.mock.calls.map((c) => c[0] as { kind: string; actor?: string }).find((n) => n.kind === 'rejected')).toMatchObject({ actor: 'op-17 (Петрова)' });
+  });
+
   it('cancel (stub activities): the citizen cancels an open change', async () => {
     const stubs = stubActivities();
-    const { result } = await withWorker('v5-cancelled', stubs, async (tq) => {
+    const { result } = await withWorker('v6-cancelled', stubs, async (tq) => {
       const { accountId, handle } = await start(tq);
       expect((await handle.executeUpdate(cancelUpdate, { args: [{ reason: 'changed my mind' }] })).state).toBe('cancelled');
       return { accountId, result: (await handle.result()) as PhoneChangeResult };
@@ -307,32 +381,81 @@ describe('phone-change workflow with stub activities', () => {
 
   it('PRE-5 SEC-1 (stub activities): a self-service start without two factors is refused before any activity', async () => {
     const stubs = stubActivities();
-    const { e } = await withWorker('v5-refused-two-factor', stubs, async (tq) => {
+    const { e } = await withWorker('v6-refused-two-factor', stubs, async (tq) => {
       const accountId = `stub-${randomUUID().slice(0, 8)}`;
       const workflowId = workflowIdFor(accountId);
-      const startWorkflowOperation = new WithStartWorkflowOperation('phoneChange', {
-        workflowId,
-        taskQueue: tq,
-        args: [{ accountId, requestId: 'REQpassword', newPhone: '+79160000002', auth: 'password_only' }],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-      });
-      const e = await client.workflow.executeUpdateWithStart(startUpdate, { args: [{ requestId: 'REQpassword' }], startWorkflowOperation }).catch((x: unknown) => toTypedError(x));
+      const args = { requestId: 'REQpassword', newPhone: '+79160000002', auth: 'password_only' as const };
+      const startWorkflowOperation = new WithStartWorkflowOperation('phoneChange', { workflowId, taskQueue: tq, args: [{ accountId, ...args }], workflowIdConflictPolicy: 'USE_EXISTING' });
+      const e = await client.workflow.executeUpdateWithStart(startUpdate, { args: [args], startWorkflowOperation }).catch((x: unknown) => toTypedError(x));
       return { accountId, e };
     });
     expect(e).toBeInstanceOf(TwoFactorRequiredError);
     expect(stubs.loadAccount).not.toHaveBeenCalled();
   });
 
-  it('SEC-3 (stub activities): a notice that cannot be delivered does not stop the change', async () => {
-    const stubs = stubActivities({
+  it('SEC-3 hole 12 (stub activities): a notice that cannot be delivered neither stops the change nor holds the start', async () => {
+    const stubs = stubActivities({}, {
       notify: async () => {
         throw ApplicationFailure.create({ type: 'GatewayDown', message: 'down', nonRetryable: true });
       },
     });
-    const state = await withWorker('v5-notice-undelivered', stubs, async (tq) => {
-      const { accountId, handle } = await start(tq);
-      return { accountId, state: (await handle.query(statusQuery)).state };
+    const { ref, rejected } = await withWorker('v6-notice-undelivered', stubs, async (tq) => {
+      const { accountId, handle, ref } = await start(tq);
+      // The "not me" link is live even though its notice failed.
+      const rejected = await update(handle, rejectUpdate, { by: 'owner', token: REJECT_TOKEN });
+      await handle.result();
+      return { accountId, ref, rejected };
     });
-    expect(state.state).toBe('awaiting_old_number');
+    expect(ref.state).toBe('awaiting_old_number');
+    expect(rejected).toMatchObject({ state: 'rejected' });
+  });
+});
+
+describe('the workflows after a change, with stub activities', () => {
+  it('AFTER-1 (stub activities): linked services told, acknowledged, outcome recorded', async () => {
+    const stubs = stubActivities({}, { announceToLinkedServices: async () => ['bank_cards', 'mobile_app'] });
+    const { status } = await withWorker('v6-linked-synced', stubs, async (tq) => {
+      const workflowId = `linked-sync/stub-${randomUUID().slice(0, 8)}/REQ123456`;
+      const handle = await client.workflow.start('linkedSync', { workflowId, taskQueue: tq, args: [{ accountId: 'stub-a', requestId: 'REQ123456', waitMs: 60_000, remindEveryMs: 60_000 }] });
+      await eventually(async () => (await handle.query(linkedStatusQuery)).services.length === 2, 'announced');
+      for (const service of ['bank_cards', 'mobile_app']) await handle.signal(linkedAckSignal, { service });
+      return { workflowId, status: (await handle.result()) as LinkedSyncStatus };
+    });
+    expect(status).toMatchObject({ state: 'synced', pending: [] });
+    expect(stubs.recordHistory.mock.calls[0]?.[0]).toMatchObject({ kind: 'linked_synced', key: 'linked-synced' });
+  });
+
+  it('DONE-4 hole 11 (stub activities): a revert stops the linked sync, which tells services the restored number', async () => {
+    const stubs = stubActivities({}, { announceToLinkedServices: async () => ['bank_cards'] });
+    const { syncStatus, outcome } = await withWorker('v6-reverted', stubs, async (tq) => {
+      const accountId = `stub-${randomUUID().slice(0, 8)}`;
+      const sync = await client.workflow.start('linkedSync', { workflowId: linkedSyncWorkflowId(accountId, 'REQ123456'), taskQueue: tq, args: [{ accountId, requestId: 'REQ123456', waitMs: 60_000, remindEveryMs: 60_000 }] });
+      await eventually(async () => (await sync.query(linkedStatusQuery)).services.length === 1, 'announced');
+      const workflowId = revertWorkflowId(accountId, 'REQ123456');
+      const outcome = await client.workflow.execute('phoneRevert', { workflowId, taskQueue: tq, args: [{ accountId, requestId: 'REQ123456', credential: SIGNED, reason: 'fraud' }] });
+      return { workflowId, outcome, syncStatus: (await sync.result()) as LinkedSyncStatus };
+    });
+    expect(outcome).toEqual({ state: 'reverted' });
+    expect(syncStatus.state).toBe('reverted');
+    expect(stubs.announceToLinkedServices.mock.calls.map((c) => c[0] as { reverted?: boolean }).some((r) => r.reverted)).toBe(true);
+    expect(stubs.verifyOperator.mock.calls[0]?.[0]).toMatchObject({ role: 'support:revert' });
+    expect(stubs.revertPhone.mock.calls[0]?.[0]).toMatchObject({ windowMs: resolvePolicy({}).revertWindowMs });
+  });
+
+  it('AFTER-2 SEC-5 (stub activities): a test code judged by the worker; wrong entries limited', async () => {
+    const stubs = stubActivities({ maxWrongPerCode: 2 }, { verifyCode: async (req: { code: string }) => ({ match: req.code === '333333' }) });
+    const { result, third } = await withWorker('v6-test-delivery', stubs, async (tq) => {
+      const accountId = `stub-${randomUUID().slice(0, 8)}`;
+      const workflowId = testDeliveryWorkflowId(accountId);
+      const handle = await client.workflow.start('testDelivery', { workflowId, taskQueue: tq, args: [{ accountId, requestId: 'REQ123456' }] });
+      await eventually(() => stubs.sendCode.mock.calls.length > 0, 'test code sent');
+      const confirm = (code: string) => handle.executeUpdate(confirmTestCodeUpdate, { args: [{ code }] }).catch((e: unknown) => toTypedError(e));
+      await eventually(async () => !((await confirm('000000')) instanceof Error), 'first entry taken');
+      await confirm('000001');
+      const third = await confirm('333333');
+      return { workflowId, third, result: (await handle.result()) as TestDeliveryResult };
+    });
+    expect(third).toBeInstanceOf(CodesExhaustedError);
+    expect(result.confirmed).toBe(false);
   });
 });

@@ -55,6 +55,10 @@ export class InvalidTokenError extends PhoneChangeError {}
 export class OperatorCredentialError extends PhoneChangeError {}
 /** Too many attempts in the window (SMS pumping, guessing); `details.retryAfterMs` says when to try again. */
 export class RateLimitedError extends PhoneChangeError {}
+/** PRE-4: the request id is taken by another change, or repeated with another number or session. */
+export class RequestIdConflictError extends PhoneChangeError {}
+/** AFTER-2: a test delivery is already running for the account. */
+export class TestDeliveryOpenError extends PhoneChangeError {}
 /** DONE-4: the change is older than the revert window. */
 export class RevertWindowClosedError extends PhoneChangeError {}
 
@@ -76,6 +80,8 @@ const classes = {
   RevertWindowClosedError,
   OperatorCredentialError,
   RateLimitedError,
+  RequestIdConflictError,
+  TestDeliveryOpenError,
 } as const;
 
 export type PhoneChangeErrorType = keyof typeof classes;

@@ -2,7 +2,8 @@
  * Masked forms of personal data for logs, history and status (SEC-4): enough to recognise one's
  * own number, not enough to learn someone else's.
  */
-export function maskPhone(e164: string): string {
+export function maskPhone(e164: unknown): string {
+  if (typeof e164 !== 'string' || e164.length > 32) return '***';
   const digits = e164.replace(/\D/g, '');
   if (digits.length < 4) return '***';
   const last = digits.slice(-2);

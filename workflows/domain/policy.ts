@@ -40,22 +40,46 @@ export const defaultPolicy: Readonly<Policy> = Object.freeze({
   testDeliveryTtlMs: 5 * MINUTE,
 });
 
-/** Merges overrides into the defaults; returns the problems found (empty when valid). */
-export function policyProblems(overrides: Partial<Policy> | undefined): string[] {
-  if (overrides === undefined) return [];
-  if (typeof overrides !== 'object' || overrides === null) return ['policy must be an object'];
+const DAY = 24 * 60 * MINUTE;
+
+/**
+ * SEC-7: the widest each setting may be. The worker refuses to start outside them, and the
+ * workflow checks the policy it is given again, so no caller and no misconfiguration can make a
+ * code live for days or a change outlast the frequent-change window's purpose.
+ */
+export const policyBounds: Readonly<Record<Exclude<keyof Policy, 'identityCheck'>, { min: number; max: number }>> = Object.freeze({
+  codeTtlMs: { min: 1, max: 15 * MINUTE },
+  resendCooldownMs: { min: 1, max: 10 * MINUTE },
+  maxCodesPerStep: { min: 1, max: 10 },
+  maxWrongPerCode: { min: 1, max: 10 },
+  changeTtlMs: { min: 1, max: 7 * DAY },
+  frequentChangeWindowMs: { min: 1, max: 30 * DAY },
+  linkedSyncWaitMs: { min: 1, max: 7 * DAY },
+  linkedRemindEveryMs: { min: 1, max: DAY },
+  revertWindowMs: { min: 1, max: 90 * DAY },
+  testDeliveryTtlMs: { min: 1, max: 15 * MINUTE },
+});
+
+/** What is wrong with a whole policy or with overrides of the defaults (empty when valid). */
+export function policyProblems(overrides: unknown): string[] {
+  if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)) return ['policy must be an object'];
   const problems: string[] = [];
   for (const [key, value] of Object.entries(overrides)) {
-    if (!(key in defaultPolicy)) problems.push(`policy.${key} is not a known setting`);
-    else if (typeof defaultPolicy[key as keyof Policy] === 'boolean') {
-      if (typeof value !== 'boolean') problems.push(`policy.${key} must be true or false`);
-    } else if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-      problems.push(`policy.${key} must be a positive integer`);
+    if (key === 'identityCheck') {
+      if (typeof value !== 'boolean') problems.push('policy.identityCheck must be true or false');
+    } else if (!(key in policyBounds)) {
+      problems.push(`policy.${key.slice(0, 40)} is not a known setting`);
+    } else {
+      const { min, max } = policyBounds[key as keyof typeof policyBounds];
+      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) problems.push(`policy.${key} must be an integer from ${min} to ${max}`);
     }
   }
   return problems;
 }
 
-export function resolvePolicy(overrides: Partial<Policy> | undefined): Policy {
-  return { ...defaultPolicy, ...(overrides ?? {}) };
+/** The defaults with the worker's configured overrides; throws when they are out of bounds. */
+export function resolvePolicy(overrides: Partial<Policy> = {}): Policy {
+  const problems = policyProblems(overrides);
+  if (problems.length > 0) throw new Error(problems.join('; '));
+  return { ...defaultPolicy, ...overrides };
 }

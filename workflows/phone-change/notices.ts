@@ -1,0 +1,52 @@
+/**
+ * What the change tells the citizen (SEC-3, OTP-4, DONE-2, DONE-3): a notice names its channels;
+ * the activity renders per channel, appends the history entry and publishes the event with it.
+ * A notice that cannot be delivered after all retries does not stop the change.
+ */
+import { log } from '@temporalio/workflow';
+import { messaging } from '../activity-proxies';
+import { maskPhone } from '../domain/mask';
+import { failureFromActivity } from '../failures';
+import type { NoticeRequest, NoticeResult } from '../../activities';
+import type { ChangeModel } from './model';
+
+/** Where a notice goes: SMS to these numbers, and e-mail and push to the account when set. */
+export interface Channels {
+  sms: string[];
+  email: boolean;
+  push: boolean;
+}
+
+export type NoticeExtra = Pick<NoticeRequest, 'withRejectLink' | 'actor' | 'details' | 'countWrongEntry' | 'event'>;
+
+export const ownerOnly = (): Channels => ({ sms: [], email: true, push: true });
+export const pushOnly = (): Channels => ({ sms: [], email: false, push: true });
+export const everywhere = (m: ChangeModel): Channels => ({ sms: [m.snapshot.oldPhone], email: true, push: true });
+
+export async function notice(m: ChangeModel, kind: NoticeRequest['kind'], to: Channels, keySuffix = '', extra: NoticeExtra = {}): Promise<NoticeResult | undefined> {
+  const key = m.nextKey(`${kind}${keySuffix}`);
+  try {
+    return await messaging.notify({
+      accountId: m.input.accountId,
+      requestId: m.input.requestId,
+      kind,
+      key,
+      language: m.snapshot.language,
+      smsTo: to.sms,
+      email: to.email ? m.snapshot.email : undefined,
+      push: to.push,
+      params: { requestId: m.input.requestId, newPhoneMasked: maskPhone(m.input.newPhone) },
+      at: new Date().toISOString(),
+      ...extra,
+    });
+  } catch (err) {
+    log.warn('notice not delivered', { kind, failure: failureFromActivity(err).type });
+    return undefined;
+  }
+}
+
+/** OTP-4: a wrong entry is told by push and counted against the account's limit, which may block further entries. */
+export async function wrongEntry(m: ChangeModel, kind: 'wrong_code' | 'identity_mismatch', keySuffix: string): Promise<void> {
+  const counted = await notice(m, kind, pushOnly(), keySuffix, { countWrongEntry: true });
+  if (counted?.blockedForMs) m.blockedUntil = Date.now() + counted.blockedForMs;
+}
