@@ -53,7 +53,7 @@ import {
   type ResendResult,
   type Step,
 } from '../workflows/phone-change.defs';
-import { ChangeNotFoundError, fromFailureType, InvalidInputError, TestDeliveryOpenError } from '../workflows/domain/errors';
+import { ChangeNotFoundError, fromFailureType, TestDeliveryOpenError } from '../workflows/domain/errors';
 import { normalizePhone } from '../workflows/domain/phone';
 import { fields, parse, schemas } from '../workflows/domain/schemas';
 import type { History, StoredHistoryEntry } from '../activities/ports';

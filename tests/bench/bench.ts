@@ -19,7 +19,7 @@ import { startSmtpSink } from '../../temporal-config/smtp-sink';
 import { ensureNatsResources, SUBJECTS } from '../../activities/nats/resources';
 import { NatsContactRegistry } from '../../activities/nats/registry';
 import { registerAccount } from '../../activities/accounts';
-import { hashIdentity } from '../../activities/codes';
+import { deriveProofKeys, hashIdentity } from '../../activities/codes';
 import { PhoneChangeClient } from '../../client/phone-change-client';
 import { AesGcmCodec } from '../../client/payload-codec';
 import { floorProof, floorStart } from './floor.workflow';
@@ -29,7 +29,9 @@ const N = Number(process.env.BENCH_CHANGES ?? 200);
 const C = Number(process.env.BENCH_CONCURRENCY ?? 20);
 const WAITING = (process.env.BENCH_WAITING ?? '1000,10000').split(',').filter(Boolean).map(Number);
 const IDENTITY = { fullName: 'Иванова Анна Сергеевна', passport: '4510 123456' };
-const codeKey = randomBytes(32);
+/** The worker's master secret; the bench's client holds no key (SEC-5), only its back-office account set-up hashes identity data. */
+const masterKey = randomBytes(32);
+const proofKeys = deriveProofKeys(masterKey);
 const payloadKey = { id: 'bench', key: randomBytes(32) };
 
 const log = (msg: string) => console.log(`[bench] ${msg}`);
@@ -144,20 +146,20 @@ async function main(): Promise<void> {
   const smtp = await startSmtpSink();
   const nc = await connect({ servers: natsUrl });
   const res = await ensureNatsResources(nc);
-  const registry = new NatsContactRegistry(res.accounts, res.phoneIndex);
+  const registry = new NatsContactRegistry(res.accounts, res.phoneIndex, res.requestIds);
   const sms = phones(nc);
   linkedServices(nc);
   const connection = await Connection.connect({ address: temporalAddress });
   const codec = new AesGcmCodec([payloadKey]);
   const temporal = new Client({ connection, dataConverter: { payloadCodecs: [codec] } });
-  const client = new PhoneChangeClient({ client: temporal, codeKey, taskQueue: 'phone-change-bench' });
+  const client = new PhoneChangeClient({ client: temporal, taskQueue: 'phone-change-bench' });
 
   const workerEnv = {
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_TASK_QUEUE: 'phone-change-bench',
     NATS_URL: natsUrl,
     SMTP_URL: smtp.url,
-    CODE_KEY: codeKey.toString('base64'),
+    PROOF_MASTER_KEY: masterKey.toString('base64'),
     PAYLOAD_KEYS: `${payloadKey.id}:${payloadKey.key.toString('base64')}`,
     LOG_LEVEL: 'warn',
     LIMIT_STARTS_PER_ACCOUNT: '1000/1h',
@@ -177,7 +179,7 @@ async function main(): Promise<void> {
       verified: true,
       language: 'ru' as const,
     };
-    await registerAccount(registry, { ...account, identityHash: hashIdentity(codeKey, account.accountId, IDENTITY) });
+    await registerAccount(registry, { ...account, identityHash: hashIdentity(proofKeys.identity, account.accountId, IDENTITY) });
     return account;
   };
   const newPhoneFor = (n: number) => `+7925${String(n).padStart(7, '0')}`;

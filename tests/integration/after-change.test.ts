@@ -117,7 +117,7 @@ describe('after the change (DONE-3, DONE-4, AFTER-1..3, CH-1)', () => {
     const other = await h.newAccount();
     const first = await h.completeChange(other, h.freshPhone());
     const again = { ...other, phone: (await h.services.deps.registry.getAccount(other.accountId))!.value.phone };
-    await h.completeChange(again, h.freshPhone(), { frequentChangeWindowMs: 1 });
+    await h.completeChange(again, h.freshPhone(), await h.clientWith({ frequentChangeWindowMs: 1 }));
     expect(await refusal(h.client.revert(other.accountId, first.requestId, OPERATOR, 'fraud'))).toBeInstanceOf(ConcurrentModificationError);
   });
 
@@ -129,7 +129,7 @@ describe('after the change (DONE-3, DONE-4, AFTER-1..3, CH-1)', () => {
     expect(await h.client.testDeliveryResult(account.accountId)).toMatchObject({ confirmed: true, phoneMasked: expect.stringMatching(/^\+7 \*\*\*/) });
 
     const quiet = await h.newAccount();
-    await h.client.startTestDelivery(quiet.accountId, 800);
+    await (await h.clientWith({ testDeliveryTtlMs: 800 })).startTestDelivery(quiet.accountId);
     expect((await h.client.testDeliveryResult(quiet.accountId)).confirmed).toBe(false);
     const kinds = (await h.client.history(quiet.accountId)).map((e) => e.kind);
     expect(kinds).toContain('test_delivery_unconfirmed');

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startHarness, wrongCode, type Harness } from '../support/harness';
+import type { Policy } from '../../workflows/domain/policy';
 import { ResendCooldownError, WrongStateError, InvalidInputError, CodesExhaustedError } from '../../workflows/domain/errors';
 
 let h: Harness;
@@ -9,7 +10,7 @@ beforeAll(async () => {
 afterAll(async () => h?.close());
 
 /** The identity check (SEC-2) is off here: these tests are about codes. */
-async function startChange(policy?: Parameters<Harness['client']['start']>[0]['policy']) {
+async function startChange(policy?: Partial<Policy>) {
   const account = await h.newAccount();
   const newPhone = h.freshPhone();
   const ref = await (await h.clientWith({ identityCheck: false, ...policy })).start({ accountId: account.accountId, newPhone, auth: 'two_factor' });

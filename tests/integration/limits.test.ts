@@ -18,6 +18,10 @@ beforeAll(async () => {
 afterAll(async () => h?.close());
 
 const policy = { identityCheck: false, resendCooldownMs: 1 };
+let c: Harness['client'];
+beforeAll(async () => {
+  c = await h.clientWith(policy);
+});
 
 /** Retries `attempt` until it stops being rate limited, and says how long that took. */
 async function allowedAgain<T>(attempt: () => Promise<T>): Promise<T> {
@@ -28,15 +32,15 @@ describe('limits against abuse, shared by all workers (SEC-4)', () => {
   it('change starts per account: refused with the time to wait, allowed again after the window', async () => {
     const account = await h.newAccount();
     for (let i = 0; i < 2; i++) {
-      await (await h.clientWith(policy)).start({ accountId: account.accountId, newPhone: h.freshPhone(), auth: 'two_factor' });
+      await c.start({ accountId: account.accountId, newPhone: h.freshPhone(), auth: 'two_factor' });
       await h.client.cancel(account.accountId);
       await h.client.result(account.accountId);
     }
-    const err = await refusal((await h.clientWith(policy)).start({ accountId: account.accountId, newPhone: h.freshPhone(), auth: 'two_factor' }));
+    const err = await refusal(c.start({ accountId: account.accountId, newPhone: h.freshPhone(), auth: 'two_factor' }));
     expect(err).toBeInstanceOf(RateLimitedError);
     expect((err as RateLimitedError).details).toMatchObject({ scope: 'startsPerAccount', retryAfterMs: expect.any(Number) });
     expect((err as RateLimitedError).details.retryAfterMs as number).toBeLessThanOrEqual(3000);
-    const ref = await allowedAgain(() => (await h.clientWith(policy)).start({ accountId: account.accountId, newPhone: h.freshPhone(), auth: 'two_factor' }));
+    const ref = await allowedAgain(() => c.start({ accountId: account.accountId, newPhone: h.freshPhone(), auth: 'two_factor' }));
     expect(ref.state).toBe('awaiting_old_number');
   });
 
@@ -44,20 +48,20 @@ describe('limits against abuse, shared by all workers (SEC-4)', () => {
     const target = h.freshPhone();
     for (let i = 0; i < 2; i++) {
       const a = await h.newAccount();
-      await (await h.clientWith(policy)).start({ accountId: a.accountId, newPhone: target, auth: 'two_factor' });
+      await c.start({ accountId: a.accountId, newPhone: target, auth: 'two_factor' });
     }
     const third = await h.newAccount();
-    const err = await refusal((await h.clientWith(policy)).start({ accountId: third.accountId, newPhone: target, auth: 'two_factor' }));
+    const err = await refusal(c.start({ accountId: third.accountId, newPhone: target, auth: 'two_factor' }));
     expect((err as RateLimitedError).details).toMatchObject({ scope: 'startsPerNumber' });
     await h.client.result(third.accountId); // the refused run is closed
     const fourth = await h.newAccount();
-    const ref = await allowedAgain(() => (await h.clientWith(policy)).start({ accountId: fourth.accountId, newPhone: target, auth: 'two_factor' }));
+    const ref = await allowedAgain(() => c.start({ accountId: fourth.accountId, newPhone: target, auth: 'two_factor' }));
     expect(ref.state).toBe('awaiting_old_number');
   });
 
   it('codes sent per number: a resend over the cap is refused and costs no code; allowed after the window', async () => {
     const account = await h.newAccount();
-    await (await h.clientWith(policy)).start({ accountId: account.accountId, newPhone: h.freshPhone(), auth: 'two_factor' });
+    await c.start({ accountId: account.accountId, newPhone: h.freshPhone(), auth: 'two_factor' });
     await h.codeSentTo(account.phone);
     await eventually(() => h.client.resend(account.accountId, 'old').catch(() => undefined), 'second code');
     const err = await refusal(h.client.resend(account.accountId, 'old'));

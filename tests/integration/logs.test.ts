@@ -12,7 +12,7 @@ let workerLog = '';
 const env = () => processEnv(h, { LOG_LEVEL: 'debug' });
 
 beforeAll(async () => {
-  h = await startHarness({ startWorker: false });
+  h = await startHarness({ startWorker: false, policy: {} });
   worker = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
   worker.stdout?.on('data', (d: Buffer) => (workerLog += d.toString()));
   worker.stderr?.on('data', (d: Buffer) => (workerLog += d.toString()));

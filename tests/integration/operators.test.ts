@@ -24,7 +24,7 @@ describe('operator credentials (SEC-4: support overrides are the takeover target
     ['expired', async () => operatorToken({ expiresIn: '-1m' }), 'expired'],
     ['under-privileged (no support:override role)', async () => operatorToken({ roles: ['support:reject'] }), 'missing_role'],
     ['from another issuer', async () => operatorToken({ issuer: 'someone-else' }), 'claims'],
-    ['not a JWT at all', async () => 'op-17', 'malformed'],
+    ['not signed by the provider at all', async () => 'b3AtMTc.b3AtMTc.b3AtMTc', 'forged'],
   ])('a %s credential is refused, recorded as a security event, and changes nothing', async (_name, mint, reason) => {
     const account = await waitingForSupport();
     const err = await refusal(h.client.supportOverride(account.accountId, { credential: await mint(), ...FIELDS }));
@@ -36,10 +36,19 @@ describe('operator credentials (SEC-4: support overrides are the takeover target
     await eventually(() => h.events.items.some((e) => e.accountId === account.accountId && e.type === 'security'), 'security event published');
   });
 
-  it('the verified operator is recorded, not the one the caller names', async () => {
+  it('hole 14: a credential not shaped like a JWT, or a caller naming an operator, is refused before it enters history', async () => {
+    const account = await waitingForSupport();
+    const notJwt = await refusal(h.client.supportOverride(account.accountId, { credential: 'op-17', ...FIELDS }));
+    expect(notJwt).toMatchObject({ name: 'InvalidInputError', details: { field: 'credential' } });
+    const raw = await refusal(h.client.handle(account.accountId).executeUpdate('supportOverride', { args: [{ credential: await operatorToken(), ...FIELDS, operator: { id: 'op-claimed-by-caller' } }] }));
+    expect(String((raw as Error).cause)).toMatch(/unknown field "operator"/);
+    expect((await h.client.status(account.accountId)).state).toBe('awaiting_support');
+  });
+
+  it('the verified operator is recorded', async () => {
     const account = await waitingForSupport();
     const credential = await operatorToken({ sub: 'op-verified', name: 'Сидорова' });
-    await h.client.supportOverride(account.accountId, { credential, ...FIELDS, operator: { id: 'op-claimed-by-caller' } } as never);
+    await h.client.supportOverride(account.accountId, { credential, ...FIELDS });
     expect((await h.client.status(account.accountId)).support?.override?.operator).toEqual({ id: 'op-verified', name: 'Сидорова' });
     const entry = await eventually(async () => (await h.client.history(account.accountId)).find((e) => e.kind === 'support_override'), 'override entry');
     expect(entry.actor).toBe('op-verified (Сидорова)');

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, operatorToken, startHarness, wrongCode, CODE_KEY, type Harness, refusal } from '../support/harness';
-import { hashCode } from '../../activities/codes';
+import { DEFAULT_IDENTITY, eventually, operatorToken, startHarness, wrongCode, PROOF_KEYS, type Harness, refusal } from '../support/harness';
+import { hashRecoveryCode } from '../../activities/codes';
 import {
   ChangeNotFoundError,
   InvalidInputError,
@@ -11,10 +11,11 @@ import {
 } from '../../workflows/domain/errors';
 import type { SupportOverrideRequest } from '../../workflows/phone-change.defs';
 import type { Account } from '../../activities/ports';
+import type { Policy } from '../../workflows/domain/policy';
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({ policy: {} }); // the defaults: identity check on
   OVERRIDE = { credential: await operatorToken({ sub: 'op-17', name: 'Петрова' }), ...OVERRIDE_FIELDS };
 });
 afterAll(async () => h?.close());
@@ -26,7 +27,7 @@ const OVERRIDE_FIELDS = {
   reason: 'SIM card lost, passport checked at the service centre',
 };
 
-async function begin(overrides: Partial<Account> = {}, policy = {}) {
+async function begin(overrides: Partial<Account> = {}, policy: Partial<Policy> = { identityCheck: true }) {
   const account = await h.newAccount(overrides);
   const newPhone = h.freshPhone();
   const ref = await (await h.clientWith(policy)).start({ accountId: account.accountId, newPhone, auth: 'two_factor' });
@@ -124,8 +125,12 @@ describe('every path of a change against the real servers', () => {
     expect(await h.client.confirmIdentity(account.accountId, wrong)).toMatchObject({ outcome: 'mismatch', attemptsLeft: 2 });
     const forged = await refusal(h.client.confirmIdentity(account.accountId, { ...wrong, token: 'A'.repeat(16) }));
     expect(forged).toBeInstanceOf(InvalidTokenError);
-    expect(await h.client.confirmIdentity(account.accountId, wrong)).toMatchObject({ outcome: 'mismatch', attemptsLeft: 1 });
-    expect(await h.client.confirmIdentity(account.accountId, wrong)).toMatchObject({ outcome: 'exhausted', attemptsLeft: 0 });
+    // SEC-5: a used link is spent whatever the outcome; the next attempt comes through a new link.
+    expect(await refusal(h.client.confirmIdentity(account.accountId, { ...wrong, ...DEFAULT_IDENTITY }))).toBeInstanceOf(InvalidTokenError);
+    const second = await h.linkTokenSentTo(account.phone, 'identity_link', 2);
+    expect(await h.client.confirmIdentity(account.accountId, { ...wrong, token: second })).toMatchObject({ outcome: 'mismatch', attemptsLeft: 1 });
+    const third = await h.linkTokenSentTo(account.phone, 'identity_link', 3);
+    expect(await h.client.confirmIdentity(account.accountId, { ...wrong, token: third })).toMatchObject({ outcome: 'exhausted', attemptsLeft: 0 });
     expect(await h.client.result(account.accountId)).toMatchObject({ state: 'failed', failure: { type: 'IdentityCheckFailed' } });
     const kinds = await historyKinds(account.accountId);
     expect(kinds.filter((k) => k === 'identity_mismatch')).toHaveLength(3);
@@ -197,7 +202,7 @@ describe('every path of a change against the real servers', () => {
     const codes = ['AB12CD34', 'ZX98YU76'];
     const account = await h.newAccount({ recoveryCodeHashes: [] });
     const found = await h.services.deps.registry.getAccount(account.accountId);
-    await h.services.deps.registry.putAccount({ ...found!.value, recoveryCodeHashes: codes.map((c) => hashCode(CODE_KEY, account.accountId, 'recovery', c)) }, found!.revision);
+    await h.services.deps.registry.putAccount({ ...found!.value, recoveryCodeHashes: codes.map((c) => hashRecoveryCode(PROOF_KEYS.recovery, account.accountId, c)) }, found!.revision);
     const newPhone = h.freshPhone();
     await (await h.clientWith({ identityCheck: false })).start({ accountId: account.accountId, newPhone, auth: 'two_factor' });
     expect(await h.client.submitRecoveryCode(account.accountId, 'QQ11QQ11')).toMatchObject({ outcome: 'wrong', attemptsLeft: 2 });
@@ -206,7 +211,7 @@ describe('every path of a change against the real servers', () => {
     expect((await h.services.deps.registry.getAccount(account.accountId))?.value.recoveryCodeHashes).toHaveLength(1);
     expect(await historyKinds(account.accountId)).toContain('recovery_code_used');
     const bad = await refusal(h.client.submitRecoveryCode(account.accountId, 'no'));
-    expect((bad as InvalidInputError).field).toBe('recoveryCode');
+    expect((bad as InvalidInputError).field).toBe('code');
   });
 
   it('OTP-4: the old-number code is still required unless support overrides (no shortcut by wrong codes)', async () => {

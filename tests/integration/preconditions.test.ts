@@ -14,7 +14,7 @@ import { startUpdate, workflowIdFor } from '../../workflows/phone-change.defs';
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({ policy: {} });
 });
 afterAll(async () => h?.close());
 
@@ -92,7 +92,7 @@ describe('preconditions (PRE-1..PRE-4), checked before anything is sent', () => 
       workflowIdConflictPolicy: 'USE_EXISTING',
     });
     const err = await refusal(
-      h.temporal.workflow.executeUpdateWithStart(startUpdate, { args: [{ requestId: 'raw-request-1' }], startWorkflowOperation }).catch((e: unknown) => {
+      h.temporal.workflow.executeUpdateWithStart(startUpdate, { args: [{ requestId: 'raw-request-1', newPhone: '89161234567', auth: 'two_factor' }], startWorkflowOperation }).catch((e: unknown) => {
         throw toTypedError(e);
       }),
     );

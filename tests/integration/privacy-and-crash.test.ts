@@ -7,7 +7,7 @@ import { workflowIdFor } from '../../workflows/phone-change.defs';
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ startWorker: false });
+  h = await startHarness({ startWorker: false, policy: {} });
 });
 afterAll(async () => h?.close());
 

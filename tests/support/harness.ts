@@ -70,6 +70,8 @@ class StreamTail<T> {
 
 export interface Harness {
   client: PhoneChangeClient;
+  /** The policy of this file's own worker. */
+  policy: Policy;
   temporal: Client;
   services: Services;
   smtp: SmtpSink;
@@ -201,6 +203,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   };
   return {
     client,
+    policy: services.deps.policy,
     temporal,
     services,
     smtp,
@@ -285,7 +288,7 @@ export function wrongCode(code: string): string {
 }
 
 /** The environment for a worker or CLI process (`workers/main.ts`, `client/cli.ts`) on this harness's servers and keys. */
-export function processEnv(h: Pick<Harness, 'taskQueue' | 'smtp'>, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+export function processEnv(h: Pick<Harness, 'taskQueue' | 'smtp' | 'policy'>, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return {
     ...process.env,
     TEMPORAL_ADDRESS: inject('temporalAddress'),
@@ -293,7 +296,7 @@ export function processEnv(h: Pick<Harness, 'taskQueue' | 'smtp'>, extra: NodeJS
     NATS_URL: inject('natsUrl'),
     SMTP_URL: h.smtp.url,
     PROOF_MASTER_KEY: MASTER_KEY.toString('base64'),
-    POLICY: JSON.stringify(TEST_POLICY),
+    POLICY: JSON.stringify(h.policy),
     PAYLOAD_KEYS: PAYLOAD_KEYS.map((k) => `${k.id}:${k.key.toString('base64')}`).join(','),
     OPERATOR_JWT_PUBLIC_KEY: OPERATOR_PUBLIC_KEY,
     OPERATOR_JWT_ISSUER: OPERATOR_ISSUER,
