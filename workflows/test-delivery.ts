@@ -13,18 +13,21 @@ import { confirmTestCodeUpdate, type TestDeliveryInput, type TestDeliveryResult 
 import type { Contacts } from '../activities/after-change';
 
 export async function testDelivery(input: TestDeliveryInput): Promise<TestDeliveryResult> {
-  let sent = false;
+  /** The citizen may type the code before its send is recorded: an entry waits for the send. */
+  let sending = true;
   let confirmed = false;
   let wrong = 0;
-  let maxWrong = 0;
+  let maxWrong = Number.POSITIVE_INFINITY; // until the policy is loaded
   let contacts: Contacts | undefined;
   setHandler(confirmTestCodeUpdate, async (req) => {
+    await condition(() => !sending);
+    if (!contacts || confirmed || wrong >= maxWrong) throw toFailure(new InvalidInputError('no test code can be confirmed now', { field: 'code' }));
     wrong += 1; // reserved: concurrent guesses cannot exceed the limit
     const { match } = await proofs.verifyCode({ purpose: 'test', seq: 1, code: req.code });
     if (match) {
       wrong -= 1;
       confirmed = true;
-    } else if (contacts) {
+    } else {
       await acts.notify({ accountId: input.accountId, requestId: input.requestId, kind: 'wrong_code', key: `wrong-test-${wrong}`, language: contacts.language, smsTo: [], push: true, params: { requestId: input.requestId, newPhoneMasked: maskPhone(contacts.phone) }, at: new Date().toISOString(), countWrongEntry: true });
     }
     return { confirmed, attemptsLeft: Math.max(0, maxWrong - wrong) };
@@ -35,7 +38,6 @@ export async function testDelivery(input: TestDeliveryInput): Promise<TestDelive
       } catch (err) {
         throw toFailure(err as InvalidInputError);
       }
-      if (!sent) throw toFailure(new InvalidInputError('the test code has not been sent yet', { field: 'code' }));
       if (confirmed) throw toFailure(new InvalidInputError('the test code was already confirmed', { field: 'code' }));
       if (wrong >= maxWrong) throw toFailure(new CodesExhaustedError('too many wrong entries for this test code', { field: 'code' }));
     },
@@ -49,9 +51,11 @@ export async function testDelivery(input: TestDeliveryInput): Promise<TestDelive
     maxWrong = policy.maxWrongPerCode;
     contacts = await acts.loadContacts(input.accountId);
     await acts.sendCode({ accountId: input.accountId, requestId: input.requestId, step: 'test', seq: 1, to: contacts.phone, language: contacts.language, ttlMinutes: Math.ceil(ttlMs / 60_000) });
-    sent = true;
   } catch (err) {
+    contacts = undefined;
     return { confirmed: false, failure: err instanceof InvalidInputError ? failureInfo(err) : failureFromActivity(err) };
+  } finally {
+    sending = false;
   }
   const phoneMasked = maskPhone(contacts.phone);
   await condition(() => confirmed || wrong >= maxWrong, ttlMs);
