@@ -9,8 +9,7 @@ import { KvSentMarkers } from '../activities/nats/sent-markers';
 import { SmtpMailer } from '../activities/email/smtp-mailer';
 import { SmppSms } from '../activities/smpp/smpp-sms';
 import { JwtOperatorVerifier, NoOperatorVerifier } from '../activities/operators';
-import { defaultLimits, JetStreamRateLimiter } from '../activities/limits';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { defaultLimits, KvRateLimiter } from '../activities/limits';
 
 export interface Services {
   nc: NatsConnection;
@@ -31,7 +30,7 @@ export async function openServices(config: Pick<Config, 'natsUrl' | 'smtpUrl' | 
     sms: smpp ?? publishers.sms,
     operators: config.operators?.publicKeyPem ? new JwtOperatorVerifier({ ...config.operators, publicKeyPem: config.operators.publicKeyPem }) : new NoOperatorVerifier(),
     mailer,
-    limiter: new JetStreamRateLimiter(jetstream(nc), await jetstreamManager(nc)),
+    limiter: new KvRateLimiter(res.limits),
     limits: config.limits ?? defaultLimits,
     codeKey: config.codeKey,
     links: config.links,
