@@ -22,7 +22,7 @@ export async function openServices(config: Pick<Config, 'natsUrl' | 'smtpUrl' | 
   const res = await ensureNatsResources(nc);
   const markers = new KvSentMarkers(res.mailSent);
   const mailer = new SmtpMailer(config.smtpUrl, config.mailFrom, markers);
-  const publishers = natsPublishers(nc, config.linkedServices);
+  const publishers = natsPublishers(nc, config.linkedServices, res.smsSent);
   const smpp = config.sms?.gateway === 'smpp' ? new SmppSms(config.sms, markers) : undefined;
   const deps: ActivityDeps = {
     registry: new NatsContactRegistry(res.accounts, res.phoneIndex),

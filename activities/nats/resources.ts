@@ -24,11 +24,11 @@ export const SUBJECTS = {
   linkedChange: (service: string) => `linked.${service}.phone_changed`,
   linkedAck: (service: string) => `linked.${service}.ack`,
   linkedAcks: 'linked.*.ack',
-  /** CH-1: SMS gateways report delivery here (`{ id, status: 'delivered' | 'undeliverable' }`). */
+  /** CH-1: SMS gateways report delivery here (`{ id, status: 'delivered' | 'undeliverable' }`, the id of the SMS they were given). */
   smsReport: 'outbox.sms.report',
 } as const;
 
-export const BUCKETS = { accounts: 'accounts', phoneIndex: 'phone_index', mailSent: 'mail_sent', limits: 'limits' } as const;
+export const BUCKETS = { accounts: 'accounts', phoneIndex: 'phone_index', mailSent: 'mail_sent', limits: 'limits', smsSent: 'sms_sent' } as const;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -38,6 +38,8 @@ export interface NatsResources {
   mailSent: KV;
   /** One record per limit scope and key: the events inside its window. */
   limits: KV;
+  /** CH-1: id of every SMS sent → its sequence in the outbox stream, for delivery reports. */
+  smsSent: KV;
 }
 
 export async function ensureNatsResources(nc: NatsConnection): Promise<NatsResources> {
@@ -61,6 +63,7 @@ export async function ensureNatsResources(nc: NatsConnection): Promise<NatsResou
     accounts: await kvm.create(BUCKETS.accounts, { history: 5, storage: StorageType.File }),
     phoneIndex: await kvm.create(BUCKETS.phoneIndex, { history: 1, storage: StorageType.File }),
     mailSent: await kvm.create(BUCKETS.mailSent, { history: 1, ttl: 7 * DAY_MS, storage: StorageType.File }),
+    smsSent: await kvm.create(BUCKETS.smsSent, { history: 1, ttl: 7 * DAY_MS, storage: StorageType.File }),
     limits: await kvm.create(BUCKETS.limits, { history: 1, ttl: MAX_WINDOW_MS, storage: StorageType.File }),
   };
 }
