@@ -1,27 +1,38 @@
 /**
  * CH-1: an SMS notice the gateway reports undeliverable goes out again by push and e-mail, never
- * a code or a link (a code by e-mail would weaken the proof of the number). Idempotent: the
- * fallback sends carry ids derived from the SMS's own id.
+ * a code or a link (a code by e-mail would weaken the proof of the number). Anyone who can publish
+ * on the report subject can send a report, so a report is trusted for nothing but the id of an SMS
+ * and its status: the message, its account and its text are the ones the portal stored when it
+ * sent that SMS. Idempotent: the fallback sends carry ids derived from the SMS's own id.
  */
+import { z } from 'zod';
 import type { ContactRegistry, History, Mailer, PushSender, SmsMessage } from './ports';
 import { textToHtml } from './templates';
 
-/** What a gateway reports on `outbox.sms.report`: the message it was given and the outcome. */
-export interface DeliveryReport {
-  status: 'delivered' | 'undeliverable';
-  message: SmsMessage & { id: string };
-}
+/** What a gateway publishes on `outbox.sms.report`; anything else in it is ignored. */
+export const deliveryReportSchema = z.object({
+  id: z.string().min(1).max(512),
+  status: z.enum(['delivered', 'undeliverable']),
+});
+export type DeliveryReport = z.infer<typeof deliveryReportSchema>;
 
 const NEVER_FALL_BACK = /^(code_|identity_link$|test)/;
 
-export type FallbackOutcome = 'delivered' | 'skipped_code' | 'fallback_sent' | 'no_account';
+export type FallbackOutcome = 'delivered' | 'unknown_sms' | 'skipped_code' | 'fallback_sent' | 'no_account';
 
-export async function handleDeliveryReport(
-  report: DeliveryReport,
-  deps: { registry: ContactRegistry; push: PushSender; mailer: Mailer; history: History },
-): Promise<FallbackOutcome> {
+export interface FallbackDeps {
+  registry: ContactRegistry;
+  push: PushSender;
+  mailer: Mailer;
+  history: History;
+  /** The SMS the portal sent with this id, or undefined. */
+  findSentSms(id: string): Promise<(SmsMessage & { id: string }) | undefined>;
+}
+
+export async function handleDeliveryReport(report: DeliveryReport, deps: FallbackDeps): Promise<FallbackOutcome> {
   if (report.status !== 'undeliverable') return 'delivered';
-  const m = report.message;
+  const m = await deps.findSentSms(report.id);
+  if (!m) return 'unknown_sms';
   if (NEVER_FALL_BACK.test(m.kind)) return 'skipped_code';
   const account = await deps.registry.getAccount(m.accountId);
   if (!account) return 'no_account';

@@ -22,6 +22,7 @@ import type { Account, ContactRegistry, EventPublisher, History, Language, Linke
 import { createAfterChangeActivities } from './after-change';
 import { createProofActivities } from './proofs';
 import type { Policy } from '../workflows/domain/policy';
+import { isDefinite, updateAccount } from './compare-and-set';
 import type { OperatorVerifier } from './operators';
 import { numberKey, type Limits, type LimitScope, type RateLimiter } from './limits';
 
@@ -138,18 +139,15 @@ export interface PublishEventRequest {
   data?: Record<string, unknown>;
 }
 
-const CAS_ATTEMPTS = 5;
-
 export function createActivities(deps: ActivityDeps) {
   const { registry, history, events, sms, push, mailer, keys, limiter, limits } = deps;
 
-  /** Refuses with RateLimitedError when the event does not fit its window; otherwise counts it. */
+  /** Counts the event when it fits its window (atomically, once per id); refuses with RateLimitedError otherwise. */
   async function admit(scope: LimitScope, key: string, eventId: string): Promise<void> {
-    const retryAfterMs = await limiter.check(scope, key, limits[scope]);
+    const retryAfterMs = await limiter.admit(scope, key, limits[scope], eventId);
     if (retryAfterMs !== undefined) {
       throw new RateLimitedError(`too many attempts (${scope}); try again in ${Math.ceil(retryAfterMs / 1000)} s`, { scope, retryAfterMs });
     }
-    await limiter.record(scope, key, limits[scope], eventId);
   }
 
   /** PRE-1, PRE-3: the account exists, is verified, and the new number is free and different. */
@@ -164,12 +162,13 @@ export function createActivities(deps: ActivityDeps) {
       throw new ProfileMismatchError('the profile is flagged for a data mismatch: fix the profile data first', { field: 'accountId' });
     }
     if (account.phone === req.newPhone) throw new SameNumberError('the new number is the current number', { field: 'newPhone' });
+    // Counted before the registry is asked: "number taken" must not be an unlimited oracle.
+    await admit('startsPerAccount', req.accountId, dedupId('start'));
+    await admit('startsPerNumber', numberKey(keys.limits, req.newPhone), dedupId('start'));
     const owner = await registry.ownerOf(req.newPhone);
     if (owner !== undefined && owner !== req.accountId) {
       throw new NumberTakenError('the new number is bound to another account', { field: 'newPhone' });
     }
-    await admit('startsPerAccount', req.accountId, dedupId('start'));
-    await admit('startsPerNumber', numberKey(keys.limits, req.newPhone), dedupId('start'));
     // PRE-4, AFTER-3: a request id names one change for good; reused by another run it is a conflict.
     const { workflowId, runId } = currentRun();
     const holder = await registry.claimRequestId(req.requestId, `${workflowId}/${runId}`);
@@ -233,8 +232,9 @@ export function createActivities(deps: ActivityDeps) {
       rejectUrl = `${deps.links.reject}/${req.accountId}/${token}`;
     }
     if (req.countWrongEntry) {
-      await limiter.record('wrongEntriesPerAccount', req.accountId, limits.wrongEntriesPerAccount, dedupId(req.key));
-      result.blockedForMs = await limiter.check('wrongEntriesPerAccount', req.accountId, limits.wrongEntriesPerAccount);
+      // The entry that fills the window blocks: admitted against max - 1, it is the one refused.
+      const limit = limits.wrongEntriesPerAccount;
+      result.blockedForMs = await limiter.admit('wrongEntriesPerAccount', req.accountId, { ...limit, max: limit.max - 1 }, dedupId(req.key));
     }
     const journalUrl = `${deps.links.journal}/${req.requestId}`;
     const text = renderNotice(req.language, req.kind, { ...req.params, when, journalUrl, rejectUrl });
@@ -263,38 +263,30 @@ export function createActivities(deps: ActivityDeps) {
   /**
    * PRE-3, DONE-1: binds the new number atomically. The index entry is claimed first (only one
    * account can win a number), then the account is written with compare-and-set; a retry after a
-   * crash at any point finds its own earlier work and finishes it.
+   * crash at any point finds its own earlier work and finishes it. The claim is given back only
+   * on a definite refusal: after a timeout the write may have landed, and the retry settles it.
    */
   async function bindPhone(req: BindPhoneRequest): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      const found = await registry.getAccount(req.accountId);
-      if (!found) throw new AccountNotFoundError('the account disappeared during the change', { field: 'accountId' });
-      const account = found.value;
-      if (account.phone === req.newPhone) break; // applied by an earlier attempt
-      if (account.phone !== req.oldPhone) {
-        throw new ConcurrentModificationError('the account\'s phone changed while this change was open', {});
-      }
-      const owner = await registry.claimPhone(req.newPhone, req.accountId);
-      if (owner !== req.accountId) throw new NumberTakenError('the new number was bound to another account meanwhile', { field: 'newPhone' });
-      const next: Account = {
-        ...account,
-        phone: req.newPhone,
-        phoneConfirmed: true,
-        previousPhone: req.oldPhone,
-        lastPhoneChangeAt: req.changedAt,
-        lastChangeRequestId: req.requestId,
-        revertedRequestId: undefined,
-      };
-      try {
-        await registry.putAccount(next, found.revision);
-        break;
-      } catch (err) {
-        // Another writer touched the record (say, an e-mail edit): read again and retry.
-        if (!(err instanceof ConcurrentModificationError) || attempt >= CAS_ATTEMPTS) {
-          await registry.releasePhone(req.newPhone, req.accountId);
-          throw err;
-        }
-      }
+    try {
+      await updateAccount(registry, req.accountId, async ({ value: account }) => {
+        if (account.phone === req.newPhone) return { result: undefined }; // applied by an earlier attempt
+        if (account.phone !== req.oldPhone) throw new ConcurrentModificationError('the account\'s phone changed while this change was open', {});
+        const owner = await registry.claimPhone(req.newPhone, req.accountId);
+        if (owner !== req.accountId) throw new NumberTakenError('the new number was bound to another account meanwhile', { field: 'newPhone' });
+        const next: Account = {
+          ...account,
+          phone: req.newPhone,
+          phoneConfirmed: true,
+          previousPhone: req.oldPhone,
+          lastPhoneChangeAt: req.changedAt,
+          lastChangeRequestId: req.requestId,
+          revertedRequestId: undefined,
+        };
+        return { write: next, result: undefined };
+      });
+    } catch (err) {
+      if (isDefinite(err)) await registry.releasePhone(req.newPhone, req.accountId);
+      throw err;
     }
     await registry.releasePhone(req.oldPhone, req.accountId);
   }

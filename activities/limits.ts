@@ -1,12 +1,14 @@
 /**
  * Limits against abuse (SMS pumping, code guessing, takeover attempts): caps per account and per
- * destination number over sliding windows, shared by every worker. Each admitted event is a
- * JetStream message with a per-message TTL equal to the window, on a subject of its own scope and
- * key, so the live count of a subject is the count inside the window and the oldest message says
- * when the next one is allowed. Numbers are keyed by a keyed hash: no phone number in a subject.
+ * destination number over sliding windows, shared by every worker. Each scope and key has one KV
+ * record of the events inside its window; an event is admitted by a compare-and-set write of that
+ * record, so two workers racing at the edge of a window cannot both take the last place. Numbers
+ * are keyed by a keyed hash: no phone number in a key.
  */
-import { createHmac } from 'node:crypto';
-import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import { createHash, createHmac } from 'node:crypto';
+import type { KV } from '@nats-io/kv';
+import { isWrongLastSequence } from './nats/registry';
+import { casConflict, retryOnConflict } from './compare-and-set';
 
 export interface Limit {
   max: number;
@@ -31,36 +33,45 @@ export type LimitScope = keyof Limits;
 
 /** Port: a sliding-window counter shared by all workers. */
 export interface RateLimiter {
-  /** Milliseconds until one more event fits, or undefined when it fits now. */
-  check(scope: LimitScope, key: string, limit: Limit): Promise<number | undefined>;
-  /** Counts one event (once per `eventId`). */
-  record(scope: LimitScope, key: string, limit: Limit, eventId: string): Promise<void>;
+  /**
+   * Counts the event and answers undefined when it fits the window; otherwise counts nothing and
+   * answers the milliseconds until one more fits. Idempotent per `eventId`: an event counted
+   * before is admitted again without counting twice (a retried activity).
+   */
+  admit(scope: LimitScope, key: string, limit: Limit, eventId: string): Promise<number | undefined>;
 }
 
-export const LIMITS_STREAM = 'LIMITS';
+/** Records live as long as the longest window may be. */
+export const MAX_WINDOW_MS = 7 * 24 * 3600_000;
 
-export class JetStreamRateLimiter implements RateLimiter {
-  constructor(
-    private readonly js: JetStreamClient,
-    private readonly jsm: JetStreamManager,
-  ) {}
+/** The events inside a key's window: [hash of the event id, when it was admitted (ms)]. */
+interface WindowRecord {
+  events: [string, number][];
+}
 
-  private subject(scope: LimitScope, key: string): string {
-    return `limits.${scope}.${key}`;
-  }
+export class KvRateLimiter implements RateLimiter {
+  constructor(private readonly kv: KV) {}
 
-  async check(scope: LimitScope, key: string, limit: Limit): Promise<number | undefined> {
-    const subject = this.subject(scope, key);
-    const info = await this.jsm.streams.info(LIMITS_STREAM, { subjects_filter: subject });
-    const count = info.state.subjects?.[subject] ?? 0;
-    if (count < limit.max) return undefined;
-    const oldest = await this.jsm.direct.getMessage(LIMITS_STREAM, { next_by_subj: subject });
-    const until = oldest ? oldest.time.getTime() + limit.windowMs : Date.now() + limit.windowMs;
-    return Math.max(1000, until - Date.now());
-  }
-
-  async record(scope: LimitScope, key: string, limit: Limit, eventId: string): Promise<void> {
-    await this.js.publish(this.subject(scope, key), '', { msgID: `${scope}/${eventId}`, ttl: `${Math.max(1, Math.ceil(limit.windowMs / 1000))}s` });
+  async admit(scope: LimitScope, key: string, limit: Limit, eventId: string): Promise<number | undefined> {
+    const k = `${scope}.${key}`;
+    const id = createHash('sha256').update(eventId).digest('hex').slice(0, 24);
+    // Each lost race means another event got in, so max + 2 attempts always reach an answer.
+    return retryOnConflict(async () => {
+      const entry = await this.kv.get(k);
+      const now = Date.now();
+      const stored = entry?.operation === 'PUT' ? entry.json<WindowRecord>().events : [];
+      const live = stored.filter(([, at]) => at > now - limit.windowMs);
+      if (live.some(([e]) => e === id)) return undefined;
+      if (live.length >= limit.max) return Math.max(1000, Math.min(now, ...live.map(([, at]) => at)) + limit.windowMs - now);
+      const next = JSON.stringify({ events: [...live, [id, now]] } satisfies WindowRecord);
+      try {
+        await (entry ? this.kv.update(k, next, entry.revision) : this.kv.create(k, next));
+      } catch (err) {
+        if (isWrongLastSequence(err)) throw casConflict('another event took the place', 'limit');
+        throw err;
+      }
+      return undefined;
+    }, limit.max + 2);
   }
 }
 
@@ -74,5 +85,7 @@ export function parseLimit(spec: string): Limit {
   const m = /^(\d+)\/(\d+)(s|m|h|d)$/.exec(spec.trim());
   if (!m) throw new Error(`"${spec}" is not max/duration (e.g. 5/24h)`);
   const unit = { s: 1000, m: 60_000, h: 3600_000, d: 86_400_000 }[m[3] as 's' | 'm' | 'h' | 'd'];
-  return { max: Number(m[1]), windowMs: Number(m[2]) * unit };
+  const limit = { max: Number(m[1]), windowMs: Number(m[2]) * unit };
+  if (limit.windowMs > MAX_WINDOW_MS) throw new Error(`"${spec}": windows are at most 7 days`);
+  return limit;
 }

@@ -7,7 +7,7 @@
 import { currentRun, dedupId } from './context';
 import type { ActivityDeps } from './index';
 import { deriveCode, deriveToken, hashIdentity, hashRecoveryCode, sameSecret, type CodePurpose, type TokenPurpose } from './codes';
-import { AccountNotFoundError, ConcurrentModificationError } from '../workflows/domain/errors';
+import { updateAccount } from './compare-and-set';
 import type { Policy } from '../workflows/domain/policy';
 
 export interface VerifyCodeRequest {
@@ -44,8 +44,6 @@ export interface UseRecoveryCodeRequest {
   code: string;
 }
 
-const CAS_ATTEMPTS = 5;
-
 export function createProofActivities(deps: Pick<ActivityDeps, 'keys' | 'policy' | 'registry' | 'history'>) {
   const { keys, registry, history } = deps;
 
@@ -79,26 +77,18 @@ export function createProofActivities(deps: Pick<ActivityDeps, 'keys' | 'policy'
    */
   async function useRecoveryCode(req: UseRecoveryCodeRequest): Promise<{ accepted: boolean; left: number }> {
     const hash = hashRecoveryCode(keys.recovery, req.accountId, req.code);
-    for (let attempt = 1; attempt <= CAS_ATTEMPTS; attempt++) {
-      const found = await registry.getAccount(req.accountId);
-      if (!found) throw new AccountNotFoundError('no such account', { field: 'accountId' });
-      const unused = found.value.recoveryCodeHashes ?? [];
-      const spent = found.value.recoveryCodesSpent ?? [];
-      const mine = spent.some((s) => s.requestId === req.requestId && sameSecret(s.hash, hash));
-      if (!mine && !unused.some((h) => sameSecret(h, hash))) return { accepted: false, left: unused.length };
-      if (!mine) {
-        try {
-          await registry.putAccount({ ...found.value, recoveryCodeHashes: unused.filter((h) => h !== hash), recoveryCodesSpent: [...spent, { hash, requestId: req.requestId }] }, found.revision);
-        } catch (err) {
-          if (err instanceof ConcurrentModificationError) continue;
-          throw err;
-        }
-      }
-      const left = unused.length - (mine ? 0 : 1);
-      await history.append(req.accountId, { at: new Date().toISOString(), kind: 'recovery_code_used', requestId: req.requestId, channels: [], text: `a backup recovery code replaced the old-number code (${left} left)` }, dedupId('recovery-code'));
-      return { accepted: true, left };
+    const outcome = await updateAccount(registry, req.accountId, async ({ value }) => {
+      const unused = value.recoveryCodeHashes ?? [];
+      const spent = value.recoveryCodesSpent ?? [];
+      if (spent.some((s) => s.requestId === req.requestId && sameSecret(s.hash, hash))) return { result: { accepted: true, left: unused.length } };
+      if (!unused.some((h) => sameSecret(h, hash))) return { result: { accepted: false, left: unused.length } };
+      const rest = unused.filter((h) => h !== hash);
+      return { write: { ...value, recoveryCodeHashes: rest, recoveryCodesSpent: [...spent, { hash, requestId: req.requestId }] }, result: { accepted: true, left: rest.length } };
+    });
+    if (outcome.accepted) {
+      await history.append(req.accountId, { at: new Date().toISOString(), kind: 'recovery_code_used', requestId: req.requestId, channels: [], text: `a backup recovery code replaced the old-number code (${outcome.left} left)` }, dedupId('recovery-code'));
     }
-    throw new ConcurrentModificationError('the account kept changing while a recovery code was spent', { field: 'accountId' });
+    return outcome;
   }
 
   return { workerPolicy, verifyCode, verifyToken, verifyIdentity, useRecoveryCode };

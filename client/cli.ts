@@ -10,9 +10,8 @@ import { Client, Connection } from '@temporalio/client';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
 import { simpleParser } from 'mailparser';
-import { loadConfig, type Config } from '../workers/config';
+import { loadConfig, payloadCodec, type Config } from '../workers/config';
 import { PhoneChangeClient } from './phone-change-client';
-import { AesGcmCodec } from './payload-codec';
 import { PhoneChangeError } from '../workflows/domain/errors';
 import { authMethods, overrideMethods, type AuthMethod, type OverrideMethod, type Step } from '../workflows/phone-change.defs';
 import { maskPhone } from '../workflows/domain/mask';
@@ -36,7 +35,7 @@ async function openSession(): Promise<Session> {
   const connection = await Connection.connect({ address, apiKey, tls: tls ? {} : undefined });
   const nc = await connect({ servers: config.natsUrl, name: 'phone-change-cli' });
   const client = new PhoneChangeClient({
-    client: new Client({ connection, namespace, dataConverter: { payloadCodecs: [new AesGcmCodec(config.payloadKeys)] } }),
+    client: new Client({ connection, namespace, dataConverter: { payloadCodecs: [payloadCodec(config)] } }),
     taskQueue: config.temporal.taskQueue,
     history: new JetStreamHistory(jetstream(nc)),
   });

@@ -3,6 +3,12 @@
  * the old number and e-mail, update arguments) is encrypted with AES-256-GCM before it leaves the
  * process. The key id travels in the payload's metadata, so keys rotate: new data is sealed with
  * the current key, data sealed with an older key still opens while that key is configured.
+ *
+ * With `requireEncryption` (production), a payload that is not sealed is refused: whoever sent it
+ * holds no key, so nothing in it counts. It decodes as JSON `null` rather than as an error: a
+ * codec error fails the whole workflow task, again at every retry, and a signal in history would
+ * wedge the change for good; `null` is malformed input every update validator rejects and every
+ * signal handler drops, so the change goes on untouched.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
@@ -29,11 +35,22 @@ export class PayloadKeyError extends Error {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+export interface CodecOptions {
+  /** Refuse payloads that are not sealed (they decode as `null`); set in production. */
+  requireEncryption?: boolean;
+}
+
+/** What an unsealed payload decodes to when encryption is required: JSON null. */
+export const REFUSED_PAYLOAD: Payload = { metadata: { encoding: encoder.encode('json/plain') }, data: encoder.encode('null') };
+
 export class AesGcmCodec implements PayloadCodec {
   private readonly byId: Map<string, Buffer>;
 
   /** `keys[0]` seals new payloads; every key opens payloads sealed with it. */
-  constructor(private readonly keys: CodecKey[]) {
+  constructor(
+    private readonly keys: CodecKey[],
+    private readonly options: CodecOptions = {},
+  ) {
     if (keys.length === 0) throw new PayloadKeyError('at least one payload key is required');
     for (const k of keys) if (k.key.length !== 32) throw new PayloadKeyError(`payload key ${k.id} must be 32 bytes`);
     this.byId = new Map(keys.map((k) => [k.id, k.key]));
@@ -52,7 +69,9 @@ export class AesGcmCodec implements PayloadCodec {
 
   async decode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((p) => {
-      if (!p.metadata || decoder.decode(p.metadata.encoding ?? new Uint8Array()) !== ENCRYPTED_ENCODING) return p; // written before encryption
+      if (!p.metadata || decoder.decode(p.metadata.encoding ?? new Uint8Array()) !== ENCRYPTED_ENCODING) {
+        return this.options.requireEncryption ? REFUSED_PAYLOAD : p; // otherwise: written before encryption (development)
+      }
       const id = decoder.decode(p.metadata[KEY_ID] ?? new Uint8Array());
       const key = this.byId.get(id);
       if (!key) throw new PayloadKeyError(`no payload key "${id}" is configured; it is needed to open this payload`);

@@ -6,13 +6,12 @@
  * state under DATA_DIR (default .data/) survives a restart.
  */
 import { join, resolve } from 'node:path';
-import { loadConfig } from '../workers/config';
+import { loadConfig, payloadCodec } from '../workers/config';
 import { createLogger, installTemporalLogging } from '../workers/logger';
 import { startWorkerRuntime } from '../workers/runtime';
 import { startNats, startTemporal, toolPaths, type RunningServer } from './stack';
 import { startSmtpSink, type SmtpSink } from './smtp-sink';
 import { startCodecServer } from '../workers/codec-server';
-import { AesGcmCodec } from '../client/payload-codec';
 import { ensureDevOperatorKeys } from './dev-operator-keys';
 
 const TEMPORAL_PORT = 7233;
@@ -33,14 +32,16 @@ async function main(): Promise<void> {
   const tools = toolPaths();
   env.OPERATOR_JWT_PUBLIC_KEY_FILE ??= await ensureDevOperatorKeys(dataDir);
   const early = loadConfig(env);
-  // SEC-4: the Web UI decodes payloads through the codec server; the local token authorises you.
+  // SEC-4: the Web UI decodes payloads through the codec server; the local token authorises you
+  // through the server's login page (a session cookie: the dev server's UI sends no custom header).
   const codecServer = await startCodecServer({
-    codec: new AesGcmCodec(early.payloadKeys),
+    codec: payloadCodec(early),
     tokens: early.codecServer.tokens,
     allowedOrigins: [`http://localhost:${UI_PORT}`, `http://127.0.0.1:${UI_PORT}`],
     port: early.codecServer.port,
   });
-  const codecEndpoint = `${codecServer.url}/${early.codecServer.tokens[0]}`;
+  // "localhost" like the UI's address: the session cookie is same-site only, and the token stays out of the UI's settings.
+  const codecEndpoint = codecServer.url.replace('127.0.0.1', 'localhost');
   step(`codec server on ${codecServer.url} (the Web UI decrypts payloads through it)`);
 
   if (!process.env.TEMPORAL_ADDRESS) {
@@ -67,7 +68,7 @@ async function main(): Promise<void> {
   step('bundling the workflow and starting the worker');
   const runtime = await startWorkerRuntime(config, logger);
   const running = runtime.run();
-  printBanner(Boolean(servers.length), dataDir);
+  printBanner(Boolean(servers.length), dataDir, codecEndpoint);
 
   // The SDK stops the worker on SIGINT/SIGTERM; then the servers go, children last.
   await running;
@@ -78,11 +79,13 @@ async function main(): Promise<void> {
   step('stopped');
 }
 
-function printBanner(ownServers: boolean, dataDir: string): void {
+function printBanner(ownServers: boolean, dataDir: string, codecEndpoint: string): void {
   const cli = 'npm run cli --';
   console.log(`
 phone-change is running.${ownServers ? `
   Temporal Web UI   http://localhost:${UI_PORT}/namespaces/default/workflows` : ''}
+  Decrypted in UI   sign in at ${codecEndpoint}/login with the codec token, then turn on
+                    "Include cross-origin credentials" in the Web UI's codec server settings
   SMS outbox        ${cli} dev outbox
   Mail              ${cli} dev mail        (files in ${join(dataDir, 'mail')})
   Operator token    export OPERATOR_TOKEN=$(${cli.replace('--', '-s --')} dev operator-token --operator op-17 --name Петрова)

@@ -4,13 +4,16 @@
  * push and e-mail fallback (CH-1). Durable consumers, so nothing is lost while a worker is down;
  * a message is acknowledged only after it was handled.
  */
+import { createHash } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { AckPolicy, jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { ActivityDeps } from '../activities';
-import { STREAMS, SUBJECTS } from '../activities/nats/resources';
-import { handleDeliveryReport, type DeliveryReport } from '../activities/delivery-fallback';
+import { BUCKETS, STREAMS, SUBJECTS } from '../activities/nats/resources';
+import { deliveryReportSchema, handleDeliveryReport } from '../activities/delivery-fallback';
+import { findSentSms } from '../activities/nats/publishers';
 import { linkedAckSignal, linkedSyncWorkflowId } from '../workflows/after-change.defs';
 
 export interface BridgeOptions {
@@ -42,13 +45,23 @@ async function consume(nc: NatsConnection, stream: string, durable: string, subj
   };
 }
 
+function parseJson(data: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(data));
+  } catch {
+    return undefined;
+  }
+}
+
+const idHash = (id: string) => createHash('sha256').update(id).digest('hex').slice(0, 12);
+
 export async function startBridges(o: BridgeOptions): Promise<() => Promise<void>> {
   const stops: (() => Promise<void>)[] = [];
   if (o.run?.linkedAcks !== false) {
     stops.push(await consume(o.nc, STREAMS.linked.name, 'linked-ack-bridge', SUBJECTS.linkedAcks, async (m) => {
       const service = m.subject.split('.')[1] ?? '';
-      const ack = m.json<{ accountId?: string; requestId?: string }>();
-      if (!ack.accountId || !ack.requestId) return o.logger.warn({ service }, 'linked-service ack without accountId/requestId dropped');
+      const ack = (parseJson(m.data) ?? {}) as { accountId?: unknown; requestId?: unknown };
+      if (typeof ack.accountId !== 'string' || typeof ack.requestId !== 'string' || !ack.accountId || !ack.requestId) return o.logger.warn({ service }, 'linked-service ack without accountId/requestId dropped');
       try {
         await o.client.workflow.getHandle(linkedSyncWorkflowId(ack.accountId, ack.requestId)).signal(linkedAckSignal, { service });
       } catch (err) {
@@ -58,9 +71,16 @@ export async function startBridges(o: BridgeOptions): Promise<() => Promise<void
     }));
   }
   if (o.run?.deliveryReports !== false) {
+    const sent = await new Kvm(o.nc).open(BUCKETS.smsSent);
+    const jsm = await jetstreamManager(o.nc);
+    const deps = { ...o.deps, findSentSms: (id: string) => findSentSms(sent, jsm, id) };
     stops.push(await consume(o.nc, STREAMS.outbox.name, 'sms-report-bridge', SUBJECTS.smsReport, async (m) => {
-      const outcome = await handleDeliveryReport(m.json<DeliveryReport>(), o.deps);
-      if (outcome === 'fallback_sent') o.logger.info({ kind: m.json<DeliveryReport>().message.kind }, 'undeliverable SMS notice sent by push and e-mail');
+      const report = deliveryReportSchema.safeParse(parseJson(m.data));
+      // Reports come from outside: one that is malformed or names an SMS never sent is dropped (logged without its content).
+      if (!report.success) return o.logger.warn({ seq: m.seq }, 'malformed delivery report dropped');
+      const outcome = await handleDeliveryReport(report.data, deps);
+      if (outcome === 'unknown_sms') o.logger.warn({ seq: m.seq, idHash: idHash(report.data.id) }, 'delivery report for an SMS never sent dropped');
+      if (outcome === 'fallback_sent') o.logger.info({ seq: m.seq }, 'undeliverable SMS notice sent by push and e-mail');
     }));
   }
   return async () => {

@@ -1,18 +1,18 @@
 /** The codec server as its own process: `npm run codec-server` (configuration as for the worker). */
-import { loadConfig, ConfigError } from './config';
+import { loadConfig, ConfigError, payloadCodec } from './config';
 import { createLogger } from './logger';
 import { startCodecServer } from './codec-server';
-import { AesGcmCodec } from '../client/payload-codec';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   if (config.production && config.codecServer.tokensAreDevDefault) throw new ConfigError('invalid configuration:\n  CODEC_SERVER_TOKENS: required in production');
   const logger = createLogger(config.logLevel);
   const server = await startCodecServer({
-    codec: new AesGcmCodec(config.payloadKeys),
+    codec: payloadCodec(config),
     tokens: config.codecServer.tokens,
     allowedOrigins: config.codecServer.origins,
     port: config.codecServer.port,
+    secureCookie: config.production,
   });
   logger.info({ url: server.url, origins: config.codecServer.origins }, 'codec server listening');
   const stop = () => void server.close().then(() => process.exit(0));

@@ -98,6 +98,11 @@ export interface Config {
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
 }
 
+/** SEC-4: the payload codec of every process (worker, client, codec server); production refuses unsealed payloads. */
+export function payloadCodec(config: Pick<Config, 'payloadKeys' | 'production'>): AesGcmCodec {
+  return new AesGcmCodec(config.payloadKeys, { requireEncryption: config.production });
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }

@@ -1,11 +1,10 @@
 /** Everything a worker process runs: adapters, the Temporal worker and the NATS bridges. */
 import { Client, Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
-import type { Config } from './config';
+import { payloadCodec, type Config } from './config';
 import { openServices } from './services';
 import { connectWorker, createPhoneChangeWorker } from './worker';
 import { startBridges } from './bridges';
-import { AesGcmCodec } from '../client/payload-codec';
 
 export interface WorkerRuntime {
   /** Runs until the worker is shut down (SIGINT/SIGTERM), then closes every connection. */
@@ -16,7 +15,7 @@ export async function startWorkerRuntime(config: Config, logger: Logger): Promis
   const services = await openServices(config);
   const { address, namespace, apiKey, tls } = config.temporal;
   const clientConnection = await Connection.connect({ address, apiKey, tls: tls ? {} : undefined });
-  const codec = new AesGcmCodec(config.payloadKeys);
+  const codec = payloadCodec(config);
   const client = new Client({ connection: clientConnection, namespace, dataConverter: { payloadCodecs: [codec] } });
   const connection = await connectWorker(config);
   const worker = await createPhoneChangeWorker({ connection, namespace, taskQueue: config.temporal.taskQueue, deps: services.deps, codec });

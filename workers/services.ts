@@ -9,8 +9,7 @@ import { KvSentMarkers } from '../activities/nats/sent-markers';
 import { SmtpMailer } from '../activities/email/smtp-mailer';
 import { SmppSms } from '../activities/smpp/smpp-sms';
 import { JwtOperatorVerifier, NoOperatorVerifier } from '../activities/operators';
-import { defaultLimits, JetStreamRateLimiter } from '../activities/limits';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { defaultLimits, KvRateLimiter } from '../activities/limits';
 
 export interface Services {
   nc: NatsConnection;
@@ -23,7 +22,7 @@ export async function openServices(config: Pick<Config, 'natsUrl' | 'smtpUrl' | 
   const res = await ensureNatsResources(nc);
   const markers = new KvSentMarkers(res.mailSent);
   const mailer = new SmtpMailer(config.smtpUrl, config.mailFrom, markers);
-  const publishers = natsPublishers(nc, config.linkedServices);
+  const publishers = natsPublishers(nc, config.linkedServices, res.smsSent);
   const smpp = config.sms?.gateway === 'smpp' ? new SmppSms(config.sms, markers) : undefined;
   const deps: ActivityDeps = {
     registry: new NatsContactRegistry(res.accounts, res.phoneIndex, res.requestIds),
@@ -31,7 +30,7 @@ export async function openServices(config: Pick<Config, 'natsUrl' | 'smtpUrl' | 
     sms: smpp ?? publishers.sms,
     operators: config.operators?.publicKeyPem ? new JwtOperatorVerifier({ ...config.operators, publicKeyPem: config.operators.publicKeyPem }) : new NoOperatorVerifier(),
     mailer,
-    limiter: new JetStreamRateLimiter(jetstream(nc), await jetstreamManager(nc)),
+    limiter: new KvRateLimiter(res.limits),
     limits: config.limits ?? defaultLimits,
     keys: config.proofKeys,
     policy: config.policy,

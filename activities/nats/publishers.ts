@@ -4,7 +4,9 @@
  * stream stores a retried message once.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
-import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import { createHash } from 'node:crypto';
+import { jetstream, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
 import type {
   DomainEvent,
   EventPublisher,
@@ -24,11 +26,36 @@ async function publishOnce(js: JetStreamClient, subject: string, body: unknown, 
   await js.publish(subject, JSON.stringify(body), { msgID: dedupId });
 }
 
+/**
+ * SMS go to the outbox stream; each one's stream sequence is indexed by its id (`sms_sent`), so a
+ * delivery report, which names only the id, finds the message the portal really sent (CH-1).
+ */
 export class JetStreamSms implements SmsSender {
-  constructor(private readonly js: JetStreamClient) {}
+  constructor(
+    private readonly js: JetStreamClient,
+    private readonly sent: KV,
+  ) {}
   async send(message: SmsMessage, dedupId: string): Promise<void> {
-    await publishOnce(this.js, SUBJECTS.sms, { ...message, id: dedupId, at: new Date().toISOString() }, dedupId);
+    // A retried publish is a duplicate whose ack names the first copy's sequence: the index stays right.
+    const ack = await this.js.publish(SUBJECTS.sms, JSON.stringify({ ...message, id: dedupId, at: new Date().toISOString() }), { msgID: dedupId });
+    await this.sent.put(sentSmsKey(dedupId), String(ack.seq));
   }
+}
+
+export type SentSms = SmsMessage & { id: string };
+
+/** KV keys allow few characters, and ids carry account ids: the index is keyed by a hash of the id. */
+const sentSmsKey = (id: string) => createHash('sha256').update(id).digest('hex');
+
+/** Finds an SMS the portal sent by its id, or undefined (an id it never sent). */
+export async function findSentSms(sent: KV, jsm: JetStreamManager, id: string): Promise<SentSms | undefined> {
+  const entry = await sent.get(sentSmsKey(id));
+  const seq = entry?.operation === 'PUT' ? Number(entry.string()) : NaN;
+  if (!Number.isSafeInteger(seq)) return undefined;
+  const stored = await jsm.streams.getMessage(STREAMS.outbox.name, { seq }).catch(() => null);
+  if (!stored || stored.subject !== SUBJECTS.sms) return undefined;
+  const sms = stored.json<SentSms>();
+  return sms.id === id ? sms : undefined;
 }
 
 export class JetStreamPush implements PushSender {
@@ -89,10 +116,10 @@ export class JetStreamLinkedServices implements LinkedServices {
   }
 }
 
-export function natsPublishers(nc: NatsConnection, linkedServices: readonly string[]) {
+export function natsPublishers(nc: NatsConnection, linkedServices: readonly string[], sentSms: KV) {
   const js = jetstream(nc);
   return {
-    sms: new JetStreamSms(js),
+    sms: new JetStreamSms(js, sentSms),
     push: new JetStreamPush(js),
     events: new JetStreamEvents(js),
     history: new JetStreamHistory(js),

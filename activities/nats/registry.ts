@@ -1,7 +1,7 @@
 /** The contact registry on NATS KV: `accounts` holds records, `phone_index` maps a number to its account. */
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
-import { ConcurrentModificationError } from '../../workflows/domain/errors';
+import { casConflict } from '../compare-and-set';
 import type { Account, ContactRegistry, Versioned } from '../ports';
 
 /** KV keys allow no '+': the index is keyed by the digits. */
@@ -46,7 +46,7 @@ export class NatsContactRegistry implements ContactRegistry {
         : await this.accounts.update(account.accountId, data, expectedRevision);
     } catch (err) {
       if (isWrongLastSequence(err)) {
-        throw new ConcurrentModificationError('the account record changed since it was read', { field: 'accountId' });
+        throw casConflict('the account record changed since it was read', 'accountId');
       }
       throw err;
     }
@@ -64,8 +64,8 @@ export class NatsContactRegistry implements ContactRegistry {
     } catch (err) {
       if (!isWrongLastSequence(err)) throw err;
       const owner = await this.ownerOf(phone);
-      // Released between our create and our read: try once more through the caller's retry.
-      if (owner === undefined) throw new ConcurrentModificationError('the number index changed during the claim', { field: 'newPhone' });
+      // Released between our create and our read: a benign race, the caller's compare-and-set loop claims again.
+      if (owner === undefined) throw casConflict('the number index changed during the claim', 'newPhone');
       return owner;
     }
   }

@@ -6,7 +6,7 @@
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager, StorageType, type StreamConfig } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
-import { LIMITS_STREAM } from '../limits';
+import { MAX_WINDOW_MS } from '../limits';
 
 export const STREAMS = {
   events: { name: 'PHONE_CHANGE_EVENTS', subjects: ['phone.change.>'] },
@@ -24,11 +24,11 @@ export const SUBJECTS = {
   linkedChange: (service: string) => `linked.${service}.phone_changed`,
   linkedAck: (service: string) => `linked.${service}.ack`,
   linkedAcks: 'linked.*.ack',
-  /** CH-1: SMS gateways report delivery here (`{ id, status: 'delivered' | 'undeliverable' }`). */
+  /** CH-1: SMS gateways report delivery here (`{ id, status: 'delivered' | 'undeliverable' }`, the id of the SMS they were given). */
   smsReport: 'outbox.sms.report',
 } as const;
 
-export const BUCKETS = { accounts: 'accounts', phoneIndex: 'phone_index', mailSent: 'mail_sent', requestIds: 'request_ids' } as const;
+export const BUCKETS = { accounts: 'accounts', phoneIndex: 'phone_index', mailSent: 'mail_sent', limits: 'limits', smsSent: 'sms_sent', requestIds: 'request_ids' } as const;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -38,6 +38,10 @@ export interface NatsResources {
   mailSent: KV;
   /** PRE-4, AFTER-3: request id -> the change (workflow run) it names. */
   requestIds: KV;
+  /** One record per limit scope and key: the events inside its window. */
+  limits: KV;
+  /** CH-1: id of every SMS sent → its sequence in the outbox stream, for delivery reports. */
+  smsSent: KV;
 }
 
 export async function ensureNatsResources(nc: NatsConnection): Promise<NatsResources> {
@@ -56,26 +60,13 @@ export async function ensureNatsResources(nc: NatsConnection): Promise<NatsResou
       await jsm.streams.add(config);
     }
   }
-  // Limits: per-message TTL makes a subject's live count a sliding-window count (nats-server 2.11+).
-  const limits: Partial<StreamConfig> & { name: string } = {
-    name: LIMITS_STREAM,
-    subjects: ['limits.>'],
-    storage: StorageType.File,
-    allow_msg_ttl: true,
-    allow_direct: true,
-    duplicate_window: nanos(DAY_MS),
-    max_age: nanos(7 * DAY_MS),
-  };
-  try {
-    await jsm.streams.info(LIMITS_STREAM);
-  } catch {
-    await jsm.streams.add(limits);
-  }
   const kvm = new Kvm(nc);
   return {
     accounts: await kvm.create(BUCKETS.accounts, { history: 5, storage: StorageType.File }),
     phoneIndex: await kvm.create(BUCKETS.phoneIndex, { history: 1, storage: StorageType.File }),
     mailSent: await kvm.create(BUCKETS.mailSent, { history: 1, ttl: 7 * DAY_MS, storage: StorageType.File }),
+    smsSent: await kvm.create(BUCKETS.smsSent, { history: 1, ttl: 7 * DAY_MS, storage: StorageType.File }),
+    limits: await kvm.create(BUCKETS.limits, { history: 1, ttl: MAX_WINDOW_MS, storage: StorageType.File }),
     requestIds: await kvm.create(BUCKETS.requestIds, { history: 1, storage: StorageType.File }),
   };
 }

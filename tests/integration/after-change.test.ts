@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jetstream } from '@nats-io/jetstream';
 import { eventually, operatorToken, startHarness, LINKED_SERVICES, type Harness, refusal } from '../support/harness';
 import { ConcurrentModificationError, NumberTakenError, RevertWindowClosedError } from '../../workflows/domain/errors';
-import { SUBJECTS } from '../../activities/nats/resources';
-import type { LinkedServiceMessage } from '../../activities/ports';
+import { STREAMS, SUBJECTS } from '../../activities/nats/resources';
+import type { LinkedServiceMessage, PushMessage } from '../../activities/ports';
+import { readSubject } from '../../activities/nats/publishers';
 
 let h: Harness;
 beforeAll(async () => {
@@ -162,12 +163,52 @@ describe('after the change (DONE-3, DONE-4, AFTER-1..3, CH-1)', () => {
     const js = jetstream(h.services.nc);
     const done = await eventually(() => h.smsTo(newPhone).find((m) => m.kind === 'completed'), 'completion SMS');
     const code = await eventually(() => h.smsTo(newPhone).find((m) => m.kind === 'code_new'), 'code SMS');
-    await js.publish(SUBJECTS.smsReport, JSON.stringify({ status: 'undeliverable', message: code }));
-    await js.publish(SUBJECTS.smsReport, JSON.stringify({ status: 'undeliverable', message: done }));
+    await js.publish(SUBJECTS.smsReport, JSON.stringify({ status: 'undeliverable', id: code.id }));
+    await js.publish(SUBJECTS.smsReport, JSON.stringify({ status: 'undeliverable', id: done.id }));
     const mail = await h.smtp.waitFor((m) => m.to.includes(account.email!) && m.text.includes(done.text));
     expect(mail).toHaveLength(1);
     const entry = await eventually(async () => (await h.client.history(account.accountId)).find((e) => e.kind === 'sms_undeliverable'), 'fallback entry');
     expect(entry.channels).toEqual(['push', 'email']);
     expect(h.smtp.received.some((m) => /\b\d{6}\b/.test(m.text) && m.text.includes('код'))).toBe(false);
+  });
+
+  /** Publishes `forged`, then a genuine report of another account's notice, and waits for that one's fallback: the bridge handles reports in order, so the forged one was handled by then. */
+  async function afterForgedReport(forged: unknown): Promise<void> {
+    const other = await h.newAccount();
+    const newPhone = h.freshPhone();
+    await h.completeChange(other, newPhone);
+    const done = await eventually(() => h.smsTo(newPhone).find((m) => m.kind === 'completed'), 'completion SMS');
+    const js = jetstream(h.services.nc);
+    await js.publish(SUBJECTS.smsReport, typeof forged === 'string' ? forged : JSON.stringify(forged));
+    await js.publish(SUBJECTS.smsReport, JSON.stringify({ status: 'undeliverable', id: done.id }));
+    await h.smtp.waitFor((m) => m.to.includes(other.email!) && m.text.includes(done.text));
+  }
+
+  /** No mail and no push carries `text`, and the account's history has no fallback entry. */
+  async function noFallback(accountId: string, text: string): Promise<void> {
+    expect(h.smtp.received.filter((m) => m.text.includes(text))).toEqual([]);
+    const pushes = await readSubject<PushMessage>(jetstream(h.services.nc), STREAMS.outbox.name, SUBJECTS.push);
+    expect(pushes.filter(({ data }) => data.body.includes(text))).toEqual([]);
+    expect((await h.client.history(accountId)).filter((e) => e.kind === 'sms_undeliverable')).toEqual([]);
+  }
+
+  it('issue 10 hole 7: a forged delivery report with attacker text and a real account\'s id sends no mail, no push and records nothing', async () => {
+    const victim = await h.newAccount();
+    const text = 'Госуслуги: номер изменён. Если это не вы, позвоните +7 900 000-00-00 (attacker)';
+    const message = { to: victim.phone, text, accountId: victim.accountId, requestId: 'ABCDEFGHJK', kind: 'completed' };
+    await afterForgedReport({ status: 'undeliverable', id: `phone-change/${victim.accountId}/forged/completed/sms/0`, message: { ...message, id: 'x' } });
+    await afterForgedReport({ status: 'undeliverable', message: { ...message, id: `phone-change/${victim.accountId}/forged/completed/sms/0` } });
+    await afterForgedReport('{"status":"undeliverable","id":');
+    await noFallback(victim.accountId, text);
+    expect(h.smtp.received.filter((m) => m.to.includes(victim.email!))).toEqual([]);
+  });
+
+  it('issue 10 hole 7: a forged report naming a real code SMS\'s id, dressed as a notice, sends no fallback', async () => {
+    const account = await h.newAccount();
+    const newPhone = h.freshPhone();
+    await h.completeChange(account, newPhone);
+    const code = await eventually(() => h.smsTo(newPhone).find((m) => m.kind === 'code_new'), 'code SMS');
+    await afterForgedReport({ status: 'undeliverable', id: code.id, message: { ...code, kind: 'completed' } });
+    await noFallback(account.accountId, code.text);
   });
 });

@@ -1,25 +1,39 @@
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
-import { startHarness, PAYLOAD_KEYS, type Harness } from '../support/harness';
+import { startHarness, eventually, refusal, PAYLOAD_KEYS, type Harness } from '../support/harness';
 import { AesGcmCodec, ENCRYPTED_ENCODING, PayloadKeyError } from '../../client/payload-codec';
 import { startCodecServer, type CodecServer } from '../../workers/codec-server';
+import { createPhoneChangeWorker } from '../../workers/worker';
 import { workflowIdFor } from '../../workflows/phone-change.defs';
 
 const TOKEN = 'engineer-token-0123456789';
 const UI = 'http://localhost:8233';
+const MAX_BODY = 1024 * 1024;
 
 let h: Harness;
 let server: CodecServer;
 let raw: Connection;
+let workerConnection: NativeConnection;
+let worker: Worker;
+let running: Promise<void>;
 beforeAll(async () => {
-  h = await startHarness();
-  server = await startCodecServer({ codec: new AesGcmCodec(PAYLOAD_KEYS), tokens: [TOKEN], allowedOrigins: [UI] });
+  h = await startHarness({ startWorker: false });
+  // This file's worker refuses unsealed payloads, as in production: every test here runs on it.
+  workerConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
+  const strict = new AesGcmCodec(PAYLOAD_KEYS, { requireEncryption: true });
+  worker = await createPhoneChangeWorker({ connection: workerConnection, namespace: 'default', taskQueue: h.taskQueue, deps: h.services.deps, codec: strict, workflowBundle: { codePath: inject('workflowBundlePath') } });
+  running = worker.run();
+  server = await startCodecServer({ codec: new AesGcmCodec(PAYLOAD_KEYS), tokens: [TOKEN], allowedOrigins: [UI], maxBodyBytes: MAX_BODY });
   raw = await Connection.connect({ address: inject('temporalAddress') });
 });
 afterAll(async () => {
   await raw?.close();
   await server?.close();
+  worker?.shutdown();
+  await running;
+  await workerConnection?.close();
   await h?.close();
 });
 
@@ -77,8 +91,10 @@ describe('encrypted payloads and the codec server (SEC-4)', () => {
     const decoded = (await ok.json()) as { payloads: { data: string }[] };
     expect(decoded.payloads.map((p) => Buffer.from(p.data, 'base64').toString()).join('\n')).toContain(newPhone);
 
+    // The token never travels in a URL.
     const viaPath = await fetch(`${server.url}/${TOKEN}/decode`, { method: 'POST', body: clear });
-    expect(viaPath.status).toBe(200);
+    expect(viaPath.status).toBe(404);
+    expect(await viaPath.text()).not.toContain(Buffer.from(newPhone).toString('base64').slice(0, 12));
     const refused = await fetch(`${server.url}/decode`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: clear });
     expect(refused.status).toBe(401);
     const wrong = await fetch(`${server.url}/decode`, { method: 'POST', headers: { Authorization: 'Bearer not-the-token-at-all!!' }, body: clear });
@@ -91,5 +107,77 @@ describe('encrypted payloads and the codec server (SEC-4)', () => {
     expect(pre.headers.get('access-control-allow-headers')).toMatch(/X-Namespace/i);
     const other = await fetch(`${server.url}/decode`, { method: 'OPTIONS', headers: { Origin: 'http://evil.example' } });
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('issue 10 hole 10: a client without the payload key sends a plaintext update and signal: refused and dropped, the change unchanged, not wedged, still answers status and cancel', async () => {
+    const account = await h.newAccount();
+    await (await h.clientWith({ identityCheck: false })).start({ accountId: account.accountId, newPhone: h.freshPhone(), auth: 'two_factor' });
+    const code = await h.codeSentTo(account.phone);
+    const before = await h.client.status(account.accountId);
+    // Even the right answer counts for nothing when it comes unsealed.
+    const unsealed = { step: 'old', code };
+    const keyless = new Client({ connection: raw }).workflow.getHandle(workflowIdFor(account.accountId));
+    const accepted = async () => ((await keyless.fetchHistory()).events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length;
+    const acceptedBefore = await accepted();
+    // Rejected by the validator; the keyless caller cannot even read why (the failure is sealed).
+    const err = await refusal(keyless.executeUpdate('submitCode', { args: [unsealed] }));
+    expect(err instanceof WorkflowUpdateFailedError || /Unknown encoding: binary\/encrypted/.test(String(err))).toBe(true);
+    await keyless.signal('submitCodeSignal', unsealed);
+    const handled = await eventually(async () => {
+      const events = (await keyless.fetchHistory()).events ?? [];
+      const signalled = events.findIndex((e) => e.workflowExecutionSignaledEventAttributes);
+      return signalled >= 0 && events.slice(signalled).some((e) => e.workflowTaskCompletedEventAttributes) && events;
+    }, 'the worker to handle the signal');
+    expect(handled.filter((e) => e.workflowTaskFailedEventAttributes)).toEqual([]);
+    expect(await accepted()).toBe(acceptedBefore);
+    expect(await h.client.status(account.accountId)).toEqual(before);
+    expect((await h.client.submitCode(account.accountId, 'old', code)).outcome).toBe('accepted');
+    expect((await h.client.cancel(account.accountId)).state).toBe('cancelled');
+    expect((await h.client.status(account.accountId)).state).toBe('cancelled');
+  });
+
+  it('issue 10 hole 10: the codec server survives a flood of malformed requests and still answers a good one', async () => {
+    const [sealed] = await new AesGcmCodec(PAYLOAD_KEYS).encode([defaultPayloadConverter.toPayload({ newPhone: '+79161234567' })]);
+    const good = JSON.stringify(asJson([sealed!]));
+    const post = (headers: Record<string, string>, body: string | Uint8Array, path = '/decode') => fetch(`${server.url}${path}`, { method: 'POST', headers, body });
+    const auth = { Authorization: `Bearer ${TOKEN}` };
+    const attacks: [string, Promise<Response>, number][] = [
+      // Right length, bytes >= 0x80: used to throw inside timingSafeEqual and kill the process.
+      ['non-ASCII bearer', post({ Authorization: `Bearer ${'é'.repeat(TOKEN.length)}` }, good), 401],
+      ['wrong bearer of the right length', post({ Authorization: `Bearer ${'x'.repeat(TOKEN.length)}` }, good), 401],
+      ['wrong bearer of another length', post({ Authorization: 'Bearer x' }, good), 401],
+      ['forged session cookie', post({ Cookie: 'codec_session=forged' }, good), 401],
+      ['huge body', post(auth, new Uint8Array(2 * MAX_BODY)), 413],
+      ['bad JSON', post(auth, '{"payloads": ['), 400],
+      ['wrong shape', post(auth, '{"payloads": {"data": 1}}'), 400],
+      ['not base64', post(auth, '{"payloads": [{"data": "%%%"}]}'), 400],
+      ['tampered ciphertext', post(auth, good.replace(/"data":"(.)/, (_m, c: string) => `"data":"${c === 'A' ? 'B' : 'A'}`)), 400],
+      ['GET', fetch(`${server.url}/decode`, { headers: auth }), 405],
+      ['PUT', fetch(`${server.url}/encode`, { method: 'PUT', headers: auth, body: good }), 405],
+      ['unknown path', post(auth, good, '/../etc/passwd'), 404],
+      ['login with a wrong token', post({ 'Content-Type': 'application/x-www-form-urlencoded' }, 'token=wrong', '/login'), 401],
+    ];
+    for (const [what, answer, status] of attacks) {
+      const res = await answer;
+      expect({ what, status: res.status }).toEqual({ what, status });
+      expect(await res.json()).toMatchObject({ error: expect.any(String) });
+    }
+    const ok = await post(auth, good);
+    expect(ok.status).toBe(200);
+    expect(Buffer.from(((await ok.json()) as { payloads: { data: string }[] }).payloads[0]!.data, 'base64').toString()).toContain('+79161234567');
+  });
+
+  it('issue 10 hole 10: the Web UI signs in through the login page: an HttpOnly same-site session cookie, no token in any URL', async () => {
+    const login = await fetch(`${server.url}/login`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: `token=${TOKEN}` });
+    expect(login.status).toBe(200);
+    const setCookie = login.headers.get('set-cookie') ?? '';
+    expect(setCookie).toMatch(/HttpOnly/);
+    expect(setCookie).toMatch(/SameSite=Strict/);
+    expect(setCookie).not.toContain(TOKEN);
+    const session = setCookie.split(';')[0]!;
+    const [sealed] = await new AesGcmCodec(PAYLOAD_KEYS).encode([defaultPayloadConverter.toPayload('hello')]);
+    const res = await fetch(`${server.url}/decode`, { method: 'POST', headers: { Cookie: session, Origin: UI }, body: JSON.stringify(asJson([sealed!])) });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-credentials')).toBe('true');
   });
 });
