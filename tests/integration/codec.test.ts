@@ -111,7 +111,7 @@ describe('encrypted payloads and the codec server (SEC-4)', () => {
 
   it('issue 10 hole 10: a client without the payload key sends a plaintext update and signal: refused and dropped, the change unchanged, not wedged, still answers status and cancel', async () => {
     const account = await h.newAccount();
-    await (await h.clientWith({ identityCheck: false })).start({ accountId: account.accountId, newPhone: h.freshPhone(), auth: 'two_factor' });
+    await h.client.start({ accountId: account.accountId, newPhone: h.freshPhone(), auth: 'two_factor' });
     const code = await h.codeSentTo(account.phone);
     const before = await h.client.status(account.accountId);
     // Even the right answer counts for nothing when it comes unsealed.

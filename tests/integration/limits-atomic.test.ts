@@ -22,7 +22,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-const policy = { identityCheck: false };
 const HOUR = { max: 3, windowMs: 3600_000 };
 const admitted = (answers: (number | undefined)[]) => answers.filter((a) => a === undefined).length;
 
@@ -54,7 +53,7 @@ describe('limits admit atomically (issue 10)', () => {
     const probing = await h.newAccount();
     const answers: unknown[] = [];
     for (let i = 0; i < 5; i++) {
-      answers.push(await refusal((await h.clientWith(policy)).start({ accountId: probing.accountId, newPhone: owner.phone, auth: 'two_factor' })));
+      answers.push(await refusal(h.client.start({ accountId: probing.accountId, newPhone: owner.phone, auth: 'two_factor' })));
       await h.client.result(probing.accountId).catch(() => undefined);
     }
     // startsPerNumber (2/1h) is reached first; then nothing tells whether the number is registered.
@@ -65,7 +64,7 @@ describe('limits admit atomically (issue 10)', () => {
     }
     // Across accounts too: another account probing the same number is refused by the limit, not told.
     const another = await h.newAccount();
-    expect(await refusal((await h.clientWith(policy)).start({ accountId: another.accountId, newPhone: owner.phone, auth: 'two_factor' }))).toBeInstanceOf(RateLimitedError);
+    expect(await refusal(h.client.start({ accountId: another.accountId, newPhone: owner.phone, auth: 'two_factor' }))).toBeInstanceOf(RateLimitedError);
     expect((await h.services.deps.registry.ownerOf(owner.phone))).toBe(owner.accountId);
   });
 });

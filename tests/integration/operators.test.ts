@@ -13,7 +13,7 @@ const FIELDS = { method: 'video_verification' as const, evidenceRef: 'video-77-0
 
 async function waitingForSupport() {
   const account = await h.newAccount();
-  await (await h.clientWith({ identityCheck: false })).start({ accountId: account.accountId, newPhone: h.freshPhone(), auth: 'two_factor' });
+  await h.client.start({ accountId: account.accountId, newPhone: h.freshPhone(), auth: 'two_factor' });
   await h.client.reportOldNumberLost(account.accountId);
   return account;
 }

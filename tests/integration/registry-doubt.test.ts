@@ -57,7 +57,6 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
-const policy = { identityCheck: false };
 
 async function expectBound(account: Account, phone: string, freed: string) {
   expect((await h.services.deps.registry.getAccount(account.accountId))?.value.phone).toBe(phone);
@@ -65,7 +64,7 @@ async function expectBound(account: Account, phone: string, freed: string) {
   expect(await h.services.deps.registry.ownerOf(freed)).toBeUndefined();
   // Nobody else can start a change to the bound number, nor claim it.
   const intruder = await h.newAccount();
-  expect(await refusal((await h.clientWith(policy)).start({ accountId: intruder.accountId, newPhone: phone, auth: 'two_factor' }))).toBeInstanceOf(NumberTakenError);
+  expect(await refusal(h.client.start({ accountId: intruder.accountId, newPhone: phone, auth: 'two_factor' }))).toBeInstanceOf(NumberTakenError);
   expect(await h.services.deps.registry.claimPhone(phone, intruder.accountId)).toBe(account.accountId);
 }
 
