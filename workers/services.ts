@@ -9,6 +9,7 @@ import { KvSentMarkers } from '../activities/nats/sent-markers';
 import { SmtpMailer } from '../activities/email/smtp-mailer';
 import { SmppSms } from '../activities/smpp/smpp-sms';
 import { JwtOperatorVerifier, NoOperatorVerifier } from '../activities/operators';
+import { KvSpentCredentials } from '../activities/nats/spent-credentials';
 import { defaultLimits, JetStreamRateLimiter } from '../activities/limits';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 
@@ -29,7 +30,9 @@ export async function openServices(config: Pick<Config, 'natsUrl' | 'smtpUrl' | 
     registry: new NatsContactRegistry(res.accounts, res.phoneIndex),
     ...publishers,
     sms: smpp ?? publishers.sms,
-    operators: config.operators?.publicKeyPem ? new JwtOperatorVerifier({ ...config.operators, publicKeyPem: config.operators.publicKeyPem }) : new NoOperatorVerifier(),
+    operators: config.operators?.publicKeyPem
+      ? new JwtOperatorVerifier({ ...config.operators, publicKeyPem: config.operators.publicKeyPem }, new KvSpentCredentials(res.spentCredentials))
+      : new NoOperatorVerifier(),
     mailer,
     limiter: new JetStreamRateLimiter(jetstream(nc), await jetstreamManager(nc)),
     limits: config.limits ?? defaultLimits,

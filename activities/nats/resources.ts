@@ -28,7 +28,7 @@ export const SUBJECTS = {
   smsReport: 'outbox.sms.report',
 } as const;
 
-export const BUCKETS = { accounts: 'accounts', phoneIndex: 'phone_index', mailSent: 'mail_sent' } as const;
+export const BUCKETS = { accounts: 'accounts', phoneIndex: 'phone_index', mailSent: 'mail_sent', spentCredentials: 'spent_credentials' } as const;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -36,6 +36,8 @@ export interface NatsResources {
   accounts: KV;
   phoneIndex: KV;
   mailSent: KV;
+  /** SEC-6: ids of operator credentials used already. */
+  spentCredentials: KV;
 }
 
 export async function ensureNatsResources(nc: NatsConnection): Promise<NatsResources> {
@@ -74,5 +76,7 @@ export async function ensureNatsResources(nc: NatsConnection): Promise<NatsResou
     accounts: await kvm.create(BUCKETS.accounts, { history: 5, storage: StorageType.File }),
     phoneIndex: await kvm.create(BUCKETS.phoneIndex, { history: 1, storage: StorageType.File }),
     mailSent: await kvm.create(BUCKETS.mailSent, { history: 1, ttl: 7 * DAY_MS, storage: StorageType.File }),
+    // Kept far longer than a credential may live (MAX_TTL_BOUND_MS, one hour), so none is spent twice.
+    spentCredentials: await kvm.create(BUCKETS.spentCredentials, { history: 1, ttl: DAY_MS, storage: StorageType.File }),
   };
 }

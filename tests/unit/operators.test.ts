@@ -1,23 +1,79 @@
 import { describe, expect, it } from 'vitest';
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
-import { JwtOperatorVerifier, NoOperatorVerifier } from '../../activities/operators';
+import { JwtOperatorVerifier, NoOperatorVerifier, type OperatorBinding, type SpentCredentials } from '../../activities/operators';
 import { OperatorCredentialError } from '../../workflows/domain/errors';
 
-async function provider(alg: 'ES256' | 'RS256') {
-  const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
-  const verifier = new JwtOperatorVerifier({ publicKeyPem: await exportSPKI(publicKey), issuer: 'idp', audience: 'phone-change' });
-  const token = (roles: string[]) =>
-    new SignJWT({ roles, name: 'Петрова' }).setProtectedHeader({ alg }).setSubject('op-17').setIssuer('idp').setAudience('phone-change').setExpirationTime('5m').sign(privateKey);
-  return { verifier, token };
+/** Spent ids in a map (the NATS KV store is tested against a real server in tests/integration). */
+function spentInMemory(): SpentCredentials & { ids: Map<string, string> } {
+  const ids = new Map<string, string>();
+  return {
+    ids,
+    async spend(id, spender) {
+      if (!ids.has(id)) ids.set(id, spender);
+      return ids.get(id) === spender;
+    },
+  };
 }
 
-describe('operator credentials, pure (SEC-4)', () => {
-  it.each(['ES256', 'RS256'] as const)('verifies a %s credential and its role', async (alg) => {
-    const { verifier, token } = await provider(alg);
-    expect(await verifier.verify(await token(['support:revert']), 'support:revert')).toEqual({ id: 'op-17', name: 'Петрова', roles: ['support:revert'] });
-    const err = await verifier.verify(await token(['support:revert']), 'support:override').catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(OperatorCredentialError);
-    expect((err as OperatorCredentialError).details.reason).toBe('missing_role');
+const BINDING: OperatorBinding = { action: 'support:override', accountId: 'acct-1', requestId: 'REQ2345678', spender: 'phone-change/acct-1/run-1/security-1' };
+type Claims = Record<string, unknown>;
+const now = () => Math.floor(Date.now() / 1000);
+const bound = (over: Claims = {}): Claims => ({
+  sub: 'op-17', name: 'Петрова', roles: ['support:override'], action: 'support:override',
+  account_id: 'acct-1', request_id: 'REQ2345678', jti: 'jti-1', iat: now(), exp: now() + 300, ...over,
+});
+
+async function provider(alg: 'ES256' | 'RS256' = 'ES256') {
+  const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
+  const spent = spentInMemory();
+  const verifier = new JwtOperatorVerifier({ publicKeyPem: await exportSPKI(publicKey), issuer: 'idp', audience: 'phone-change' }, spent);
+  const token = (claims: Claims) => new SignJWT(claims).setProtectedHeader({ alg }).setIssuer('idp').setAudience('phone-change').sign(privateKey);
+  return { verifier, token, spent };
+}
+
+const reasonOf = (p: Promise<unknown>) => p.then(() => 'accepted', (e: unknown) => (e instanceof OperatorCredentialError ? e.details.reason : e));
+
+describe('operator credentials, pure (SEC-6)', () => {
+  it.each(['ES256', 'RS256'] as const)('SEC-6: verifies a bound %s credential and spends its jti', async (alg) => {
+    const { verifier, token, spent } = await provider(alg);
+    expect(await verifier.verify(await token(bound()), BINDING)).toEqual({ id: 'op-17', name: 'Петрова', roles: ['support:override'] });
+    expect(spent.ids.get('jti-1')).toBe(BINDING.spender);
+  });
+
+  it.each([
+    ['for another account', bound({ account_id: 'acct-2' }), 'wrong_account'],
+    ['for another change', bound({ request_id: 'REQ9999999' }), 'wrong_request'],
+    ['for another action', bound({ action: 'support:reject', roles: ['support:reject', 'support:override'] }), 'wrong_action'],
+    ['whose roles lack the action', bound({ roles: ['support:reject'] }), 'missing_role'],
+    ['without exp', bound({ exp: undefined }), 'malformed'],
+    ['without iat', bound({ iat: undefined }), 'malformed'],
+    ['without jti', bound({ jti: undefined }), 'malformed'],
+    ['without account_id', bound({ account_id: undefined }), 'malformed'],
+    ['without request_id', bound({ request_id: undefined }), 'malformed'],
+    ['without action', bound({ action: undefined }), 'malformed'],
+    ['without sub', bound({ sub: undefined }), 'malformed'],
+    ['living longer than the maximum (11 min)', bound({ exp: now() + 660 }), 'too_long_lived'],
+    ['issued in the future', bound({ iat: now() + 3600, exp: now() + 3900 }), 'too_long_lived'],
+    ['expired', bound({ iat: now() - 400, exp: now() - 100 }), 'expired'],
+  ])('SEC-6: a credential %s is refused and not spent', async (_name, claims, reason) => {
+    const { verifier, token, spent } = await provider();
+    expect(await reasonOf(verifier.verify(await token(claims), BINDING))).toBe(reason);
+    expect(spent.ids.size).toBe(0);
+  });
+
+  it('SEC-6: a credential is spent once; a retried verify of the same spend is accepted', async () => {
+    const { verifier, token } = await provider();
+    const credential = await token(bound());
+    expect(await reasonOf(verifier.verify(credential, BINDING))).toBe('accepted');
+    expect(await reasonOf(verifier.verify(credential, BINDING))).toBe('accepted'); // the same activity, retried
+    expect(await reasonOf(verifier.verify(credential, { ...BINDING, spender: 'phone-change/acct-1/run-1/security-2' }))).toBe('replayed');
+  });
+
+  it('SEC-6: the maximum lifetime is configurable', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const verifier = new JwtOperatorVerifier({ publicKeyPem: await exportSPKI(publicKey), issuer: 'idp', audience: 'phone-change', maxTtlMs: 60_000 }, spentInMemory());
+    const credential = await new SignJWT(bound({ exp: now() + 120 })).setProtectedHeader({ alg: 'ES256' }).setIssuer('idp').setAudience('phone-change').sign(privateKey);
+    expect(await reasonOf(verifier.verify(credential, BINDING))).toBe('too_long_lived');
   });
 
   it('refuses everything, with a reason, when no key is configured', async () => {
