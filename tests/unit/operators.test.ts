@@ -1,5 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CommanderError } from 'commander';
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
+import { buildProgram } from '../../client/cli';
+import { DEV_OPERATOR_ISSUER, ensureDevOperatorKeys } from '../../temporal-config/dev-operator-keys';
 import { JwtOperatorVerifier, NoOperatorVerifier, type OperatorBinding, type SpentCredentials } from '../../activities/operators';
 import { OperatorCredentialError } from '../../workflows/domain/errors';
 
@@ -79,5 +85,59 @@ describe('operator credentials, pure (SEC-6)', () => {
   it('refuses everything, with a reason, when no key is configured', async () => {
     const err = await new NoOperatorVerifier().verify().catch((e: unknown) => e);
     expect((err as OperatorCredentialError).details.reason).toBe('not_configured');
+  });
+});
+
+describe('operator credentials in the CLI (SEC-6)', () => {
+  /** The CLI with its output captured and a session factory that must not be reached. */
+  function cli() {
+    const out: string[] = [];
+    const errors: string[] = [];
+    let sessions = 0;
+    const program = buildProgram(async () => (sessions++, Promise.reject(new Error('no session in this test'))), (line) => out.push(line));
+    for (const c of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)]) {
+      c.exitOverride().configureOutput({ writeErr: (s) => errors.push(s), writeOut: () => undefined });
+    }
+    const run = (...args: string[]) => program.parseAsync(args, { from: 'user' }).then(() => undefined, (e: unknown) => e);
+    return { run, out, errors, sessions: () => sessions };
+  }
+
+  const dirs: string[] = [];
+  const keyDir = () => (dirs.push(mkdtempSync(join(tmpdir(), 'operator-keys-'))), dirs.at(-1)!);
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('SEC-6: a support action without a credential says how to mint one for this change and action, and reaches nothing', async () => {
+    vi.stubEnv('OPERATOR_TOKEN', '');
+    const c = cli();
+    const err = await c.run('support', 'revert', '--account', 'demo-john', '--request-id', 'R8Y6P6TB2Y', '--reason', 'fraud');
+    expect(err).toBeInstanceOf(CommanderError);
+    expect(c.errors.join('')).toContain('dev operator-token --operator <your id> --account demo-john --request-id R8Y6P6TB2Y --action support:revert');
+    expect(c.sessions()).toBe(0);
+  });
+
+  it('SEC-6: dev operator-token mints a credential the worker accepts for that one action only', async () => {
+    const dataDir = keyDir();
+    const publicKeyPem = readFileSync(await ensureDevOperatorKeys(dataDir), 'utf8');
+    vi.stubEnv('DATA_DIR', dataDir);
+    const c = cli();
+    expect(await c.run('dev', 'operator-token', '--operator', 'op-17', '--name', 'Петрова', '--account', 'acct-1', '--request-id', 'REQ2345678', '--action', 'support:override')).toBeUndefined();
+    const verifier = new JwtOperatorVerifier({ publicKeyPem, issuer: DEV_OPERATOR_ISSUER, audience: 'phone-change' }, spentInMemory());
+    expect(await reasonOf(verifier.verify(c.out[0]!, { ...BINDING, action: 'support:reject' }))).toBe('wrong_action');
+    expect(await verifier.verify(c.out[0]!, BINDING)).toEqual({ id: 'op-17', name: 'Петрова', roles: ['support:override'] });
+    expect(await reasonOf(verifier.verify(c.out[0]!, { ...BINDING, spender: 'another-run' }))).toBe('replayed');
+  });
+
+  it('SEC-6: dev operator-token never signs in production', async () => {
+    const dataDir = keyDir();
+    await ensureDevOperatorKeys(dataDir);
+    vi.stubEnv('DATA_DIR', dataDir);
+    vi.stubEnv('NODE_ENV', 'production');
+    const c = cli();
+    const err = await c.run('dev', 'operator-token', '--operator', 'op-17', '--account', 'acct-1', '--request-id', 'REQ2345678', '--action', 'support:override');
+    expect((err as Error).message).toMatch(/identity provider/);
+    expect(c.out).toEqual([]);
   });
 });
