@@ -73,12 +73,12 @@ export class JwtOperatorVerifier implements OperatorVerifier {
     const c = await this.signedClaims(credential);
     if (typeof c.sub !== 'string' || !c.sub || typeof c.jti !== 'string' || !c.jti) throw refuse('malformed', 'the operator credential\'s sub or jti is not a string');
     if (c.exp! - c.iat! > this.maxTtlS) throw refuse('too_long_lived', `the operator credential lives longer than ${this.maxTtlS} s: ask for one minted for this action`);
-    if (c.account_id !== b.accountId) throw refuse('wrong_account', 'the operator credential is for another account');
-    if (c.request_id !== b.requestId) throw refuse('wrong_request', 'the operator credential is for another change');
-    if (c.action !== b.action) throw refuse('wrong_action', `the operator credential is for another action, not ${b.action}`);
     const roles = Array.isArray(c.roles) ? c.roles.filter((r): r is string => typeof r === 'string') : [];
-    if (!roles.includes(b.action)) throw refuse('missing_role', `the operator lacks the role ${b.action}`);
-    if (!(await this.spent.spend(c.jti, b.spender))) throw refuse('replayed', 'the operator credential was used already');
+    const misbound = bindingProblem(c, roles, b);
+    // Spent even when it is refused: it now sits in this change's history, where others can read it.
+    const spent = await this.spent.spend(c.jti, b.spender);
+    if (misbound) throw misbound;
+    if (!spent) throw refuse('replayed', 'the operator credential was used already');
     return { id: c.sub, name: typeof c.name === 'string' ? c.name : undefined, roles };
   }
 
@@ -108,6 +108,15 @@ export class JwtOperatorVerifier implements OperatorVerifier {
       throw refuse('forged', 'the operator credential\'s signature does not verify');
     }
   }
+}
+
+/** Why a genuine credential does not fit this action, if it does not. */
+function bindingProblem(c: JWTPayload, roles: string[], b: OperatorBinding): OperatorCredentialError | undefined {
+  if (c.account_id !== b.accountId) return refuse('wrong_account', 'the operator credential is for another account');
+  if (c.request_id !== b.requestId) return refuse('wrong_request', 'the operator credential is for another change');
+  if (c.action !== b.action) return refuse('wrong_action', `the operator credential is for another action, not ${b.action}`);
+  if (!roles.includes(b.action)) return refuse('missing_role', `the operator lacks the role ${b.action}`);
+  return undefined;
 }
 
 /** Used when no key is configured: every support action is refused, with a reason that says why. */

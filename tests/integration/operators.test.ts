@@ -55,13 +55,13 @@ describe('operator credentials (SEC-6: support overrides are the takeover target
     await expectRefusedAndUnchanged(err, ref, reason);
   });
 
-  it('SEC-6: a credential for change A is refused on change B, and nothing changed on B', async () => {
+  it('SEC-6: a credential for change A is refused on change B, and nothing changed on B; shown there, it is spent', async () => {
     const a = await waitingForSupport();
     const b = await waitingForSupport();
     const forA = await credentialFor(a);
     await expectRefusedAndUnchanged(await refusal(h.client.supportOverride(b.accountId, { credential: forA, ...FIELDS })), b, 'wrong_account');
-    // Still good for A: the refusal on B did not spend it.
-    expect((await h.client.supportOverride(a.accountId, { credential: forA, ...FIELDS })).state).toBe('awaiting_new_number');
+    // B's history holds it now, so it no longer works on A either.
+    await expectRefusedAndUnchanged(await refusal(h.client.supportOverride(a.accountId, { credential: forA, ...FIELDS })), a, 'replayed');
   });
 
   it('SEC-6: an override credential is refused on the same account\'s next change (another request id)', async () => {

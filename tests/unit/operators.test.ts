@@ -51,6 +51,15 @@ describe('operator credentials, pure (SEC-6)', () => {
     ['for another change', bound({ request_id: 'REQ9999999' }), 'wrong_request'],
     ['for another action', bound({ action: 'support:reject', roles: ['support:reject', 'support:override'] }), 'wrong_action'],
     ['whose roles lack the action', bound({ roles: ['support:reject'] }), 'missing_role'],
+  ])('SEC-6: a genuine credential %s is refused, and spent all the same (it is in a history now)', async (_name, claims, reason) => {
+    const { verifier, token, spent } = await provider();
+    const credential = await token(claims);
+    expect(await reasonOf(verifier.verify(credential, BINDING))).toBe(reason);
+    expect(await reasonOf(verifier.verify(credential, BINDING))).toBe(reason); // a retry: the same refusal
+    expect(spent.ids.get('jti-1')).toBe(BINDING.spender);
+  });
+
+  it.each([
     ['without exp', bound({ exp: undefined }), 'malformed'],
     ['without iat', bound({ iat: undefined }), 'malformed'],
     ['without jti', bound({ jti: undefined }), 'malformed'],
@@ -61,9 +70,17 @@ describe('operator credentials, pure (SEC-6)', () => {
     ['living longer than the maximum (11 min)', bound({ exp: now() + 660 }), 'too_long_lived'],
     ['issued in the future', bound({ iat: now() + 3600, exp: now() + 3900 }), 'too_long_lived'],
     ['expired', bound({ iat: now() - 400, exp: now() - 100 }), 'expired'],
-  ])('SEC-6: a credential %s is refused and not spent', async (_name, claims, reason) => {
+  ])('SEC-6: a credential %s is refused (and, never usable, not recorded as spent)', async (_name, claims, reason) => {
     const { verifier, token, spent } = await provider();
     expect(await reasonOf(verifier.verify(await token(claims), BINDING))).toBe(reason);
+    expect(spent.ids.size).toBe(0);
+  });
+
+  it('SEC-6: a forged credential spends nothing (its jti is anyone\'s choice)', async () => {
+    const { verifier, spent } = await provider();
+    const { privateKey } = await generateKeyPair('ES256');
+    const forged = await new SignJWT(bound()).setProtectedHeader({ alg: 'ES256' }).setIssuer('idp').setAudience('phone-change').sign(privateKey);
+    expect(await reasonOf(verifier.verify(forged, BINDING))).toBe('forged');
     expect(spent.ids.size).toBe(0);
   });
 
