@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { CommanderError } from 'commander';
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { buildProgram } from '../../client/cli';
+import { ConfigError, loadConfig } from '../../workers/config';
 import { DEV_OPERATOR_ISSUER, ensureDevOperatorKeys } from '../../temporal-config/dev-operator-keys';
 import { JwtOperatorVerifier, NoOperatorVerifier, type OperatorBinding, type SpentCredentials } from '../../activities/operators';
 import { OperatorCredentialError } from '../../workflows/domain/errors';
@@ -97,6 +98,12 @@ describe('operator credentials, pure (SEC-6)', () => {
     const verifier = new JwtOperatorVerifier({ publicKeyPem: await exportSPKI(publicKey), issuer: 'idp', audience: 'phone-change', maxTtlMs: 60_000 }, spentInMemory());
     const credential = await new SignJWT(bound({ exp: now() + 120 })).setProtectedHeader({ alg: 'ES256' }).setIssuer('idp').setAudience('phone-change').sign(privateKey);
     expect(await reasonOf(verifier.verify(credential, BINDING))).toBe('too_long_lived');
+  });
+
+  it('SEC-6 SEC-7: OPERATOR_JWT_MAX_TTL defaults to 10 min and is bounded (1 h at most)', () => {
+    expect(loadConfig({}).operators.maxTtlMs).toBe(600_000);
+    expect(loadConfig({ OPERATOR_JWT_MAX_TTL: '5m' }).operators.maxTtlMs).toBe(300_000);
+    for (const bad of ['2h', '0s', 'ten minutes']) expect(() => loadConfig({ OPERATOR_JWT_MAX_TTL: bad })).toThrow(ConfigError);
   });
 
   it('refuses everything, with a reason, when no key is configured', async () => {
