@@ -65,10 +65,14 @@ export interface VerifyOperatorRequest {
 export function createAfterChangeActivities(deps: Pick<ActivityDeps, 'registry' | 'history' | 'linked' | 'operators' | 'events'>) {
   const { registry, history, linked, operators, events } = deps;
 
-  /** Verifies a support action's credential; a refusal is recorded as a security event (history and `phone.change.security`). */
+  /**
+   * SEC-6: verifies a support action's credential against this account, change and action, and
+   * spends it (a retry of this activity is the same spend); a refusal is recorded as a security
+   * event (history and `phone.change.security`).
+   */
   async function verifyOperator(req: VerifyOperatorRequest): Promise<VerifiedOperator> {
     try {
-      return await operators.verify(req.credential, req.role);
+      return await operators.verify(req.credential, { action: req.role, accountId: req.accountId, requestId: req.requestId, spender: dedupId(req.key) });
     } catch (err) {
       if (!(err instanceof OperatorCredentialError)) throw err;
       const at = new Date().toISOString();

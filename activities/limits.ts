@@ -82,10 +82,16 @@ export function numberKey(secret: Buffer, e164: string): string {
 
 /** Parses `max/duration`, e.g. `5/24h`, `10/1h`, `3/90s`. */
 export function parseLimit(spec: string): Limit {
-  const m = /^(\d+)\/(\d+)(s|m|h|d)$/.exec(spec.trim());
+  const m = /^(\d+)\/(\d+[smhd])$/.exec(spec.trim());
   if (!m) throw new Error(`"${spec}" is not max/duration (e.g. 5/24h)`);
-  const unit = { s: 1000, m: 60_000, h: 3600_000, d: 86_400_000 }[m[3] as 's' | 'm' | 'h' | 'd'];
-  const limit = { max: Number(m[1]), windowMs: Number(m[2]) * unit };
+  const limit = { max: Number(m[1]), windowMs: parseDuration(m[2]!) };
   if (limit.windowMs > MAX_WINDOW_MS) throw new Error(`"${spec}": windows are at most 7 days`);
   return limit;
+}
+
+/** `90s`, `10m`, `24h`, `7d` in milliseconds. */
+export function parseDuration(spec: string): number {
+  const m = /^(\d+)(s|m|h|d)$/.exec(spec.trim());
+  if (!m) throw new Error(`"${spec}" is not a duration (e.g. 10m)`);
+  return Number(m[1]) * { s: 1000, m: 60_000, h: 3600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
 }

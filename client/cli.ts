@@ -13,7 +13,7 @@ import { simpleParser } from 'mailparser';
 import { loadConfig, payloadCodec, type Config } from '../workers/config';
 import { PhoneChangeClient } from './phone-change-client';
 import { PhoneChangeError } from '../workflows/domain/errors';
-import { authMethods, overrideMethods, type AuthMethod, type OverrideMethod, type Step } from '../workflows/phone-change.defs';
+import { authMethods, operatorRoles, overrideMethods, type AuthMethod, type OperatorRole, type OverrideMethod, type Step } from '../workflows/phone-change.defs';
 import { maskPhone } from '../workflows/domain/mask';
 import { ensureNatsResources, STREAMS, SUBJECTS } from '../activities/nats/resources';
 import { NatsContactRegistry } from '../activities/nats/registry';
@@ -57,9 +57,20 @@ function runner(open: () => Promise<Session>, print: (line: string) => void) {
 
 const stepOption = () => new Option('--step <step>', 'which number the code proves').choices(['old', 'new']).makeOptionMandatory();
 const accountOption = '--account <id>';
-/** The operator's signed credential (a JWT from the operators' identity provider; `dev operator-token` in development). */
+/** The operator's signed credential, bound to one change and action (SEC-6): from the operators' identity provider, `dev operator-token` in development. */
 const credentialOption = () =>
-  new Option('--credential <jwt>', 'your signed operator credential').env('OPERATOR_TOKEN').makeOptionMandatory();
+  new Option('--credential <jwt>', 'your operator credential for this change and action').env('OPERATOR_TOKEN');
+
+/** Tells an operator without a credential how to get one (a bare "option missing" does not). */
+function requireCredential(_support: Command, cmd: Command): void {
+  if (!cmd.options.some((o) => o.long === '--credential') || cmd.opts().credential) return;
+  const o = cmd.opts<{ account?: string; requestId?: string }>();
+  cmd.error([
+    `error: support ${cmd.name()} needs an operator credential bound to this account, change and action (--credential <jwt> or OPERATOR_TOKEN); each is spent once.`,
+    `  local stack: export OPERATOR_TOKEN=$(npm run -s cli -- dev operator-token --operator <your id> --account ${o.account ?? '<account>'} --request-id ${o.requestId ?? '<request id from status>'} --action support:${cmd.name()})`,
+    '  production: ask the operators\' identity provider for one.',
+  ].join('\n'), { code: 'phone-change.missingCredential' });
+}
 
 /**
    * The CLI's commands over a session factory; `open` and `print` are injected so tests can drive
@@ -148,7 +159,7 @@ const credentialOption = () =>
     .requiredOption(accountOption, 'account id')
     .action(run((s, o: { account: string }) => s.client.cancel(o.account)));
 
-  const support = program.command('support').description('support operators: changes waiting for a decision');
+  const support = program.command('support').description('support operators: changes waiting for a decision').hook('preAction', requireCredential);
 
   support
     .command('list')
@@ -242,13 +253,15 @@ const credentialOption = () =>
 
   dev
     .command('operator-token')
-    .description('mint a support operator credential with the local stack\'s development key')
+    .description('mint an operator credential for one action on one change, with the local stack\'s development key (never in production)')
     .requiredOption('--operator <id>', 'operator id (the JWT subject)')
     .option('--name <name>', 'operator name')
-    .option('--roles <roles>', 'comma-separated roles', 'support:override,support:reject,support:revert')
-    .option('--expires-in <duration>', 'lifetime', '8h')
-    .action(async (o: { operator: string; name?: string; roles: string; expiresIn: string }) => {
-      print(await mintDevOperatorToken(process.env.DATA_DIR ?? '.data', { operator: o.operator, name: o.name, roles: o.roles.split(','), expiresIn: o.expiresIn }));
+    .requiredOption(accountOption, 'the account the action is for')
+    .requiredOption('--request-id <id>', 'the change the action is for (`status --account A` shows it)')
+    .addOption(new Option('--action <action>', 'the one action it allows').choices([...operatorRoles]).makeOptionMandatory())
+    .option('--expires-in <duration>', 'lifetime (the worker refuses more than OPERATOR_JWT_MAX_TTL, 10m by default)', '5m')
+    .action(async (o: { operator: string; name?: string; account: string; requestId: string; action: OperatorRole; expiresIn: string }) => {
+      print(await mintDevOperatorToken(process.env.DATA_DIR ?? '.data', o));
     });
 
   dev

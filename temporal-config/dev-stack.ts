@@ -88,7 +88,8 @@ phone-change is running.${ownServers ? `
                     "Include cross-origin credentials" in the Web UI's codec server settings
   SMS outbox        ${cli} dev outbox
   Mail              ${cli} dev mail        (files in ${join(dataDir, 'mail')})
-  Operator token    export OPERATOR_TOKEN=$(${cli.replace('--', '-s --')} dev operator-token --operator op-17 --name Петрова)
+  Operator token    export OPERATOR_TOKEN=$(${cli.replace('--', '-s --')} dev operator-token --operator op-17 --account A --request-id R --action support:override)
+                    (one action on one change, 5 min, spent once: mint it right before the action)
 
 Walk through a change in a second terminal (README.md has the lost-number path too):
   ${cli} dev seed

@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { TASK_QUEUE } from '../workflows/phone-change.defs';
 import type { Links } from '../activities';
-import { parseLimit, type Limits } from '../activities/limits';
+import { parseDuration, parseLimit, type Limits } from '../activities/limits';
+import { MAX_TTL_BOUND_MS } from '../activities/operators';
 import { AesGcmCodec, parsePayloadKeys, type CodecKey } from '../client/payload-codec';
 import { deriveProofKeys, MIN_KEY_BYTES, proofKeyPurposes, type ProofKeys } from '../activities/codes';
 import { resolvePolicy, type Policy } from '../workflows/domain/policy';
@@ -46,6 +47,7 @@ const schema = z.object({
   OPERATOR_JWT_PUBLIC_KEY_FILE: z.string().min(1).optional(),
   OPERATOR_JWT_ISSUER: z.string().min(1).default('phone-change-operators'),
   OPERATOR_JWT_AUDIENCE: z.string().min(1).default('phone-change'),
+  OPERATOR_JWT_MAX_TTL: z.string().default('10m'),
   LIMIT_STARTS_PER_ACCOUNT: z.string().default('5/24h'),
   LIMIT_STARTS_PER_NUMBER: z.string().default('3/24h'),
   LIMIT_CODES_PER_NUMBER: z.string().default('10/1h'),
@@ -84,8 +86,8 @@ export interface Config {
   payloadKeys: CodecKey[];
   /** Limits against abuse (max/window), shared by all workers through NATS. */
   limits: Limits;
-  /** Operator credentials: the identity provider's public key; support actions are refused without it. */
-  operators: { publicKeyPem?: string; issuer: string; audience: string };
+  /** Operator credentials: the identity provider's public key (support actions are refused without it) and the longest lifetime accepted (SEC-6). */
+  operators: { publicKeyPem?: string; issuer: string; audience: string; maxTtlMs?: number };
   /** SEC-4: who may decode through the codec server, and from which Web UI origins. */
   codecServer: { tokens: string[]; origins: string[]; port: number; tokensAreDevDefault: boolean };
   links: Links;
@@ -153,6 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       publicKeyPem: e.OPERATOR_JWT_PUBLIC_KEY ?? (e.OPERATOR_JWT_PUBLIC_KEY_FILE ? readKeyFile(e.OPERATOR_JWT_PUBLIC_KEY_FILE) : undefined),
       issuer: e.OPERATOR_JWT_ISSUER,
       audience: e.OPERATOR_JWT_AUDIENCE,
+      maxTtlMs: parseMaxTtl(e.OPERATOR_JWT_MAX_TTL),
     },
     codecServer: {
       tokens: (e.CODEC_SERVER_TOKENS ?? DEV_CODEC_TOKEN).split(','),
@@ -173,6 +176,18 @@ function readKeyFile(path: string): string {
   } catch (err) {
     throw new ConfigError(`invalid configuration:\n  OPERATOR_JWT_PUBLIC_KEY_FILE: cannot read ${path} (${(err as NodeJS.ErrnoException).code})`);
   }
+}
+
+/** SEC-6, SEC-7: operator credentials live minutes; the bound keeps them inside the spent-id bucket's TTL. */
+function parseMaxTtl(spec: string): number {
+  let ms: number;
+  try {
+    ms = parseDuration(spec);
+  } catch (err) {
+    throw new ConfigError(`invalid configuration:\n  OPERATOR_JWT_MAX_TTL: ${(err as Error).message}`);
+  }
+  if (ms < 1000 || ms > MAX_TTL_BOUND_MS) throw new ConfigError(`invalid configuration:\n  OPERATOR_JWT_MAX_TTL: between 1s and ${MAX_TTL_BOUND_MS / 60_000}m`);
+  return ms;
 }
 
 function parseLimits(e: { LIMIT_STARTS_PER_ACCOUNT: string; LIMIT_STARTS_PER_NUMBER: string; LIMIT_CODES_PER_NUMBER: string; LIMIT_WRONG_ENTRIES_PER_ACCOUNT: string }): Limits {

@@ -10,6 +10,7 @@ import { SmtpMailer } from '../activities/email/smtp-mailer';
 import { SmppSms } from '../activities/smpp/smpp-sms';
 import { JwtOperatorVerifier, NoOperatorVerifier } from '../activities/operators';
 import { defaultLimits, KvRateLimiter } from '../activities/limits';
+import { KvSpentCredentials } from '../activities/nats/spent-credentials';
 
 export interface Services {
   nc: NatsConnection;
@@ -28,7 +29,9 @@ export async function openServices(config: Pick<Config, 'natsUrl' | 'smtpUrl' | 
     registry: new NatsContactRegistry(res.accounts, res.phoneIndex, res.requestIds),
     ...publishers,
     sms: smpp ?? publishers.sms,
-    operators: config.operators?.publicKeyPem ? new JwtOperatorVerifier({ ...config.operators, publicKeyPem: config.operators.publicKeyPem }) : new NoOperatorVerifier(),
+    operators: config.operators?.publicKeyPem
+      ? new JwtOperatorVerifier({ ...config.operators, publicKeyPem: config.operators.publicKeyPem }, new KvSpentCredentials(res.spentCredentials))
+      : new NoOperatorVerifier(),
     mailer,
     limiter: new KvRateLimiter(res.limits),
     limits: config.limits ?? defaultLimits,

@@ -143,8 +143,9 @@ export interface OperatorRef {
   name?: string;
 }
 
-/** What a support action needs in the operator's credential. */
-export type OperatorRole = 'support:override' | 'support:reject' | 'support:revert';
+/** The action a support operator's credential is bound to (its `action` claim), and the role it needs. */
+export const operatorRoles = ['support:override', 'support:reject', 'support:revert'] as const;
+export type OperatorRole = (typeof operatorRoles)[number];
 
 /** LOST-2: a support decision; every field is recorded, with the operator the credential proves. */
 export interface SupportOverrideRequest {

@@ -28,7 +28,7 @@ export const SUBJECTS = {
   smsReport: 'outbox.sms.report',
 } as const;
 
-export const BUCKETS = { accounts: 'accounts', phoneIndex: 'phone_index', mailSent: 'mail_sent', limits: 'limits', smsSent: 'sms_sent', requestIds: 'request_ids' } as const;
+export const BUCKETS = { accounts: 'accounts', phoneIndex: 'phone_index', mailSent: 'mail_sent', limits: 'limits', smsSent: 'sms_sent', requestIds: 'request_ids', spentCredentials: 'spent_credentials' } as const;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -42,6 +42,8 @@ export interface NatsResources {
   limits: KV;
   /** CH-1: id of every SMS sent → its sequence in the outbox stream, for delivery reports. */
   smsSent: KV;
+  /** SEC-6: ids of operator credentials used already. */
+  spentCredentials: KV;
 }
 
 export async function ensureNatsResources(nc: NatsConnection): Promise<NatsResources> {
@@ -68,5 +70,7 @@ export async function ensureNatsResources(nc: NatsConnection): Promise<NatsResou
     smsSent: await kvm.create(BUCKETS.smsSent, { history: 1, ttl: 7 * DAY_MS, storage: StorageType.File }),
     limits: await kvm.create(BUCKETS.limits, { history: 1, ttl: MAX_WINDOW_MS, storage: StorageType.File }),
     requestIds: await kvm.create(BUCKETS.requestIds, { history: 1, storage: StorageType.File }),
+    // Kept far longer than a credential may live (MAX_TTL_BOUND_MS, one hour), so none is spent twice.
+    spentCredentials: await kvm.create(BUCKETS.spentCredentials, { history: 1, ttl: DAY_MS, storage: StorageType.File }),
   };
 }

@@ -9,11 +9,11 @@ import { readSubject } from '../../activities/nats/publishers';
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness({ deliveryReports: true });
-  OPERATOR = await operatorToken({ sub: 'op-9', name: 'Кузнецов', roles: ['support:revert'] });
 });
 afterAll(async () => h?.close());
 
-let OPERATOR: string;
+/** SEC-6: a revert credential minted for this one change. */
+const revertCredential = (accountId: string, requestId: string) => operatorToken({ account: accountId, requestId, action: 'support:revert', sub: 'op-9', name: 'Кузнецов' });
 
 /** Plays linked services: every service but `silent` acknowledges what it is told for `requestId`. */
 function linkedServicesAcking(requestId: string, silent: string[] = []) {
@@ -85,7 +85,7 @@ describe('after the change (DONE-3, DONE-4, AFTER-1..3, CH-1)', () => {
     const account = await h.newAccount();
     const newPhone = h.freshPhone();
     const ref = await h.completeChange(account, newPhone);
-    expect((await h.client.revert(account.accountId, ref.requestId, OPERATOR, 'fraud: SIM swap')).state).toBe('reverted');
+    expect((await h.client.revert(account.accountId, ref.requestId, await revertCredential(account.accountId, ref.requestId), 'fraud: SIM swap')).state).toBe('reverted');
     const stored = await h.services.deps.registry.getAccount(account.accountId);
     expect(stored?.value.phone).toBe(account.phone);
     expect(await h.services.deps.registry.ownerOf(account.phone)).toBe(account.accountId);
@@ -95,8 +95,8 @@ describe('after the change (DONE-3, DONE-4, AFTER-1..3, CH-1)', () => {
     await eventually(() => h.events.items.some((e) => e.accountId === account.accountId && e.type === 'reverted'), 'reverted event');
     const entry = await eventually(async () => (await h.client.history(account.accountId)).find((e) => e.kind === 'reverted'), 'reverted entry');
     expect(entry).toMatchObject({ actor: 'op-9 (Кузнецов)', details: { reason: 'fraud: SIM swap' } });
-    // Repeating the revert is the same revert, not a second one.
-    expect((await h.client.revert(account.accountId, ref.requestId, OPERATOR, 'fraud: SIM swap')).state).toBe('reverted');
+    // Repeating the revert (with a fresh credential: SEC-6) is the same revert, not a second one.
+    expect((await h.client.revert(account.accountId, ref.requestId, await revertCredential(account.accountId, ref.requestId), 'fraud: SIM swap')).state).toBe('reverted');
   });
 
   it('DONE-4: a revert after the window is refused with a clear reason', async () => {
@@ -104,7 +104,7 @@ describe('after the change (DONE-3, DONE-4, AFTER-1..3, CH-1)', () => {
     const ref = await h.completeChange(account, h.freshPhone());
     const found = await h.services.deps.registry.getAccount(account.accountId);
     await h.services.deps.registry.putAccount({ ...found!.value, lastPhoneChangeAt: new Date(Date.now() - 31 * 86_400_000).toISOString() }, found!.revision);
-    const err = await refusal(h.client.revert(account.accountId, ref.requestId, OPERATOR, 'late report'));
+    const err = await refusal(h.client.revert(account.accountId, ref.requestId, await revertCredential(account.accountId, ref.requestId), 'late report'));
     expect(err).toBeInstanceOf(RevertWindowClosedError);
     expect((err as Error).message).toMatch(/30 days/);
   });
@@ -113,13 +113,13 @@ describe('after the change (DONE-3, DONE-4, AFTER-1..3, CH-1)', () => {
     const account = await h.newAccount();
     const ref = await h.completeChange(account, h.freshPhone());
     await h.newAccount({ phone: account.phone }); // the released old number went to someone else
-    expect(await refusal(h.client.revert(account.accountId, ref.requestId, OPERATOR, 'fraud'))).toBeInstanceOf(NumberTakenError);
+    expect(await refusal(h.client.revert(account.accountId, ref.requestId, await revertCredential(account.accountId, ref.requestId), 'fraud'))).toBeInstanceOf(NumberTakenError);
 
     const other = await h.newAccount();
     const first = await h.completeChange(other, h.freshPhone());
     const again = { ...other, phone: (await h.services.deps.registry.getAccount(other.accountId))!.value.phone };
     await h.completeChange(again, h.freshPhone(), await h.clientWith({ frequentChangeWindowMs: 1 }));
-    expect(await refusal(h.client.revert(other.accountId, first.requestId, OPERATOR, 'fraud'))).toBeInstanceOf(ConcurrentModificationError);
+    expect(await refusal(h.client.revert(other.accountId, first.requestId, await revertCredential(other.accountId, first.requestId), 'fraud'))).toBeInstanceOf(ConcurrentModificationError);
   });
 
   it('AFTER-2: a test code to the current number, confirmed; and one left unconfirmed', async () => {

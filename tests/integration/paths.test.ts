@@ -15,17 +15,18 @@ import type { Policy } from '../../workflows/domain/policy';
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ policy: {} }); // the defaults: identity check on
-  OVERRIDE = { credential: await operatorToken({ sub: 'op-17', name: 'Петрова' }), ...OVERRIDE_FIELDS };
+  h = await startHarness({ policy: {} }); // the defaults: identity check on;
 });
 afterAll(async () => h?.close());
 
-let OVERRIDE: SupportOverrideRequest;
 const OVERRIDE_FIELDS = {
   method: 'service_centre_passport' as const,
   evidenceRef: 'mfc-77-2026-11-24-0042',
   reason: 'SIM card lost, passport checked at the service centre',
 };
+/** SEC-6: an override with a credential minted for this one change. */
+const overrideFor = async (ref: { accountId: string; requestId: string }): Promise<SupportOverrideRequest> =>
+  ({ credential: await operatorToken({ account: ref.accountId, requestId: ref.requestId, name: 'Петрова' }), ...OVERRIDE_FIELDS });
 
 async function begin(overrides: Partial<Account> = {}, policy: Partial<Policy> = { identityCheck: true }) {
   const account = await h.newAccount(overrides);
@@ -45,12 +46,13 @@ async function finishWithNewCode(accountId: string, newPhone: string): Promise<v
 
 describe('every path of a change against the real servers', () => {
   it('LOST-1 LOST-2 LOST-3: lost old number → support override (recorded) → new-number code → completed', async () => {
-    const { account, newPhone } = await begin();
+    const { account, newPhone, ref } = await begin();
     await h.passIdentity(account);
     await h.codeSentTo(account.phone);
     expect((await h.client.reportOldNumberLost(account.accountId)).state).toBe('awaiting_support');
     await eventually(async () => (await h.client.list('awaiting_support')).some((c) => c.accountId === account.accountId), 'listed as waiting for support');
 
+    const OVERRIDE = await overrideFor(ref);
     const missing = await refusal(h.client.supportOverride(account.accountId, { ...OVERRIDE, evidenceRef: ' ' }));
     expect(missing).toBeInstanceOf(InvalidInputError);
     expect((missing as InvalidInputError).field).toBe('evidenceRef');
@@ -73,11 +75,11 @@ describe('every path of a change against the real servers', () => {
   });
 
   it('LOST-2: an override for a change that is not waiting for support, or for no change, is refused', async () => {
-    const { account } = await begin();
-    const notWaiting = await refusal(h.client.supportOverride(account.accountId, OVERRIDE));
+    const { account, ref } = await begin();
+    const notWaiting = await refusal(h.client.supportOverride(account.accountId, await overrideFor(ref)));
     expect(notWaiting).toBeInstanceOf(WrongStateError);
     expect((notWaiting as WrongStateError).details.state).toBe('awaiting_identity');
-    expect(await refusal(h.client.supportOverride('no-such-account-y', OVERRIDE))).toBeInstanceOf(ChangeNotFoundError);
+    expect(await refusal(h.client.supportOverride('no-such-account-y', await overrideFor({ accountId: 'no-such-account-y', requestId: ref.requestId })))).toBeInstanceOf(ChangeNotFoundError);
   });
 
   it('FREQ-1 FREQ-2: a change within 24 h of the previous one warns on every channel, is held, and completes after an override', async () => {
@@ -89,7 +91,7 @@ describe('every path of a change against the real servers', () => {
     await h.smtp.waitFor((m) => m.to.includes(account.email!) && m.subject === 'Частая смена номера телефона');
     await h.smsSettled();
     expect(h.smsTo(account.phone).some((m) => m.kind === 'code_old')).toBe(false); // self-service proofs alone do not move it
-    await h.client.supportOverride(account.accountId, { ...OVERRIDE, method: 'video_verification' });
+    await h.client.supportOverride(account.accountId, { ...(await overrideFor(ref)), method: 'video_verification' });
     await finishWithNewCode(account.accountId, newPhone);
     await eventually(async () => (await historyKinds(account.accountId)).includes('completed'), 'completed in history');
     expect(await historyKinds(account.accountId)).toEqual(expect.arrayContaining(['frequent_change', 'support_override']));
@@ -155,8 +157,9 @@ describe('every path of a change against the real servers', () => {
   });
 
   it('SEC-3: support can reject a change, and the operator is recorded', async () => {
-    const { account } = await begin();
-    await h.client.rejectBySupport(account.accountId, await operatorToken({ sub: 'op-3', roles: ['support:reject'] }), 'the owner called: not them');
+    const { account, ref } = await begin();
+    const credential = await operatorToken({ account: account.accountId, requestId: ref.requestId, action: 'support:reject', sub: 'op-3' });
+    await h.client.rejectBySupport(account.accountId, credential, 'the owner called: not them');
     expect((await h.client.result(account.accountId)).state).toBe('rejected');
     const entry = await eventually(async () => (await h.client.history(account.accountId)).find((e) => e.kind === 'rejected'), 'rejected entry');
     expect(entry).toMatchObject({ actor: 'op-3', details: { reason: 'the owner called: not them' } });

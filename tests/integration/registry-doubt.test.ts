@@ -101,7 +101,7 @@ describe('registry writes with an unknown outcome (issue 10)', () => {
     const newPhone = h.freshPhone();
     const ref = await h.completeChange(account, newPhone);
     registry.appliedThenTimeout.add(account.accountId);
-    const operator = await operatorToken({ roles: ['support:revert'] });
+    const operator = await operatorToken({ account: account.accountId, requestId: ref.requestId, action: 'support:revert', roles: ['support:revert'] });
     expect((await h.client.revert(account.accountId, ref.requestId, operator, 'fraud: SIM swap')).state).toBe('reverted');
     expect(registry.appliedThenTimeout.has(account.accountId)).toBe(false);
     await expectBound(account, account.phone, newPhone);

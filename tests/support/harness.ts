@@ -19,7 +19,7 @@ import { registerAccount } from '../../activities/accounts';
 import type { Account, DomainEvent, SmsMessage } from '../../activities/ports';
 import { STREAMS, SUBJECTS } from '../../activities/nats/resources';
 import { deriveProofKeys, hashIdentity, type IdentityData } from '../../activities/codes';
-import type { ChangeRef, IdentityVerdict } from '../../workflows/phone-change.defs';
+import type { ChangeRef, IdentityVerdict, OperatorRole } from '../../workflows/phone-change.defs';
 import { resolvePolicy, type Policy } from '../../workflows/domain/policy';
 import type { ActivityDeps } from '../../activities';
 import type { Limits } from '../../activities/limits';
@@ -115,15 +115,49 @@ export const OPERATOR_PUBLIC_KEY = await exportSPKI(operatorKeys.publicKey);
 export const OPERATOR_ISSUER = 'test-idp';
 export const OPERATOR_AUDIENCE = 'phone-change';
 
-/** Mints an operator credential (JWT); tests vary the claims to forge, expire or under-privilege it. */
-export async function operatorToken(o: { sub?: string; name?: string; roles?: string[]; expiresIn?: string; issuer?: string; key?: CryptoKey } = {}): Promise<string> {
-  return new SignJWT({ roles: o.roles ?? ['support:override', 'support:reject', 'support:revert'], ...(o.name ? { name: o.name } : {}) })
+/** The claims a test may leave out of an operator credential, to forge a malformed one. */
+export type OperatorClaim = 'sub' | 'exp' | 'iat' | 'jti' | 'account_id' | 'request_id' | 'action';
+
+/** What an operator credential names; tests vary it to forge, expire, mis-bind or under-privilege one. */
+export interface OperatorTokenOptions {
+  account: string;
+  requestId: string;
+  action?: OperatorRole;
+  sub?: string;
+  name?: string;
+  /** The action alone when absent. */
+  roles?: string[];
+  /** Fresh when absent; give one to replay it. */
+  jti?: string;
+  /** Seconds since the epoch; now when absent. */
+  iat?: number;
+  /** Seconds from `iat` to `exp`: 300 when absent, negative for an expired one. */
+  expiresIn?: number;
+  issuer?: string;
+  key?: CryptoKey;
+  omit?: OperatorClaim[];
+}
+
+/** Mints an operator credential (JWT) bound to one account, change and action (SEC-6). */
+export async function operatorToken(o: OperatorTokenOptions): Promise<string> {
+  const action = o.action ?? 'support:override';
+  const iat = o.iat ?? Math.floor(Date.now() / 1000);
+  const claims: Record<string, unknown> = {
+    roles: o.roles ?? [action],
+    ...(o.name ? { name: o.name } : {}),
+    sub: o.sub ?? 'op-17',
+    iat,
+    exp: iat + (o.expiresIn ?? 300),
+    jti: o.jti ?? randomUUID(),
+    account_id: o.account,
+    request_id: o.requestId,
+    action,
+  };
+  for (const c of o.omit ?? []) delete claims[c];
+  return new SignJWT(claims)
     .setProtectedHeader({ alg: 'ES256' })
-    .setSubject(o.sub ?? 'op-17')
     .setIssuer(o.issuer ?? OPERATOR_ISSUER)
     .setAudience(OPERATOR_AUDIENCE)
-    .setIssuedAt()
-    .setExpirationTime(o.expiresIn ?? '5m')
     .sign(o.key ?? operatorKeys.privateKey);
 }
 /** SEC-4: the test run's payload keys: a current one and an older one still configured. */
