@@ -38,7 +38,17 @@ const decoder = new TextDecoder();
 export interface CodecOptions {
   /** Refuse payloads that are not sealed (they decode as `null`); set in production. */
   requireEncryption?: boolean;
+  /**
+   * Hole 5: a payload that cannot be read (a key id not configured, a failed authentication tag,
+   * an unknown encoding, JSON that does not parse) decodes as `null` instead of throwing. Set for
+   * workers and clients: any Temporal caller can send such a payload, and a throw would fail every
+   * workflow task of the change. The codec server leaves it off, to answer 400.
+   */
+  refuseUnreadable?: boolean;
 }
+
+/** Encodings the SDK's default payload converter reads. */
+const READABLE = new Set(['binary/null', 'binary/plain', 'json/plain', 'json/protobuf', 'binary/protobuf']);
 
 /** What an unsealed payload decodes to when encryption is required: JSON null. */
 export const REFUSED_PAYLOAD: Payload = { metadata: { encoding: encoder.encode('json/plain') }, data: encoder.encode('null') };
@@ -68,7 +78,18 @@ export class AesGcmCodec implements PayloadCodec {
   }
 
   async decode(payloads: Payload[]): Promise<Payload[]> {
+    if (!this.options.refuseUnreadable) return payloads.map((p) => this.open(p));
     return payloads.map((p) => {
+      try {
+        return readable(this.open(p));
+      } catch {
+        return REFUSED_PAYLOAD;
+      }
+    });
+  }
+
+  private open(p: Payload): Payload {
+    {
       if (!p.metadata || decoder.decode(p.metadata.encoding ?? new Uint8Array()) !== ENCRYPTED_ENCODING) {
         return this.options.requireEncryption ? REFUSED_PAYLOAD : p; // otherwise: written before encryption (development)
       }
@@ -82,8 +103,16 @@ export class AesGcmCodec implements PayloadCodec {
       decipher.setAuthTag(tag);
       const plain = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
       return temporal.api.common.v1.Payload.decode(plain);
-    });
+    }
   }
+}
+
+/** The payload if the default converter can read it; throws otherwise. */
+function readable(p: Payload): Payload {
+  const encoding = decoder.decode(p.metadata?.encoding ?? new Uint8Array());
+  if (!READABLE.has(encoding)) throw new Error(`unreadable encoding ${encoding.slice(0, 40)}`);
+  if (encoding === 'json/plain') JSON.parse(decoder.decode(p.data ?? new Uint8Array()));
+  return p;
 }
 
 /** Parses `id1:base64key,id2:base64key` (current key first). */

@@ -109,6 +109,10 @@ export async function startTemporal(opts: TemporalOptions): Promise<RunningServe
   const port = opts.port ?? (await freePort());
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn'];
   for (const sa of SEARCH_ATTRIBUTES) args.push('--search-attribute', sa);
+  // Hole 14: a worker's rejection of an update carries the request back; at the default 2 MB blob
+  // limit, rejecting an oversized update made the server terminate the change. Above the 4 MB gRPC
+  // limit, no request can make a rejection too large. Production sets the same (README, SECURITY.md).
+  args.push('--dynamic-config-value', 'limit.blobSize.error=8388608');
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
   else args.push('--headless');
   if (opts.dbFile) {

@@ -8,7 +8,7 @@ async function main(): Promise<void> {
   if (config.production && config.codecServer.tokensAreDevDefault) throw new ConfigError('invalid configuration:\n  CODEC_SERVER_TOKENS: required in production');
   const logger = createLogger(config.logLevel);
   const server = await startCodecServer({
-    codec: payloadCodec(config),
+    codec: payloadCodec(config, 'codec-server'),
     tokens: config.codecServer.tokens,
     allowedOrigins: config.codecServer.origins,
     port: config.codecServer.port,

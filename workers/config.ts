@@ -100,9 +100,12 @@ export interface Config {
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
 }
 
-/** SEC-4: the payload codec of every process (worker, client, codec server); production refuses unsealed payloads. */
-export function payloadCodec(config: Pick<Config, 'payloadKeys' | 'production'>): AesGcmCodec {
-  return new AesGcmCodec(config.payloadKeys, { requireEncryption: config.production });
+/**
+ * SEC-4: the payload codec of every process; production refuses unsealed payloads. Workers and
+ * clients read an unreadable payload as `null` (hole 5); the codec server answers it with 400.
+ */
+export function payloadCodec(config: Pick<Config, 'payloadKeys' | 'production'>, use: 'workflows' | 'codec-server' = 'workflows'): AesGcmCodec {
+  return new AesGcmCodec(config.payloadKeys, { requireEncryption: config.production, refuseUnreadable: use === 'workflows' });
 }
 
 export class ConfigError extends Error {

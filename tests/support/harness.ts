@@ -199,7 +199,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     links: { journal: 'https://portal.test/journal', reject: 'https://portal.test/not-me', identity: 'https://portal.test/identity' },
   });
   const connection = await Connection.connect({ address: inject('temporalAddress') });
-  const codec = new AesGcmCodec(PAYLOAD_KEYS);
+  // As every worker and client process has it (workers/config.ts payloadCodec): an unreadable payload reads as null (hole 5).
+  const codec = new AesGcmCodec(PAYLOAD_KEYS, { refuseUnreadable: true });
   const temporal = new Client({ connection, dataConverter: { payloadCodecs: [codec] } });
   const nativeConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
   const deps = opts.wrapDeps ? opts.wrapDeps(services.deps) : services.deps;
