@@ -1,37 +1,39 @@
 /**
- * E-mail through nodemailer. SMTP has no de-duplication of its own: a marker per de-duplication id
- * is kept in a KV bucket after a successful send, so a retried activity skips a mail already sent,
- * and the Message-ID is derived from the same id so a receiving server can drop a copy sent in the
- * narrow window between the send and the marker.
+ * E-mail through nodemailer. SMTP has no de-duplication of its own: SendOnce keeps a marker per
+ * de-duplication id once the server accepted the mail, and the Message-ID is derived from the same
+ * id, so a copy sent in the one window a marker cannot cover (the process dies between the
+ * server's 250 and the marker) is recognisably the same message to the receiving side.
  */
 import { createHash } from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { MailMessage, Mailer } from '../ports';
+import { SendOnce, type SentMarkers } from '../send-once';
 
-/** Where "already sent" is remembered; a NATS KV bucket in production. */
-export interface SentMarkers {
-  has(key: string): Promise<boolean>;
-  mark(key: string): Promise<void>;
-}
+export type { SentMarkers } from '../send-once';
 
 export class SmtpMailer implements Mailer {
   private readonly transport: Transporter;
+  private readonly once: SendOnce;
   constructor(
     smtpUrl: string,
     private readonly from: string,
-    private readonly markers: SentMarkers,
+    markers: SentMarkers,
   ) {
-    this.transport = nodemailer.createTransport(smtpUrl);
+    // An attempt must end (and free its key) well inside the activity's 20 s start-to-close timeout.
+    this.transport = nodemailer.createTransport(smtpUrl, { connectionTimeout: 5000, greetingTimeout: 5000, socketTimeout: 10_000 });
+    this.once = new SendOnce(markers);
   }
 
   async send(message: MailMessage, dedupId: string): Promise<void> {
     const key = createHash('sha256').update(dedupId).digest('hex');
-    if (await this.markers.has(key)) return;
-    await this.transport.sendMail({ from: this.from, messageId: `<${key}@phone-change>`, ...message });
-    await this.markers.mark(key);
+    await this.once.run(key, async () => {
+      await this.transport.sendMail({ from: this.from, messageId: `<${key}@phone-change>`, ...message });
+    });
   }
 
-  close(): void {
+  /** Stores markers still held in memory, then closes the transport. */
+  async close(): Promise<void> {
+    await this.once.flush();
     this.transport.close();
   }
 }
