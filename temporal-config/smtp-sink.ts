@@ -27,8 +27,8 @@ export interface SmtpSink {
   close(): Promise<void>;
 }
 
-/** Where a test may hold a mail transaction (to kill the client there): on connect, once DATA has started, after the server stored the mail but before its 250. */
-export type SmtpStage = 'connect' | 'data' | 'accepted';
+/** Where a test may hold a mail transaction (to kill the client there): on connect (before the greeting), or after the server stored the mail but before its 250. */
+export type SmtpStage = 'connect' | 'accepted';
 
 export interface SmtpSinkOptions {
   port?: number;
@@ -57,10 +57,7 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
     async onData(stream, _session, callback) {
       try {
         const chunks: Buffer[] = [];
-        for await (const c of stream) {
-          if (chunks.length === 0) await opts.pauseAt?.('data');
-          chunks.push(c as Buffer);
-        }
+        for await (const c of stream) chunks.push(c as Buffer);
         // The client went away before the final dot: nothing was accepted.
         if (!stream.readableEnded) return callback(new Error('message cut short'));
         const raw = Buffer.concat(chunks);

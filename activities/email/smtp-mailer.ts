@@ -11,6 +11,19 @@ import { SendOnce, type SentMarkers } from '../send-once';
 
 export type { SentMarkers } from '../send-once';
 
+/**
+ * nodemailer's default socket timeout is 10 minutes: a server that stalls mid-mail would hold the
+ * attempt (and every retry that joins it) long past the activity's 20 s start-to-close timeout.
+ * Given as URL parameters because nodemailer ignores other options next to a URL; the URL's own win.
+ */
+function withTimeouts(smtpUrl: string): string {
+  const url = new URL(smtpUrl);
+  for (const [k, v] of Object.entries({ connectionTimeout: '5000', greetingTimeout: '5000', socketTimeout: '10000' })) {
+    if (!url.searchParams.has(k)) url.searchParams.set(k, v);
+  }
+  return url.toString();
+}
+
 export class SmtpMailer implements Mailer {
   private readonly transport: Transporter;
   private readonly once: SendOnce;
@@ -19,8 +32,7 @@ export class SmtpMailer implements Mailer {
     private readonly from: string,
     markers: SentMarkers,
   ) {
-    // An attempt must end (and free its key) well inside the activity's 20 s start-to-close timeout.
-    this.transport = nodemailer.createTransport(smtpUrl, { connectionTimeout: 5000, greetingTimeout: 5000, socketTimeout: 10_000 });
+    this.transport = nodemailer.createTransport(withTimeouts(smtpUrl));
     this.once = new SendOnce(markers);
   }
 
