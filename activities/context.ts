@@ -36,8 +36,8 @@ async function heartbeating<T>(fn: () => Promise<T>): Promise<T> {
 /**
  * Business errors leave an activity as non-retryable ApplicationFailures of their own type with
  * their details (which field, what to wait for), so the workflow and the client can act on them.
+ * Every activity passes through here, so this is where the heartbeat is added too.
  */
-// Every activity goes through here, so the heartbeat is added here too.
 export function withTypedFailures<T extends Record<string, (arg: never) => Promise<unknown>>>(activities: T): T {
   const wrapped: Record<string, unknown> = {};
   for (const [name, fn] of Object.entries(activities)) {

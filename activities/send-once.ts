@@ -40,11 +40,6 @@ export class SendOnce {
     return attempt;
   }
 
-  /** Unsent markers still held in memory (the worker logs them on shutdown). */
-  get pending(): number {
-    return this.unmarked.size;
-  }
-
   /** Tries once more to store what is held in memory; for shutdown. */
   async flush(): Promise<void> {
     clearTimeout(this.retryTimer);
