@@ -40,7 +40,7 @@ async function consume(nc: NatsConnection, stream: string, durable: string, subj
     }
   })();
   return async () => {
-    await messages.close();
+    await messages.close().catch(() => undefined); // already closed with the connection
     await done;
   };
 }

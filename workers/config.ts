@@ -68,6 +68,7 @@ const schema = z.object({
   SMPP_SYSTEM_ID: z.string().min(1).optional(),
   SMPP_PASSWORD: z.string().optional(),
   SMPP_SOURCE_ADDR: z.string().min(1).max(11).default('Gosuslugi'),
+  WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
@@ -97,6 +98,8 @@ export interface Config {
   sms: { gateway: 'jetstream' } | { gateway: 'smpp'; url: string; systemId: string; password: string; sourceAddr: string };
   /** Which NATS bridges this process runs. */
   bridges: { linkedAcks: boolean; deliveryReports: boolean };
+  /** `/healthz` and `/readyz` for a supervisor; no endpoint when unset. */
+  healthPort?: number;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
 }
 
@@ -169,6 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     linkedServices: e.LINKED_SERVICES.split(','),
     bridges: { linkedAcks: e.BRIDGES.split(',').includes('linked_acks'), deliveryReports: e.BRIDGES.split(',').includes('delivery_reports') },
     links: { journal: e.JOURNAL_URL, reject: e.REJECT_URL, identity: e.IDENTITY_URL },
+    healthPort: e.WORKER_HEALTH_PORT,
     logLevel: e.LOG_LEVEL,
   };
 }

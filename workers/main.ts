@@ -11,8 +11,9 @@ async function main(): Promise<void> {
   const runtime = await startWorkerRuntime(config, logger);
   logger.info({ taskQueue: config.temporal.taskQueue, temporal: config.temporal.address }, 'worker started');
   // The SDK shuts the worker down gracefully on SIGINT/SIGTERM; run() resolves afterwards.
-  await runtime.run();
-  logger.info('worker stopped');
+  const code = await runtime.run();
+  logger.info({ code }, 'worker stopped');
+  process.exit(code);
 }
 
 main().catch((err: unknown) => {

@@ -18,8 +18,15 @@ export interface Services {
   close(): Promise<void>;
 }
 
+/**
+ * NATS outages are waited out: the client reconnects without limit (a worker that gave up after
+ * the default 10 attempts stayed up failing every activity), every 2 s with up to 1 s of jitter so
+ * a fleet does not reconnect in step. Publishes made meanwhile fail and their activities retry.
+ */
+export const NATS_RECONNECT = { maxReconnectAttempts: -1, reconnectTimeWait: 2000, reconnectJitter: 1000 } as const;
+
 export async function openServices(config: Pick<Config, 'natsUrl' | 'smtpUrl' | 'mailFrom' | 'proofKeys' | 'policy' | 'links' | 'linkedServices'> & Partial<Pick<Config, 'sms' | 'operators' | 'limits'>>): Promise<Services> {
-  const nc = await connect({ servers: config.natsUrl, name: 'phone-change' });
+  const nc = await connect({ servers: config.natsUrl, name: 'phone-change', ...NATS_RECONNECT });
   const res = await ensureNatsResources(nc);
   const markers = new KvSentMarkers(res.mailSent);
   const mailer = new SmtpMailer(config.smtpUrl, config.mailFrom, markers);
@@ -43,9 +50,9 @@ export async function openServices(config: Pick<Config, 'natsUrl' | 'smtpUrl' | 
     nc,
     deps,
     async close() {
-      mailer.close();
+      await mailer.close();
       await smpp?.close();
-      await nc.drain();
+      if (!nc.isClosed()) await nc.drain();
     },
   };
 }

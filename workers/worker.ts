@@ -32,6 +32,9 @@ export async function createPhoneChangeWorker(o: PhoneChangeWorkerOptions): Prom
     activities: createActivities(o.deps),
     dataConverter: o.codec ? { payloadCodecs: [o.codec] } : undefined,
     ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath }),
+    // A workflow task on the sticky queue of a worker that died waits this long before another
+    // worker takes it (SDK default 10 s): the citizen's wait after a crash, beside the heartbeat timeout.
+    stickyQueueScheduleToStartTimeout: '3 seconds',
     ...o.tuning,
   });
 }

@@ -1,5 +1,7 @@
 /**
  * The activity proxies every workflow uses, with the retry policy of each group stated once.
+ * Activities heartbeat while they run (activities/context.ts), so an attempt cut by a worker
+ * crash is retried after the heartbeat timeout, not after the whole start-to-close timeout.
  */
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { PhoneChangeActivities } from '../activities';
@@ -8,6 +10,7 @@ import { nonRetryableErrorTypes } from './domain/errors';
 /** Registry reads and writes are idempotent (compare-and-set, own-claim detection): retry briskly. */
 export const registry = proxyActivities<PhoneChangeActivities>({
   startToCloseTimeout: '10 seconds',
+  heartbeatTimeout: '3 seconds',
   retry: { initialInterval: '200 ms', backoffCoefficient: 2, maximumInterval: '10 seconds', nonRetryableErrorTypes },
 });
 
@@ -17,6 +20,7 @@ export const registry = proxyActivities<PhoneChangeActivities>({
  */
 export const messaging = proxyActivities<PhoneChangeActivities>({
   startToCloseTimeout: '20 seconds',
+  heartbeatTimeout: '3 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 30, nonRetryableErrorTypes },
 });
 

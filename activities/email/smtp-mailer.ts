@@ -1,37 +1,51 @@
 /**
- * E-mail through nodemailer. SMTP has no de-duplication of its own: a marker per de-duplication id
- * is kept in a KV bucket after a successful send, so a retried activity skips a mail already sent,
- * and the Message-ID is derived from the same id so a receiving server can drop a copy sent in the
- * narrow window between the send and the marker.
+ * E-mail through nodemailer. SMTP has no de-duplication of its own: SendOnce keeps a marker per
+ * de-duplication id once the server accepted the mail, and the Message-ID is derived from the same
+ * id, so a copy sent in the one window a marker cannot cover (the process dies between the
+ * server's 250 and the marker) is recognisably the same message to the receiving side.
  */
 import { createHash } from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { MailMessage, Mailer } from '../ports';
+import { SendOnce, type SentMarkers } from '../send-once';
 
-/** Where "already sent" is remembered; a NATS KV bucket in production. */
-export interface SentMarkers {
-  has(key: string): Promise<boolean>;
-  mark(key: string): Promise<void>;
+export type { SentMarkers } from '../send-once';
+
+/**
+ * nodemailer's default socket timeout is 10 minutes: a server that stalls mid-mail would hold the
+ * attempt (and every retry that joins it) long past the activity's 20 s start-to-close timeout.
+ * Given as URL parameters because nodemailer ignores other options next to a URL; the URL's own win.
+ */
+function withTimeouts(smtpUrl: string): string {
+  const url = new URL(smtpUrl);
+  for (const [k, v] of Object.entries({ connectionTimeout: '5000', greetingTimeout: '5000', socketTimeout: '10000' })) {
+    if (!url.searchParams.has(k)) url.searchParams.set(k, v);
+  }
+  return url.toString();
 }
 
 export class SmtpMailer implements Mailer {
   private readonly transport: Transporter;
+  private readonly once: SendOnce;
   constructor(
     smtpUrl: string,
     private readonly from: string,
-    private readonly markers: SentMarkers,
+    markers: SentMarkers,
   ) {
-    this.transport = nodemailer.createTransport(smtpUrl);
+    this.transport = nodemailer.createTransport(withTimeouts(smtpUrl));
+    this.once = new SendOnce(markers);
   }
 
   async send(message: MailMessage, dedupId: string): Promise<void> {
     const key = createHash('sha256').update(dedupId).digest('hex');
-    if (await this.markers.has(key)) return;
-    await this.transport.sendMail({ from: this.from, messageId: `<${key}@phone-change>`, ...message });
-    await this.markers.mark(key);
+    await this.once.run(key, async () => {
+      await this.transport.sendMail({ from: this.from, messageId: `<${key}@phone-change>`, ...message });
+    });
   }
 
-  close(): void {
+  /** Stores markers still held in memory, then closes the transport. */
+  async close(): Promise<void> {
+    await this.once.flush();
     this.transport.close();
   }
 }

@@ -2,12 +2,12 @@
  * SMS through SMPP 3.4, the protocol SMS aggregators speak: bind as a transceiver, `submit_sm`
  * with the text in `message_payload` (the library picks GSM-7 or UCS-2). SMPP has no
  * de-duplication, so a marker per de-duplication id is kept after each accepted submit, as for
- * e-mail. The session is opened on first use and again after a failure.
+ * e-mail (SendOnce). The session is opened on first use and again after a failure.
  */
 import { createHash } from 'node:crypto';
 import * as smpp from 'smpp';
 import type { SmsMessage, SmsSender } from '../ports';
-import type { SentMarkers } from '../email/smtp-mailer';
+import { SendOnce, type SentMarkers } from '../send-once';
 
 export interface SmppOptions {
   url: string;
@@ -23,15 +23,21 @@ export class SmppError extends Error {
 
 export class SmppSms implements SmsSender {
   private session?: Promise<smpp.Session>;
+  private readonly once: SendOnce;
 
   constructor(
     private readonly o: SmppOptions,
-    private readonly markers: SentMarkers,
-  ) {}
+    markers: SentMarkers,
+  ) {
+    this.once = new SendOnce(markers);
+  }
 
   async send(message: SmsMessage, dedupId: string): Promise<void> {
     const key = `sms-${createHash('sha256').update(dedupId).digest('hex')}`;
-    if (await this.markers.has(key)) return;
+    await this.once.run(key, () => this.submit(message));
+  }
+
+  private async submit(message: SmsMessage): Promise<void> {
     const session = await this.bound();
     const pdu = await new Promise<smpp.PDU>((resolve) =>
       session.submit_sm(
@@ -48,7 +54,6 @@ export class SmppSms implements SmsSender {
       ),
     );
     if (pdu.command_status !== 0) throw new SmppError(`submit_sm refused with status ${pdu.command_status}`);
-    await this.markers.mark(key);
   }
 
   private bound(): Promise<smpp.Session> {
@@ -73,6 +78,7 @@ export class SmppSms implements SmsSender {
   }
 
   async close(): Promise<void> {
+    await this.once.flush();
     const s = await this.session?.catch(() => undefined);
     this.session = undefined;
     if (s) await new Promise<void>((resolve) => s.close(() => resolve()));

@@ -1,8 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { eventually, processEnv, startHarness, DEFAULT_IDENTITY, type Harness } from '../support/harness';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, startHarness, DEFAULT_IDENTITY, type Harness } from '../support/harness';
+import { kill, spawnWorker as spawnProcess } from '../support/worker-process';
 import { workflowIdFor } from '../../workflows/phone-change.defs';
 
 let h: Harness;
@@ -11,24 +9,7 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
-/** The worker as its own OS process (`workers/main.ts`), so a test can SIGKILL it. */
-function spawnWorker(name: string): ChildProcess {
-  const log = createWriteStream(join(inject('workDir'), `${name}.log`));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], {
-    env: processEnv(h, { JOURNAL_URL: 'https://portal.test/journal', REJECT_URL: 'https://portal.test/not-me', IDENTITY_URL: 'https://portal.test/identity' }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
-  return child;
-}
-
-async function kill(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill(signal);
-  await exited;
-}
+const spawnWorker = (name: string) => spawnProcess(h, name);
 
 /** Every string in the history, with payload bytes decoded as text. */
 function historyText(node: unknown, out: string[] = []): string[] {

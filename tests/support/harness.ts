@@ -9,7 +9,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { startSmtpSink, type SmtpSink } from '../../temporal-config/smtp-sink';
+import { startSmtpSink, type SmtpSink, type SmtpSinkOptions } from '../../temporal-config/smtp-sink';
 import { openServices, type Services } from '../../workers/services';
 import { createPhoneChangeWorker } from '../../workers/worker';
 import { startBridges } from '../../workers/bridges';
@@ -178,6 +178,10 @@ export interface HarnessOptions {
   wrapDeps?: (deps: ActivityDeps) => ActivityDeps;
   /** The policy of this file's worker (over the defaults; TEST_POLICY when absent). */
   policy?: Partial<Policy>;
+  /** A NATS server of the file's own (fault tests stop it); the shared one otherwise. */
+  natsUrl?: string;
+  /** Options of the file's SMTP sink (fault tests hold a transaction to kill the client there). */
+  smtp?: SmtpSinkOptions;
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
@@ -186,9 +190,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     runtimeInstalled = true;
   }
   const taskQueue = `test-${randomUUID()}`;
-  const smtp = await startSmtpSink();
+  const smtp = await startSmtpSink(opts.smtp);
   const services = await openServices({
-    natsUrl: inject('natsUrl'),
+    natsUrl: opts.natsUrl ?? inject('natsUrl'),
     smtpUrl: smtp.url,
     mailFrom: 'no-reply@phone-change.test',
     linkedServices: LINKED_SERVICES,

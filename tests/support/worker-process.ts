@@ -1,0 +1,25 @@
+/** The worker as its own OS process (`workers/main.ts`), so a test can SIGKILL it or cut its servers. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { processEnv, type Harness } from './harness';
+
+export function spawnWorker(h: Pick<Harness, 'taskQueue' | 'smtp' | 'policy'>, name: string, extra: NodeJS.ProcessEnv = {}): ChildProcess {
+  const log = createWriteStream(join(inject('workDir'), `${name}.log`));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], {
+    env: processEnv(h, { JOURNAL_URL: 'https://portal.test/journal', REJECT_URL: 'https://portal.test/not-me', IDENTITY_URL: 'https://portal.test/identity', ...extra }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  return child;
+}
+
+/** Sends `signal` and resolves with the exit code (null when killed by a signal). */
+export async function kill(child: ChildProcess, signal: NodeJS.Signals): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  child.kill(signal);
+  return exited;
+}
