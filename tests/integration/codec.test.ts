@@ -113,7 +113,11 @@ describe('encrypted payloads and the codec server (SEC-4)', () => {
     const account = await h.newAccount();
     await h.client.start({ accountId: account.accountId, newPhone: h.freshPhone(), auth: 'two_factor' });
     const code = await h.codeSentTo(account.phone);
-    const before = await h.client.status(account.accountId);
+    // The change has recorded the code's send (the SMS can be read a moment before that).
+    const before = await eventually(async () => {
+      const st = await h.client.status(account.accountId);
+      return st.steps?.old.codeExpiresAt !== undefined && st;
+    }, 'the send recorded');
     // Even the right answer counts for nothing when it comes unsealed.
     const unsealed = { step: 'old', code };
     const keyless = new Client({ connection: raw }).workflow.getHandle(workflowIdFor(account.accountId));

@@ -70,7 +70,7 @@ describe('NATS outage (issue 13)', () => {
       // The delivery-report bridge consumes again: an undeliverable notice falls back to e-mail.
       const first = changes[0]!;
       const done = await eventually(() => h.smsTo(first.newPhone).find((m) => m.kind === 'completed'), 'completion SMS');
-      await jetstream(h.services.nc).publish(SUBJECTS.smsReport, JSON.stringify({ status: 'undeliverable', message: done }));
+      await jetstream(h.services.nc).publish(SUBJECTS.smsReport, JSON.stringify({ id: done.id, status: 'undeliverable' }));
       await h.smtp.waitFor((m) => m.to.includes(first.account.email!) && m.text.includes(done.text));
 
       // One e-mail per notice: every Message-ID arrived once.
