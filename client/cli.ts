@@ -19,7 +19,7 @@ import { ensureNatsResources, STREAMS, SUBJECTS } from '../activities/nats/resou
 import { NatsContactRegistry } from '../activities/nats/registry';
 import { JetStreamHistory, readSubject } from '../activities/nats/publishers';
 import type { SmsMessage } from '../activities/ports';
-import { demoAccounts, seedAccounts } from './demo-accounts';
+import { demoAccounts, demoRecoveryCodes, seedAccounts } from './demo-accounts';
 import { mintDevOperatorToken } from '../temporal-config/dev-operator-keys';
 
 export interface Session {
@@ -248,6 +248,7 @@ function requireCredential(_support: Command, cmd: Command): void {
           const notes = [a.verified ? '' : 'UNVERIFIED', a.lastPhoneChangeAt ? 'changed <24 h ago' : ''].filter(Boolean).join(', ');
           return `${a.accountId.padEnd(16)} ${a.phone}  ${a.language}  ${i.fullName}, passport ${i.passport}${notes ? `  (${notes})` : ''}  ${made.includes(a.accountId) ? 'created' : 'exists'}`;
         })
+        .concat(`backup recovery codes of every demo account (REC-3): ${demoRecoveryCodes.join(', ')}`)
         .join('\n');
     }));
 

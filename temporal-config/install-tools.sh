@@ -13,6 +13,12 @@ mkdir -p "$cache"
 
 say() { printf '[install-tools] %s\n' "$*" >&2; }
 
+# Two installs at once (clones testing side by side) would build into one folder: one at a time.
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$cache/.install.lock"
+  flock -n 9 || { say "another install is running; waiting for it"; flock 9; }
+fi
+
 # go install prints nothing while it compiles; a heartbeat shows the build is alive.
 with_heartbeat() {
   local label="$1"; shift
