@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startHarness, DEFAULT_IDENTITY, type Harness } from '../support/harness';
+import type { Payload } from '@temporalio/common';
+import { eventually, startHarness, DEFAULT_IDENTITY, PAYLOAD_KEYS, PROOF_KEYS, type Harness } from '../support/harness';
+import { AesGcmCodec } from '../../client/payload-codec';
+import { hashIdentity } from '../../activities/codes';
 import { kill, spawnWorker as spawnProcess } from '../support/worker-process';
 import { workflowIdFor } from '../../workflows/phone-change.defs';
 
@@ -20,8 +23,18 @@ function historyText(node: unknown, out: string[] = []): string[] {
   return out;
 }
 
+/** Every payload in a history, found by shape. */
+function payloadsOf(node: unknown, out: Payload[] = []): Payload[] {
+  if (node && typeof node === 'object') {
+    const o = node as Record<string, unknown>;
+    if (o.metadata && typeof o.metadata === 'object' && o.data instanceof Uint8Array) out.push(o as Payload);
+    else for (const v of Object.values(o)) payloadsOf(v, out);
+  }
+  return out;
+}
+
 describe('a worker process killed mid-change, and what history holds', () => {
-  it('CH-1 OTP-1 OTP-2 SEC-4: after SIGKILL a new worker finishes the change; every code was sent exactly once; no code in history', async () => {
+  it('CH-1 OTP-1 OTP-2 SEC-4 SEC-5: after SIGKILL a new worker finishes the change; every code was sent exactly once; no code or personal datum in clear in history, and nothing a proof is compared against even decrypted', async () => {
     let worker = spawnWorker('worker-1');
     try {
       const account = await h.newAccount();
@@ -61,6 +74,15 @@ describe('a worker process killed mid-change, and what history holds', () => {
         expect(text).not.toContain(code);
         expect(text).not.toContain(Buffer.from(code).toString('base64'));
       }
+      // SEC-5: decrypted, as an engineer with a codec token reads it, history holds nothing a
+      // handler compares a proof against: no keyed hash of the profile, no hash at all, no link
+      // token that was not typed (and what was typed is spent).
+      const opened = await new AesGcmCodec(PAYLOAD_KEYS).decode(payloadsOf(events));
+      const decrypted = opened.map((p) => Buffer.from(p.data ?? []).toString('utf8')).join('\n');
+      expect(decrypted).toContain(oldCode); // typed by the citizen, judged and spent
+      expect(decrypted).not.toContain(hashIdentity(PROOF_KEYS.identity, account.accountId, DEFAULT_IDENTITY));
+      expect(decrypted).not.toMatch(/\b[0-9a-f]{64}\b/);
+      expect(decrypted).not.toContain(rejectToken);
     } finally {
       await kill(worker, 'SIGTERM');
     }
