@@ -33,7 +33,7 @@ async function openSession(): Promise<Session> {
   const config = loadConfig();
   const { address, namespace, apiKey, tls } = config.temporal;
   const connection = await Connection.connect({ address, apiKey, tls: tls ? {} : undefined });
-  const nc = await connect({ servers: config.natsUrl, name: 'phone-change-cli' });
+  const nc = await connect({ servers: config.nats.servers, name: 'phone-change-cli' });
   const client = new PhoneChangeClient({
     client: new Client({ connection, namespace, dataConverter: { payloadCodecs: [payloadCodec(config)] } }),
     taskQueue: config.temporal.taskQueue,

@@ -5,6 +5,7 @@ import { SmppSms } from '../../activities/smpp/smpp-sms';
 import { KvSentMarkers } from '../../activities/nats/sent-markers';
 import { ensureNatsResources } from '../../activities/nats/resources';
 import { eventually } from '../support/harness';
+import { natsServers } from '../../workers/config';
 
 interface Received {
   systemId?: string;
@@ -41,7 +42,7 @@ async function startSmppServer() {
 let nc: NatsConnection;
 let server: Awaited<ReturnType<typeof startSmppServer>>;
 beforeAll(async () => {
-  nc = await connect({ servers: inject('natsUrl') });
+  nc = await connect({ servers: natsServers(inject('natsUrl')) });
   server = await startSmppServer();
 });
 afterAll(async () => {

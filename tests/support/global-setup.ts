@@ -13,7 +13,10 @@ import { workflowsPath } from '../../workers/worker';
 declare module 'vitest' {
   export interface ProvidedContext {
     temporalAddress: string;
+    /** One URL, or the comma-separated URLs of a cluster. */
     natsUrl: string;
+    /** NATS_REPLICAS of the run's workers (1 when not provided). */
+    natsReplicas?: number;
     workflowBundlePath: string;
     workDir: string;
   }
