@@ -4,7 +4,7 @@
  * than any activity's total retry time.
  */
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
-import { jetstreamManager, JetStreamApiCodes, JetStreamApiError, StorageType, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, JetStreamApiCodes, JetStreamApiError, StorageType, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { MAX_WINDOW_MS } from '../limits';
 import { ConfigError } from '../config-error';
@@ -53,7 +53,8 @@ export interface NatsResources {
  * and NATS would not say so.
  */
 export async function ensureNatsResources(nc: NatsConnection, replicas = 1): Promise<NatsResources> {
-  const jsm = await jetstreamManager(nc);
+  // A replicated stream is made by a vote of its nodes: on a busy cluster that takes longer than the default 5 s.
+  const jsm = await jetstreamManager(nc, { timeout: 30_000 });
   await checkReplicas(jsm, replicas);
   for (const s of Object.values(STREAMS)) {
     const config: Partial<StreamConfig> & { name: string } = {
@@ -63,10 +64,13 @@ export async function ensureNatsResources(nc: NatsConnection, replicas = 1): Pro
       duplicate_window: nanos(DAY_MS),
       num_replicas: replicas,
     };
-    if (await streamConfig(jsm, s.name)) await jsm.streams.update(s.name, config);
-    else await jsm.streams.add(config);
+    const found = await streamConfig(jsm, s.name);
+    // Another worker starting at the same moment may add it between our look and our add.
+    if (!found) await jsm.streams.add(config).catch(async (err: unknown) => ((await streamConfig(jsm, s.name)) ? undefined : Promise.reject(err)));
+    // Updated only when it differs: an update needs the stream's leader, which a cluster may be electing.
+    else if (found.subjects.join() !== s.subjects.join() || found.duplicate_window !== config.duplicate_window) await jsm.streams.update(s.name, config);
   }
-  const kvm = new Kvm(nc);
+  const kvm = new Kvm(jetstream(nc, { timeout: 30_000 }));
   const file = { storage: StorageType.File, replicas };
   return {
     accounts: await kvm.create(BUCKETS.accounts, { history: 5, ...file }),
