@@ -241,7 +241,7 @@ function requireCredential(_support: Command, cmd: Command): void {
     .command('seed')
     .description('create the demo accounts')
     .action(run(async (s) => {
-      const res = await ensureNatsResources(s.nc);
+      const res = await ensureNatsResources(s.nc, s.config.nats.replicas);
       const made = await seedAccounts(new NatsContactRegistry(res.accounts, res.phoneIndex, res.requestIds), s.config.proofKeys);
       return demoAccounts
         .map(({ account: a, identity: i }) => {

@@ -52,7 +52,7 @@ export interface NatsResources {
  * have as many: a stream made on one node and then served by a cluster would stay a single copy,
  * and NATS would not say so.
  */
-export async function ensureNatsResources(nc: NatsConnection, replicas = 1): Promise<NatsResources> {
+export async function ensureNatsResources(nc: NatsConnection, replicas: number): Promise<NatsResources> {
   // A replicated stream is made by a vote of its nodes: on a busy cluster that takes longer than the default 5 s.
   const jsm = await jetstreamManager(nc, { timeout: 30_000 });
   await checkReplicas(jsm, replicas);

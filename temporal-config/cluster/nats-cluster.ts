@@ -26,8 +26,9 @@ export async function natsCluster(bin: string, dir: string, size = 3): Promise<C
       pid: () => child?.pid,
       async start() {
         child = launch(bin, args, logFile);
-        // /healthz answers before the JetStream cluster has a meta leader; streams cannot be made until it has.
-        await waitUntil(name, child, logFile, () => hasMetaLeader(p.monitor), 60_000);
+        // /healthz answers before the JetStream cluster has a meta leader (streams cannot be made
+        // until it has); after a restart, /healthz then says whether the streams have recovered.
+        await waitUntil(name, child, logFile, async () => (await hasMetaLeader(p.monitor)) && (await healthy(p.monitor)), 60_000);
       },
       kill: () => void child?.kill('SIGKILL'),
       stop: async () => (child ? stopChild(child) : undefined),
@@ -39,6 +40,10 @@ async function hasMetaLeader(monitorPort: number): Promise<boolean> {
   const res = await fetch(`http://127.0.0.1:${monitorPort}/jsz`, { signal: AbortSignal.timeout(1000) });
   const jsz = (await res.json()) as { meta_cluster?: { leader?: string } };
   return Boolean(jsz.meta_cluster?.leader);
+}
+
+async function healthy(monitorPort: number): Promise<boolean> {
+  return (await fetch(`http://127.0.0.1:${monitorPort}/healthz`, { signal: AbortSignal.timeout(1000) })).ok;
 }
 
 /** Which node leads a stream's replicas (fault tests kill it). */
