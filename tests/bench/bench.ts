@@ -16,6 +16,7 @@ import { connect } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
 import { startNats, startTemporal, toolPaths, type RunningServer } from '../../temporal-config/stack';
 import { startSmtpSink } from '../../temporal-config/smtp-sink';
+import { loadConfig } from '../../workers/config';
 import { ensureNatsResources, SUBJECTS } from '../../activities/nats/resources';
 import { NatsContactRegistry } from '../../activities/nats/registry';
 import { registerAccount } from '../../activities/accounts';
@@ -144,8 +145,9 @@ async function main(): Promise<void> {
     natsUrl = n.address;
   }
   const smtp = await startSmtpSink();
-  const nc = await connect({ servers: natsUrl });
-  const res = await ensureNatsResources(nc);
+  const { nats } = loadConfig({ ...process.env, NATS_URL: natsUrl });
+  const nc = await connect({ servers: nats.servers });
+  const res = await ensureNatsResources(nc, nats.replicas);
   const registry = new NatsContactRegistry(res.accounts, res.phoneIndex, res.requestIds);
   const sms = phones(nc);
   linkedServices(nc);

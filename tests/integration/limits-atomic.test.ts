@@ -6,6 +6,7 @@ import { startHarness, type Harness, refusal } from '../support/harness';
 import { NumberTakenError, RateLimitedError } from '../../workflows/domain/errors';
 import { KvRateLimiter, parseLimit, type RateLimiter } from '../../activities/limits';
 import { BUCKETS } from '../../activities/nats/resources';
+import { natsServers } from '../../workers/config';
 
 let h: Harness;
 let other: NatsConnection;
@@ -14,7 +15,7 @@ beforeAll(async () => {
   // Long windows: nothing here waits for a window to pass, so nothing depends on timing.
   h = await startHarness({ limits: { startsPerAccount: parseLimit('3/1h'), startsPerNumber: parseLimit('2/1h'), codesPerNumber: parseLimit('10/1h'), wrongEntriesPerAccount: parseLimit('10/1h') } });
   // A second worker's limiter: its own NATS connection, the same bucket.
-  other = await connect({ servers: inject('natsUrl') });
+  other = await connect({ servers: natsServers(inject('natsUrl')) });
   secondWorker = new KvRateLimiter(await new Kvm(other).open(BUCKETS.limits));
 });
 afterAll(async () => {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { generateKeyPair } from 'jose';
 import { eventually, operatorToken, startHarness, type Harness, refusal, type OperatorTokenOptions } from '../support/harness';
@@ -106,7 +106,7 @@ describe('operator credentials (SEC-6: support overrides are the takeover target
   });
 
   it('SEC-6: concurrent spends of one jti in the shared bucket: exactly one wins; the winner\'s retry is accepted', async () => {
-    const spent = new KvSpentCredentials((await ensureNatsResources(h.services.nc)).spentCredentials);
+    const spent = new KvSpentCredentials((await ensureNatsResources(h.services.nc, inject('natsReplicas') ?? 1)).spentCredentials);
     const jti = randomUUID();
     const won = await Promise.all(Array.from({ length: 8 }, (_, i) => spent.spend(jti, `wf/run/security-${i}`)));
     expect(won.filter(Boolean)).toHaveLength(1);

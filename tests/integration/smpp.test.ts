@@ -5,6 +5,7 @@ import { SmppSms } from '../../activities/smpp/smpp-sms';
 import { KvSentMarkers } from '../../activities/nats/sent-markers';
 import { ensureNatsResources } from '../../activities/nats/resources';
 import { eventually } from '../support/harness';
+import { natsServers } from '../../workers/config';
 
 interface Received {
   systemId?: string;
@@ -41,7 +42,7 @@ async function startSmppServer() {
 let nc: NatsConnection;
 let server: Awaited<ReturnType<typeof startSmppServer>>;
 beforeAll(async () => {
-  nc = await connect({ servers: inject('natsUrl') });
+  nc = await connect({ servers: natsServers(inject('natsUrl')) });
   server = await startSmppServer();
 });
 afterAll(async () => {
@@ -51,7 +52,7 @@ afterAll(async () => {
 
 describe('the SMPP adapter (CH-1) against a local SMPP server', () => {
   it('CH-1 CH-2: delivers a Russian two-segment text once per de-duplication id', async () => {
-    const markers = new KvSentMarkers((await ensureNatsResources(nc)).mailSent);
+    const markers = new KvSentMarkers((await ensureNatsResources(nc, inject('natsReplicas') ?? 1)).mailSent);
     const sms = new SmppSms({ url: server.url, systemId: 'phone-change', password: 'secret', sourceAddr: 'Gosuslugi' }, markers);
     try {
       const text = 'Госуслуги: номер изменён 25.11.2026, 01:17 МСК. Журнал: https://gosuslugi.ru/journal/K7M2QX9PHA';
@@ -71,7 +72,7 @@ describe('the SMPP adapter (CH-1) against a local SMPP server', () => {
   });
 
   it('reports a refused bind as a typed error', async () => {
-    const markers = new KvSentMarkers((await ensureNatsResources(nc)).mailSent);
+    const markers = new KvSentMarkers((await ensureNatsResources(nc, inject('natsReplicas') ?? 1)).mailSent);
     const sms = new SmppSms({ url: server.url, systemId: 'phone-change', password: 'wrong', sourceAddr: 'Gosuslugi' }, markers);
     const err = await sms.send({ to: '+79161234567', text: 'x', accountId: 'a', requestId: 'r', kind: 'k' }, `bad-${Date.now()}`).catch((e: unknown) => e);
     expect((err as Error).name).toBe('SmppError');

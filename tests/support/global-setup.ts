@@ -13,38 +13,64 @@ import { workflowsPath } from '../../workers/worker';
 declare module 'vitest' {
   export interface ProvidedContext {
     temporalAddress: string;
+    /** One URL, or the comma-separated URLs of a cluster. */
     natsUrl: string;
+    /** NATS_REPLICAS of the run's workers (1 when not provided). */
+    natsReplicas?: number;
     workflowBundlePath: string;
     workDir: string;
+    /** The cluster run's control endpoint (tests/support/cluster-setup.ts); absent on the dev server. */
+    clusterControl?: string;
   }
 }
 
+export interface RunServers {
+  temporalAddress: string;
+  natsUrl: string;
+  natsReplicas?: number;
+  /** SIGKILLs every server at once (the run was killed from outside). */
+  kill(): void;
+  stop(): Promise<void>;
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const t0 = Date.now();
   const tools = toolPaths();
-  const workDir = mkdtempSync(join(tmpdir(), 'phone-change-test-'));
-  const [temporal, nats, bundle] = await Promise.all([
-    startTemporal({ bin: tools.temporal, logFile: join(workDir, 'temporal.log') }),
-    startNats({ bin: tools.natsServer, storeDir: join(workDir, 'nats'), logFile: join(workDir, 'nats.log') }),
-    bundleWorkflowCode({ workflowsPath, logger: quietLogger }),
-  ]);
+  return provideRun(project, 'phone-change-test-', async (workDir) => {
+    const [temporal, nats] = await Promise.all([
+      startTemporal({ bin: tools.temporal, logFile: join(workDir, 'temporal.log') }),
+      startNats({ bin: tools.natsServer, storeDir: join(workDir, 'nats'), logFile: join(workDir, 'nats.log') }),
+    ]);
+    return {
+      temporalAddress: temporal.address,
+      natsUrl: nats.address,
+      kill: () => [temporal, nats].forEach((s) => s.process.kill('SIGKILL')),
+      stop: async () => void (await Promise.all([temporal.stop(), nats.stop()])),
+    };
+  });
+}
+
+/** Starts the servers in a fresh work folder while bundling the workflows, and provides both to test files. */
+export async function provideRun(project: TestProject, prefix: string, start: (workDir: string) => Promise<RunServers>): Promise<() => Promise<void>> {
+  const t0 = Date.now();
+  const workDir = mkdtempSync(join(tmpdir(), prefix));
+  const [servers, bundle] = await Promise.all([start(workDir), bundleWorkflowCode({ workflowsPath, logger: quietLogger })]);
   const workflowBundlePath = join(workDir, 'workflow-bundle.js');
   writeFileSync(workflowBundlePath, bundle.code);
-  project.provide('temporalAddress', temporal.address);
-  project.provide('natsUrl', nats.address);
+  project.provide('temporalAddress', servers.temporalAddress);
+  project.provide('natsUrl', servers.natsUrl);
+  if (servers.natsReplicas) project.provide('natsReplicas', servers.natsReplicas);
   project.provide('workflowBundlePath', workflowBundlePath);
   project.provide('workDir', workDir);
   // Killed from outside (a CI timeout, Ctrl-C): take the servers down too, they run in groups of their own.
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
     process.once(signal, () => {
-      temporal.process.kill('SIGKILL');
-      nats.process.kill('SIGKILL');
+      servers.kill();
       process.exit(128 + (signal === 'SIGHUP' ? 1 : signal === 'SIGINT' ? 2 : 15));
     });
   }
-  console.log(`[global-setup] temporal ${temporal.address}, nats ${nats.address}, bundle ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(`[global-setup] temporal ${servers.temporalAddress}, nats ${servers.natsUrl}, bundle ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   return async () => {
-    await Promise.all([temporal.stop(), nats.stop()]);
+    await servers.stop();
     if (!process.env.KEEP_TEST_DIR) rmSync(workDir, { recursive: true, force: true });
   };
 }

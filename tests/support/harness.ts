@@ -11,6 +11,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { startSmtpSink, type SmtpSink, type SmtpSinkOptions } from '../../temporal-config/smtp-sink';
 import { openServices, type Services } from '../../workers/services';
+import { natsServers } from '../../workers/config';
 import { createPhoneChangeWorker } from '../../workers/worker';
 import { startBridges } from '../../workers/bridges';
 import { PhoneChangeClient } from '../../client/phone-change-client';
@@ -192,7 +193,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const taskQueue = `test-${randomUUID()}`;
   const smtp = await startSmtpSink(opts.smtp);
   const services = await openServices({
-    natsUrl: opts.natsUrl ?? inject('natsUrl'),
+    nats: { servers: natsServers(opts.natsUrl ?? inject('natsUrl')), replicas: inject('natsReplicas') ?? 1 },
     smtpUrl: smtp.url,
     mailFrom: 'no-reply@phone-change.test',
     linkedServices: LINKED_SERVICES,
@@ -333,6 +334,7 @@ export function processEnv(h: Pick<Harness, 'taskQueue' | 'smtp' | 'policy'>, ex
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     TEMPORAL_TASK_QUEUE: h.taskQueue,
     NATS_URL: inject('natsUrl'),
+    NATS_REPLICAS: String(inject('natsReplicas') ?? 1),
     SMTP_URL: h.smtp.url,
     PROOF_MASTER_KEY: MASTER_KEY.toString('base64'),
     POLICY: JSON.stringify(h.policy),
