@@ -7,6 +7,8 @@ export default defineConfig({
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     globalSetup: ['tests/support/global-setup.ts'],
+    // SDK logs at WARN and above, installed once per test process.
+    setupFiles: ['tests/support/quiet-logs.ts'],
     testTimeout: 60_000,
     hookTimeout: 180_000,
     reporters: ['default'],
