@@ -6,9 +6,10 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { TASK_QUEUE } from '../workflows/phone-change.defs';
 import type { Links } from '../activities';
-import { parseDuration, parseLimit, type Limits } from '../activities/limits';
-import { MAX_TTL_BOUND_MS } from '../activities/operators';
-import { AesGcmCodec, parsePayloadKeys, type CodecKey } from '../client/payload-codec';
+import { parseDuration, parseLimit } from '../activities/limits';
+import type { Limits } from '../activities/ports';
+import { MAX_TTL_BOUND_MS } from '../activities/adapters/jwt-operator-verifier';
+import { AesGcmCodec, parsePayloadKeys, type CodecKey } from '../activities/adapters/payload-codec';
 import { deriveProofKeys, MIN_KEY_BYTES, proofKeyPurposes, type ProofKeys } from '../activities/codes';
 import { resolvePolicy, type Policy } from '../workflows/domain/policy';
 

@@ -14,15 +14,15 @@ import { openServices, type Services } from '../../workers/services';
 import { createPhoneChangeWorker } from '../../workers/worker';
 import { startBridges } from '../../workers/bridges';
 import { PhoneChangeClient } from '../../client/phone-change-client';
-import { AesGcmCodec, type CodecKey } from '../../client/payload-codec';
+import { AesGcmCodec, type CodecKey } from '../../activities/adapters/payload-codec';
 import { registerAccount } from '../../activities/accounts';
 import type { Account, DomainEvent, SmsMessage } from '../../activities/ports';
-import { STREAMS, SUBJECTS } from '../../activities/nats/resources';
+import { STREAMS, SUBJECTS } from '../../activities/adapters/nats/resources';
 import { deriveProofKeys, hashIdentity, type IdentityData } from '../../activities/codes';
 import type { ChangeRef, IdentityVerdict, OperatorRole } from '../../workflows/phone-change.defs';
 import { resolvePolicy, type Policy } from '../../workflows/domain/policy';
 import type { ActivityDeps } from '../../activities';
-import type { Limits } from '../../activities/limits';
+import type { Limits } from '../../activities/ports';
 
 /** Resolves with what `p` rejects with, or undefined when it fulfils: for asserting on typed errors. */
 export const refusal = (p: Promise<unknown>): Promise<unknown> => p.then(() => undefined, (e: unknown) => e);

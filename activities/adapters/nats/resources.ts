@@ -6,7 +6,7 @@
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager, StorageType, type StreamConfig } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
-import { MAX_WINDOW_MS } from '../limits';
+import { MAX_WINDOW_MS } from '../../limits';
 
 export const STREAMS = {
   events: { name: 'PHONE_CHANGE_EVENTS', subjects: ['phone.change.>'] },
