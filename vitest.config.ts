@@ -8,6 +8,8 @@ export const common: NonNullable<ViteUserConfig['test']> = {
   testTimeout: 60_000,
   hookTimeout: 180_000,
   reporters: ['default'],
+  // SDK logs at WARN and above, installed once per test process.
+  setupFiles: ['tests/support/quiet-logs.ts'],
 };
 
 export default defineConfig({

@@ -1,6 +1,7 @@
 /** What every activity shares: the run it belongs to, de-duplication ids and typed failures. */
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import { PhoneChangeError } from '../workflows/domain/errors';
+import { toFailure } from '../workflows/failures';
 
 /** `<workflowId>/<runId>/<key>`: stable across retries of one activity, unique across runs. */
 export function dedupId(key: string): string {
@@ -45,10 +46,7 @@ export function withTypedFailures<T extends Record<string, (arg: never) => Promi
       try {
         return await heartbeating(() => fn(arg));
       } catch (err) {
-        if (err instanceof PhoneChangeError) {
-          throw ApplicationFailure.create({ type: err.name, message: err.message, details: [err.details], nonRetryable: true });
-        }
-        throw err;
+        throw err instanceof PhoneChangeError ? toFailure(err) : err;
       }
     };
   }

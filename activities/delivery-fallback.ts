@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import type { ContactRegistry, History, Mailer, PushSender, SmsMessage } from './ports';
 import { textToHtml } from './templates';
+import type { FallbackOutcome } from '../workflows/domain/outcomes';
 
 /** What a gateway publishes on `outbox.sms.report`; anything else in it is ignored. */
 export const deliveryReportSchema = z.object({
@@ -17,8 +18,6 @@ export const deliveryReportSchema = z.object({
 export type DeliveryReport = z.infer<typeof deliveryReportSchema>;
 
 const NEVER_FALL_BACK = /^(code_|identity_link$|test)/;
-
-export type FallbackOutcome = 'delivered' | 'unknown_sms' | 'skipped_code' | 'fallback_sent' | 'no_account';
 
 export interface FallbackDeps {
   registry: ContactRegistry;

@@ -1,7 +1,42 @@
 /**
- * The small interfaces activities need from the outside world. NATS, nodemailer and others
- * implement them (activities/nats, activities/email); only workers/ composes them.
+ * The small interfaces activities need from the outside world, all of them. NATS, nodemailer, SMPP
+ * and the JWT verifier implement them (activities/adapters); only workers/ composes them.
  */
+import type { ProofKeys } from './codes';
+import type { Policy } from '../workflows/domain/policy';
+import type { OperatorRole } from '../workflows/phone-change.defs';
+
+/** What every activity factory picks its ports from; workers/services.ts builds it. */
+export interface ActivityDeps {
+  registry: ContactRegistry;
+  history: History;
+  events: EventPublisher;
+  sms: SmsSender;
+  push: PushSender;
+  mailer: Mailer;
+  linked: LinkedServices;
+  /** Verifies support operators' credentials. */
+  operators: OperatorVerifier;
+  /** Limits against abuse, shared by all workers. */
+  limiter: RateLimiter;
+  limits: Limits;
+  /** SEC-5: the worker-only keys, one per purpose. */
+  keys: ProofKeys;
+  /** SEC-7: the change policy of this worker's configuration; no caller input changes it. */
+  policy: Policy;
+  links: Links;
+}
+
+/** Where the citizen's links point. */
+export interface Links {
+  /** DONE-2: the account's action journal. */
+  journal: string;
+  /** SEC-3: "this wasn't me". */
+  reject: string;
+  /** SEC-2: the identity-check page. */
+  identity: string;
+}
+
 export type Language = 'ru' | 'en';
 
 /** A citizen's contact record in the registry. */
@@ -138,4 +173,65 @@ export interface LinkedServiceMessage {
 export interface LinkedServices {
   readonly names: readonly string[];
   notify(service: string, message: LinkedServiceMessage, dedupId: string): Promise<void>;
+}
+
+/** Where "already sent" is remembered for channels without de-duplication of their own (SMTP, SMPP). */
+export interface SentMarkers {
+  has(key: string): Promise<boolean>;
+  mark(key: string): Promise<void>;
+}
+
+/** SEC-6: an operator whose credential checked out. */
+export interface VerifiedOperator {
+  id: string;
+  name?: string;
+  roles: string[];
+}
+
+/** What a credential must be bound to, and who spends it. */
+export interface OperatorBinding {
+  /** The action the credential must name (`action` claim) and its roles must hold. */
+  action: OperatorRole;
+  accountId: string;
+  requestId: string;
+  /** The spend's identity, stable across retries of one activity (`<workflowId>/<runId>/<key>`). */
+  spender: string;
+}
+
+/** Port: checks a credential against the action it is used for, and spends it. */
+export interface OperatorVerifier {
+  verify(credential: string, binding: OperatorBinding): Promise<VerifiedOperator>;
+}
+
+/** Port: credential ids (`jti`) spent so far, shared by all workers. */
+export interface SpentCredentials {
+  /**
+   * Records `id` as spent by `spender`, atomically; true when this spender holds it (now or from an
+   * earlier try), false when another spender spent it first.
+   */
+  spend(id: string, spender: string): Promise<boolean>;
+}
+
+export interface Limit {
+  max: number;
+  windowMs: number;
+}
+
+export interface Limits {
+  startsPerAccount: Limit;
+  startsPerNumber: Limit;
+  codesPerNumber: Limit;
+  wrongEntriesPerAccount: Limit;
+}
+
+export type LimitScope = keyof Limits;
+
+/** Port: a sliding-window counter shared by all workers. */
+export interface RateLimiter {
+  /**
+   * Counts the event and answers undefined when it fits the window; otherwise counts nothing and
+   * answers the milliseconds until one more fits. Idempotent per `eventId`: an event counted
+   * before is admitted again without counting twice (a retried activity).
+   */
+  admit(scope: LimitScope, key: string, limit: Limit, eventId: string): Promise<number | undefined>;
 }

@@ -5,7 +5,7 @@
  * no side effect, no server round trip.
  */
 import { currentRun, dedupId } from './context';
-import type { ActivityDeps } from './index';
+import type { ActivityDeps } from './ports';
 import { deriveCode, deriveToken, hashIdentity, hashRecoveryCode, sameSecret, type CodePurpose, type TokenPurpose } from './codes';
 import { updateAccount } from './compare-and-set';
 import type { Policy } from '../workflows/domain/policy';

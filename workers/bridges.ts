@@ -11,9 +11,9 @@ import { Kvm } from '@nats-io/kv';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { ActivityDeps } from '../activities';
-import { BUCKETS, STREAMS, SUBJECTS } from '../activities/nats/resources';
+import { BUCKETS, STREAMS, SUBJECTS } from '../activities/adapters/nats/resources';
 import { deliveryReportSchema, handleDeliveryReport } from '../activities/delivery-fallback';
-import { findSentSms } from '../activities/nats/publishers';
+import { findSentSms } from '../activities/adapters/nats/publishers';
 import { linkedAckSignal, linkedSyncWorkflowId } from '../workflows/after-change.defs';
 
 export interface BridgeOptions {

@@ -2,15 +2,16 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Config } from './config';
 import type { ActivityDeps } from '../activities';
-import { ensureNatsResources } from '../activities/nats/resources';
-import { NatsContactRegistry } from '../activities/nats/registry';
-import { natsPublishers } from '../activities/nats/publishers';
-import { KvSentMarkers } from '../activities/nats/sent-markers';
-import { SmtpMailer } from '../activities/email/smtp-mailer';
-import { SmppSms } from '../activities/smpp/smpp-sms';
-import { JwtOperatorVerifier, NoOperatorVerifier } from '../activities/operators';
-import { defaultLimits, KvRateLimiter } from '../activities/limits';
-import { KvSpentCredentials } from '../activities/nats/spent-credentials';
+import { ensureNatsResources } from '../activities/adapters/nats/resources';
+import { NatsContactRegistry } from '../activities/adapters/nats/registry';
+import { natsPublishers } from '../activities/adapters/nats/publishers';
+import { KvSentMarkers } from '../activities/adapters/nats/sent-markers';
+import { SmtpMailer } from '../activities/adapters/email/smtp-mailer';
+import { SmppSms } from '../activities/adapters/smpp/smpp-sms';
+import { JwtOperatorVerifier, NoOperatorVerifier } from '../activities/adapters/jwt-operator-verifier';
+import { defaultLimits } from '../activities/limits';
+import { KvRateLimiter } from '../activities/adapters/nats/rate-limiter';
+import { KvSpentCredentials } from '../activities/adapters/nats/spent-credentials';
 
 export interface Services {
   nc: NatsConnection;

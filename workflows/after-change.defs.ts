@@ -4,6 +4,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { FailureInfo } from './phone-change.defs';
+import type { LinkedSyncState } from './domain/outcomes';
 
 export function linkedSyncWorkflowId(accountId: string, requestId: string): string {
   return `linked-sync/${accountId}/${requestId}`;
@@ -25,7 +26,7 @@ export interface LinkedSyncInput {
 
 export interface LinkedSyncStatus {
   /** `reverted`: the change was undone (DONE-4); services were told the restored number. */
-  state: 'syncing' | 'synced' | 'not_synced' | 'reverted';
+  state: LinkedSyncState;
   services: { name: string; acknowledgedAt?: string }[];
   pending: string[];
   reminders: number;

@@ -1,8 +1,13 @@
-/** Conversions between named errors, Temporal failures and the FailureInfo kept in status. */
-import { ApplicationFailure } from '@temporalio/workflow';
+/**
+ * The one place where named errors become Temporal failures and back, and the FailureInfo kept in
+ * status: for workflows and activities alike (ApplicationFailure comes from @temporalio/common,
+ * which both may load).
+ */
+import { ApplicationFailure } from '@temporalio/common';
 import type { PhoneChangeError } from './domain/errors';
 import type { FailureInfo } from './phone-change.defs';
 
+/** A business error as a non-retryable failure of its own type with its details (which field, what to wait for). */
 export function toFailure(err: PhoneChangeError): ApplicationFailure {
   return ApplicationFailure.create({ type: err.name, message: err.message, details: [err.details], nonRetryable: true });
 }

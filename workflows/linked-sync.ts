@@ -9,6 +9,7 @@
  */
 import { condition, setHandler } from '@temporalio/workflow';
 import { messaging as acts } from './activity-proxies';
+import type { LinkedSyncState } from './domain/outcomes';
 import { linkedAckSignal, linkedRevertedSignal, linkedStatusQuery, type LinkedSyncInput, type LinkedSyncStatus } from './after-change.defs';
 
 export async function linkedSync(input: LinkedSyncInput): Promise<LinkedSyncStatus> {
@@ -16,7 +17,7 @@ export async function linkedSync(input: LinkedSyncInput): Promise<LinkedSyncStat
   const acked = new Map<string, string>();
   let reminders = 0;
   let revertAsked = false;
-  let state: LinkedSyncStatus['state'] = 'syncing';
+  let state: LinkedSyncState = 'syncing';
   const pending = () => services.filter((s) => !acked.has(s));
   const status = (): LinkedSyncStatus => ({
     state,
@@ -59,7 +60,7 @@ export async function linkedSync(input: LinkedSyncInput): Promise<LinkedSyncStat
   return status();
 }
 
-function outcomeText(state: LinkedSyncStatus['state'], count: number, reminders: number, pending: string[]): string {
+function outcomeText(state: LinkedSyncState, count: number, reminders: number, pending: string[]): string {
   if (state === 'synced') return `all ${count} linked services have the new number`;
   if (state === 'reverted') return 'the change was reverted: linked services were told the restored number';
   return `not synced after ${reminders} reminders: ${pending.join(', ')}`;

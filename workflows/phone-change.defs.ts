@@ -5,6 +5,7 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { authMethods, overrideMethods } from './domain/schemas';
+import type { CodeOutcome, IdentityOutcome } from './domain/outcomes';
 
 export { ACCOUNT_ID_PATTERN, E164_PATTERN, REQUEST_ID_PATTERN, authMethods, overrideMethods } from './domain/schemas';
 
@@ -94,7 +95,7 @@ export interface SubmitCodeRequest {
   code: string;
 }
 
-export type CodeOutcome = 'accepted' | 'wrong' | 'expired' | 'exhausted';
+export type { CodeOutcome, IdentityOutcome } from './domain/outcomes';
 
 export interface CodeVerdict {
   outcome: CodeOutcome;
@@ -133,7 +134,7 @@ export interface ConfirmIdentityRequest {
 }
 
 export interface IdentityVerdict {
-  outcome: 'confirmed' | 'mismatch' | 'exhausted';
+  outcome: IdentityOutcome;
   attemptsLeft: number;
   state: ChangeState;
 }

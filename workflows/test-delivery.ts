@@ -10,7 +10,7 @@ import { maskPhone } from './domain/mask';
 import { parse, schemas } from './domain/schemas';
 import { failureFromActivity, failureInfo, toFailure } from './failures';
 import { confirmTestCodeUpdate, type TestDeliveryInput, type TestDeliveryResult } from './after-change.defs';
-import type { Contacts } from '../activities/after-change';
+import type { Contacts } from '../activities';
 
 export async function testDelivery(input: TestDeliveryInput): Promise<TestDeliveryResult> {
   /** The citizen may type the code before its send is recorded: an entry waits for the send. */

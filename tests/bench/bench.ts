@@ -17,12 +17,12 @@ import { jetstream } from '@nats-io/jetstream';
 import { startNats, startTemporal, toolPaths, type RunningServer } from '../../temporal-config/stack';
 import { startSmtpSink } from '../../temporal-config/smtp-sink';
 import { loadConfig } from '../../workers/config';
-import { ensureNatsResources, SUBJECTS } from '../../activities/nats/resources';
-import { NatsContactRegistry } from '../../activities/nats/registry';
+import { ensureNatsResources, SUBJECTS } from '../../activities/adapters/nats/resources';
+import { NatsContactRegistry } from '../../activities/adapters/nats/registry';
 import { registerAccount } from '../../activities/accounts';
 import { deriveProofKeys, hashIdentity } from '../../activities/codes';
 import { PhoneChangeClient } from '../../client/phone-change-client';
-import { AesGcmCodec } from '../../client/payload-codec';
+import { AesGcmCodec } from '../../activities/adapters/payload-codec';
 import { floorProof, floorStart } from './floor.workflow';
 import { sampleTree } from './proc';
 

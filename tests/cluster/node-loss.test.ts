@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { eventually, startHarness, type Harness } from '../support/harness';
-import { STREAMS } from '../../activities/nats/resources';
+import { STREAMS } from '../../activities/adapters/nats/resources';
 import type { Account } from '../../activities/ports';
 
 const CHANGES = 20;

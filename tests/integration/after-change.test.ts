@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jetstream } from '@nats-io/jetstream';
 import { eventually, operatorToken, startHarness, LINKED_SERVICES, type Harness, refusal } from '../support/harness';
 import { ConcurrentModificationError, NumberTakenError, RevertWindowClosedError } from '../../workflows/domain/errors';
-import { STREAMS, SUBJECTS } from '../../activities/nats/resources';
+import { STREAMS, SUBJECTS } from '../../activities/adapters/nats/resources';
 import type { LinkedServiceMessage, PushMessage } from '../../activities/ports';
-import { readSubject } from '../../activities/nats/publishers';
+import { readSubject } from '../../activities/adapters/nats/publishers';
 
 let h: Harness;
 beforeAll(async () => {

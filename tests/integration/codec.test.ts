@@ -3,7 +3,7 @@ import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/clien
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { startHarness, eventually, refusal, PAYLOAD_KEYS, type Harness } from '../support/harness';
-import { AesGcmCodec, ENCRYPTED_ENCODING, PayloadKeyError } from '../../client/payload-codec';
+import { AesGcmCodec, ENCRYPTED_ENCODING, PayloadKeyError } from '../../activities/adapters/payload-codec';
 import { startCodecServer, type CodecServer } from '../../workers/codec-server';
 import { createPhoneChangeWorker } from '../../workers/worker';
 import { workflowIdFor } from '../../workflows/phone-change.defs';

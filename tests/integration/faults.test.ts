@@ -12,7 +12,7 @@ import { kill, spawnWorker } from '../support/worker-process';
 import { startOwnNats, type OwnNats } from '../support/own-nats';
 import { freePort, toolPaths } from '../../temporal-config/stack';
 import { startSmtpSink } from '../../temporal-config/smtp-sink';
-import { SUBJECTS } from '../../activities/nats/resources';
+import { SUBJECTS } from '../../activities/adapters/nats/resources';
 import { workflowIdFor } from '../../workflows/phone-change.defs';
 import type { Account } from '../../activities/ports';
 

@@ -4,8 +4,10 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
 import { startHarness, type Harness, refusal } from '../support/harness';
 import { NumberTakenError, RateLimitedError } from '../../workflows/domain/errors';
-import { KvRateLimiter, parseLimit, type RateLimiter } from '../../activities/limits';
-import { BUCKETS } from '../../activities/nats/resources';
+import { parseLimit } from '../../activities/limits';
+import { KvRateLimiter } from '../../activities/adapters/nats/rate-limiter';
+import type { RateLimiter } from '../../activities/ports';
+import { BUCKETS } from '../../activities/adapters/nats/resources';
 import { natsServers } from '../../workers/config';
 
 let h: Harness;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { ensureNatsResources } from '../../activities/nats/resources';
+import { ensureNatsResources } from '../../activities/adapters/nats/resources';
 import { ConfigError, loadConfig } from '../../workers/config';
 import { startOwnNats, type OwnNats } from '../support/own-nats';
 

@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { generateKeyPair } from 'jose';
 import { eventually, operatorToken, startHarness, type Harness, refusal, type OperatorTokenOptions } from '../support/harness';
 import { OperatorCredentialError, RequestIdConflictError, WrongStateError } from '../../workflows/domain/errors';
-import { ensureNatsResources } from '../../activities/nats/resources';
-import { KvSpentCredentials } from '../../activities/nats/spent-credentials';
+import { ensureNatsResources } from '../../activities/adapters/nats/resources';
+import { KvSpentCredentials } from '../../activities/adapters/nats/spent-credentials';
 import type { ChangeRef } from '../../workflows/phone-change.defs';
 
 let h: Harness;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Payload } from '@temporalio/common';
 import { eventually, startHarness, DEFAULT_IDENTITY, PAYLOAD_KEYS, PROOF_KEYS, type Harness } from '../support/harness';
-import { AesGcmCodec } from '../../client/payload-codec';
+import { AesGcmCodec } from '../../activities/adapters/payload-codec';
 import { hashIdentity } from '../../activities/codes';
 import { kill, spawnWorker as spawnProcess } from '../support/worker-process';
 import { workflowIdFor } from '../../workflows/phone-change.defs';

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import * as smpp from 'smpp';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { SmppSms } from '../../activities/smpp/smpp-sms';
-import { KvSentMarkers } from '../../activities/nats/sent-markers';
-import { ensureNatsResources } from '../../activities/nats/resources';
+import { SmppSms } from '../../activities/adapters/smpp/smpp-sms';
+import { KvSentMarkers } from '../../activities/adapters/nats/sent-markers';
+import { ensureNatsResources } from '../../activities/adapters/nats/resources';
 import { eventually } from '../support/harness';
 import { natsServers } from '../../workers/config';
 

@@ -10,7 +10,7 @@ import type { Payload } from '@temporalio/common';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { inject } from 'vitest';
 import { DEFAULT_IDENTITY, eventually, operatorToken, PAYLOAD_KEYS, PROOF_KEYS, refusal, startHarness, wrongCode, type Harness } from '../support/harness';
-import { AesGcmCodec } from '../../client/payload-codec';
+import { AesGcmCodec } from '../../activities/adapters/payload-codec';
 import { deriveCode, deriveProofKeys, deriveToken, hashIdentity, hashRecoveryCode } from '../../activities/codes';
 import type { LinkedServiceMessage } from '../../activities/ports';
 import { CodesExhaustedError, InvalidInputError, InvalidTokenError, RequestIdConflictError, TestDeliveryOpenError } from '../../workflows/domain/errors';

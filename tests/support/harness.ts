@@ -6,7 +6,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { exportSPKI, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import { NativeConnection, type Worker } from '@temporalio/worker';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { startSmtpSink, type SmtpSink, type SmtpSinkOptions } from '../../temporal-config/smtp-sink';
@@ -15,17 +15,15 @@ import { natsServers } from '../../workers/config';
 import { createPhoneChangeWorker } from '../../workers/worker';
 import { startBridges } from '../../workers/bridges';
 import { PhoneChangeClient } from '../../client/phone-change-client';
-import { AesGcmCodec, type CodecKey } from '../../client/payload-codec';
+import { AesGcmCodec, type CodecKey } from '../../activities/adapters/payload-codec';
 import { registerAccount } from '../../activities/accounts';
 import type { Account, DomainEvent, SmsMessage } from '../../activities/ports';
-import { STREAMS, SUBJECTS } from '../../activities/nats/resources';
+import { STREAMS, SUBJECTS } from '../../activities/adapters/nats/resources';
 import { deriveProofKeys, hashIdentity, type IdentityData } from '../../activities/codes';
 import type { ChangeRef, IdentityVerdict, OperatorRole } from '../../workflows/phone-change.defs';
 import { resolvePolicy, type Policy } from '../../workflows/domain/policy';
 import type { ActivityDeps } from '../../activities';
-import type { Limits } from '../../activities/limits';
-
-let runtimeInstalled = false;
+import type { Limits } from '../../activities/ports';
 
 /** Resolves with what `p` rejects with, or undefined when it fulfils: for asserting on typed errors. */
 export const refusal = (p: Promise<unknown>): Promise<unknown> => p.then(() => undefined, (e: unknown) => e);
@@ -186,10 +184,6 @@ export interface HarnessOptions {
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
-  if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
-    runtimeInstalled = true;
-  }
   const taskQueue = `test-${randomUUID()}`;
   const smtp = await startSmtpSink(opts.smtp);
   const services = await openServices({

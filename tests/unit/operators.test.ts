@@ -7,7 +7,8 @@ import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { buildProgram } from '../../client/cli';
 import { ConfigError, loadConfig } from '../../workers/config';
 import { DEV_OPERATOR_ISSUER, ensureDevOperatorKeys } from '../../temporal-config/dev-operator-keys';
-import { JwtOperatorVerifier, NoOperatorVerifier, type OperatorBinding, type SpentCredentials } from '../../activities/operators';
+import { JwtOperatorVerifier, NoOperatorVerifier } from '../../activities/adapters/jwt-operator-verifier';
+import type { OperatorBinding, SpentCredentials } from '../../activities/ports';
 import { OperatorCredentialError } from '../../workflows/domain/errors';
 
 /** Spent ids in a map (the NATS KV store is tested against a real server in tests/integration). */

@@ -10,7 +10,7 @@ import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import { execFileSync } from 'node:child_process';
 import { toolPaths } from '../../temporal-config/stack';
 import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
-import { NativeConnection, Worker, Runtime, DefaultLogger } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import type { PhoneChangeActivities } from '../../activities';
 import { toTypedError } from '../../client/phone-change-client';
 import {
@@ -75,7 +75,6 @@ let connection: Connection;
 let client: Client;
 let native: NativeConnection;
 beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
   connection = await Connection.connect({ address: inject('temporalAddress') });
   client = new Client({ connection });
   native = await NativeConnection.connect({ address: inject('temporalAddress') });

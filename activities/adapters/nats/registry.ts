@@ -1,8 +1,8 @@
 /** The contact registry on NATS KV: `accounts` holds records, `phone_index` maps a number to its account. */
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
-import { casConflict } from '../compare-and-set';
-import type { Account, ContactRegistry, Versioned } from '../ports';
+import { casConflict } from '../../compare-and-set';
+import type { Account, ContactRegistry, Versioned } from '../../ports';
 
 /** KV keys allow no '+': the index is keyed by the digits. */
 const phoneKey = (e164: string) => e164.replace(/^\+/, '');

@@ -19,7 +19,7 @@ import type {
   SmsMessage,
   SmsSender,
   StoredHistoryEntry,
-} from '../ports';
+} from '../../ports';
 import { STREAMS, SUBJECTS } from './resources';
 
 async function publishOnce(js: JetStreamClient, subject: string, body: unknown, dedupId: string): Promise<void> {

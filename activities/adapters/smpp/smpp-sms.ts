@@ -6,8 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import * as smpp from 'smpp';
-import type { SmsMessage, SmsSender } from '../ports';
-import { SendOnce, type SentMarkers } from '../send-once';
+import type { SentMarkers, SmsMessage, SmsSender } from '../../ports';
+import { SendOnce } from '../send-once';
 
 export interface SmppOptions {
   url: string;

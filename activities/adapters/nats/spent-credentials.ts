@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { KV } from '@nats-io/kv';
-import type { SpentCredentials } from '../operators';
+import type { SpentCredentials } from '../../ports';
 import { isWrongLastSequence } from './registry';
 
 /**

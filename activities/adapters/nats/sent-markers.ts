@@ -1,5 +1,5 @@
 import type { KV } from '@nats-io/kv';
-import type { SentMarkers } from '../send-once';
+import type { SentMarkers } from '../../ports';
 import { isWrongLastSequence } from './registry';
 
 /** "Already sent" markers in a KV bucket with a TTL longer than any retry. */

@@ -6,10 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
-import type { MailMessage, Mailer } from '../ports';
-import { SendOnce, type SentMarkers } from '../send-once';
-
-export type { SentMarkers } from '../send-once';
+import type { MailMessage, Mailer, SentMarkers } from '../../ports';
+import { SendOnce } from '../send-once';
 
 /**
  * nodemailer's default socket timeout is 10 minutes: a server that stalls mid-mail would hold the

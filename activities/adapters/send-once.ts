@@ -12,12 +12,7 @@
  *   (the server's reply plus one NATS round trip) cannot be closed with SMTP or SMPP, which have
  *   no way to ask "did you get this one?"; see README "E-mail exactly once".
  */
-
-/** Where "already sent" is remembered; a NATS KV bucket in production. */
-export interface SentMarkers {
-  has(key: string): Promise<boolean>;
-  mark(key: string): Promise<void>;
-}
+import type { SentMarkers } from '../ports';
 
 const RETRY_FIRST_MS = 500;
 const RETRY_MAX_MS = 15_000;

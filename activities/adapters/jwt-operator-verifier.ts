@@ -6,38 +6,8 @@
  * for anything else. The workflow records the verified operator, never what a caller claims.
  */
 import { errors as joseErrors, importSPKI, jwtVerify, type CryptoKey, type JWTPayload, type KeyObject } from 'jose';
-import { OperatorCredentialError } from '../workflows/domain/errors';
-import type { OperatorRole } from '../workflows/phone-change.defs';
-
-export interface VerifiedOperator {
-  id: string;
-  name?: string;
-  roles: string[];
-}
-
-/** What a credential must be bound to, and who spends it. */
-export interface OperatorBinding {
-  /** The action the credential must name (`action` claim) and its roles must hold. */
-  action: OperatorRole;
-  accountId: string;
-  requestId: string;
-  /** The spend's identity, stable across retries of one activity (`<workflowId>/<runId>/<key>`). */
-  spender: string;
-}
-
-/** Port: checks a credential against the action it is used for, and spends it. */
-export interface OperatorVerifier {
-  verify(credential: string, binding: OperatorBinding): Promise<VerifiedOperator>;
-}
-
-/** Port: credential ids (`jti`) spent so far, shared by all workers. */
-export interface SpentCredentials {
-  /**
-   * Records `id` as spent by `spender`, atomically; true when this spender holds it (now or from an
-   * earlier try), false when another spender spent it first.
-   */
-  spend(id: string, spender: string): Promise<boolean>;
-}
+import { OperatorCredentialError } from '../../workflows/domain/errors';
+import type { OperatorBinding, OperatorVerifier, SpentCredentials, VerifiedOperator } from '../ports';
 
 /** The default and the upper bound of a credential's lifetime (`exp - iat`), SEC-6 and SEC-7. */
 export const DEFAULT_MAX_TTL_MS = 10 * 60_000;

@@ -6,8 +6,8 @@
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, JetStreamApiCodes, JetStreamApiError, StorageType, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
-import { MAX_WINDOW_MS } from '../limits';
-import { ConfigError } from '../config-error';
+import { MAX_WINDOW_MS } from '../../limits';
+import { ConfigError } from '../../config-error';
 
 export const STREAMS = {
   events: { name: 'PHONE_CHANGE_EVENTS', subjects: ['phone.change.>'] },

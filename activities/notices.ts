@@ -1,0 +1,120 @@
+/** What the citizen and other systems are told: notices on every channel, domain events and history records (DONE-2, DONE-3, SEC-3). */
+import { currentRun, dedupId } from './context';
+import { deriveToken } from './codes';
+import type { ActivityDeps, Language } from './ports';
+import { formatWhen, renderNotice, textToHtml, type NoticeKind, type NoticeParams } from './templates';
+
+export interface NoticeRequest {
+  accountId: string;
+  requestId: string;
+  kind: NoticeKind;
+  /** Unique per event within the run, e.g. `wrong_code-old-2`. */
+  key: string;
+  language: Language;
+  smsTo: string[];
+  email?: string;
+  push: boolean;
+  params: NoticeParams;
+  /** ISO time of the event, from workflow time, for the "when" of the text. */
+  at: string;
+  /** SEC-3: put the change's single-use "this wasn't me" link in the notice. */
+  withRejectLink?: boolean;
+  /** Who acted (an operator), recorded in the history entry. */
+  actor?: string;
+  /** What support recorded with its decision (method, evidence, reason). */
+  details?: Record<string, string>;
+  /** Count this notice's event against the wrong-entry limit of the account. */
+  countWrongEntry?: boolean;
+  /** The domain event that goes with the notice, published first (one activity instead of two). */
+  event?: { type: string; data?: Record<string, unknown> };
+}
+
+export interface NoticeResult {
+  /** With `countWrongEntry`: the account is blocked from entering codes for this long. */
+  blockedForMs?: number;
+}
+
+export interface PublishEventRequest {
+  type: string;
+  key: string;
+  accountId: string;
+  requestId: string;
+  at: string;
+  data?: Record<string, unknown>;
+}
+
+export interface RecordRequest {
+  accountId: string;
+  requestId: string;
+  kind: string;
+  key: string;
+  text: string;
+  at: string;
+  actor?: string;
+  details?: Record<string, string>;
+}
+
+export function createNoticeActivities(deps: Pick<ActivityDeps, 'sms' | 'push' | 'mailer' | 'history' | 'events' | 'limiter' | 'limits' | 'keys' | 'links'>) {
+  const { sms, push, mailer, history, events, keys, limiter, limits } = deps;
+
+  /** SEC-3, DONE-2, DONE-3, OTP-4: one notice on its channels, then its history entry. */
+  async function notify(req: NoticeRequest): Promise<NoticeResult> {
+    if (req.event) {
+      const { type, data } = req.event;
+      await events.publish({ type, accountId: req.accountId, requestId: req.requestId, at: req.at, ...(data ?? {}) }, dedupId(`event-${type}`));
+    }
+    const when = formatWhen(req.language, new Date(req.at));
+    const result: NoticeResult = {};
+    let rejectUrl: string | undefined;
+    if (req.withRejectLink) {
+      const token = deriveToken(keys.tokens, 'reject', currentRun().runId, 1);
+      rejectUrl = `${deps.links.reject}/${req.accountId}/${token}`;
+    }
+    if (req.countWrongEntry) {
+      // The entry that fills the window blocks: admitted against max - 1, it is the one refused.
+      const limit = limits.wrongEntriesPerAccount;
+      result.blockedForMs = await limiter.admit('wrongEntriesPerAccount', req.accountId, { ...limit, max: limit.max - 1 }, dedupId(req.key));
+    }
+    const journalUrl = `${deps.links.journal}/${req.requestId}`;
+    const text = renderNotice(req.language, req.kind, { ...req.params, when, journalUrl, rejectUrl });
+    const channels: string[] = [];
+    for (const [i, to] of req.smsTo.entries()) {
+      await sms.send({ to, text: text.sms, accountId: req.accountId, requestId: req.requestId, kind: req.kind }, dedupId(`${req.key}/sms/${i}`));
+      channels.push('sms');
+    }
+    if (req.email) {
+      await mailer.send({ to: req.email, subject: text.subject, text: text.body, html: textToHtml(text.body) }, dedupId(`${req.key}/email`));
+      channels.push('email');
+    }
+    if (req.push) {
+      await push.send({ accountId: req.accountId, requestId: req.requestId, kind: req.kind, title: text.subject, body: text.sms }, dedupId(`${req.key}/push`));
+      channels.push('push');
+    }
+    await history.append(
+      req.accountId,
+      // The single-use link is the owner's alone: the history (read by support too) keeps the text without it.
+      { at: req.at, kind: req.kind, requestId: req.requestId, channels: [...new Set(channels)], text: rejectUrl ? text.sms.replace(rejectUrl, '<link>') : text.sms, actor: req.actor, details: req.details },
+      dedupId(req.key),
+    );
+    return result;
+  }
+
+  /** Domain events `phone.change.<type>`. */
+  async function publishEvent(req: PublishEventRequest): Promise<void> {
+    await events.publish(
+      { type: req.type, accountId: req.accountId, requestId: req.requestId, at: req.at, ...(req.data ?? {}) },
+      dedupId(`event-${req.key}`),
+    );
+  }
+
+  /** DONE-3: a decision or outcome that is not a notice (linked services synced, test delivery, ...). */
+  async function recordHistory(req: RecordRequest): Promise<void> {
+    await history.append(
+      req.accountId,
+      { at: req.at, kind: req.kind, requestId: req.requestId, channels: [], text: req.text, actor: req.actor, details: req.details },
+      dedupId(req.key),
+    );
+  }
+
+  return { notify, publishEvent, recordHistory };
+}
