@@ -1,5 +1,13 @@
 /** The account and its number: the preconditions of a change (PRE-1..PRE-4) and the binding (DONE-1). */
-import { AccountNotFoundError, AccountNotVerifiedError, ConcurrentModificationError, NumberTakenError, ProfileMismatchError, RequestIdConflictError, SameNumberError } from '../workflows/domain/errors';
+import {
+  AccountNotFoundError,
+  AccountNotVerifiedError,
+  ConcurrentModificationError,
+  NumberTakenError,
+  ProfileMismatchError,
+  RequestIdConflictError,
+  SameNumberError,
+} from '../workflows/domain/errors';
 import type { AuthMethod } from '../workflows/phone-change.defs';
 import { currentRun, dedupId } from './context';
 import { isDefinite, updateAccount } from './compare-and-set';
@@ -86,7 +94,7 @@ export function createAccountActivities(deps: Pick<ActivityDeps, 'registry' | 'l
     try {
       await updateAccount(registry, req.accountId, async ({ value: account }) => {
         if (account.phone === req.newPhone) return { result: undefined }; // applied by an earlier attempt
-        if (account.phone !== req.oldPhone) throw new ConcurrentModificationError('the account\'s phone changed while this change was open', {});
+        if (account.phone !== req.oldPhone) throw new ConcurrentModificationError("the account's phone changed while this change was open", {});
         const owner = await registry.claimPhone(req.newPhone, req.accountId);
         if (owner !== req.accountId) throw new NumberTakenError('the new number was bound to another account meanwhile', { field: 'newPhone' });
         const next: Account = {

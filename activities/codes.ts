@@ -60,7 +60,12 @@ export interface IdentityData {
 
 /** Normalises what a citizen types (case, ё, spaces, separators) so that equal data hash equally. */
 export function normalizeIdentity(d: IdentityData): { fullName: string; passport: string } {
-  const fullName = d.fullName.normalize('NFC').toUpperCase().replace(/Ё/g, 'Е').replace(/[\s-]+/g, ' ').trim();
+  const fullName = d.fullName
+    .normalize('NFC')
+    .toUpperCase()
+    .replace(/Ё/g, 'Е')
+    .replace(/[\s-]+/g, ' ')
+    .trim();
   const passport = d.passport.replace(/\D/g, '');
   return { fullName, passport };
 }
@@ -79,5 +84,7 @@ export function normalizeRecoveryCode(raw: string): string {
 
 /** REC-3: what the registry keeps of a recovery code. */
 export function hashRecoveryCode(key: Buffer, accountId: string, code: string): string {
-  return createHmac('sha256', key).update(`recovery|${accountId}|${normalizeRecoveryCode(code)}`).digest('hex');
+  return createHmac('sha256', key)
+    .update(`recovery|${accountId}|${normalizeRecoveryCode(code)}`)
+    .digest('hex');
 }

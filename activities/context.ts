@@ -52,4 +52,3 @@ export function withTypedFailures<T extends Record<string, (arg: never) => Promi
   }
   return wrapped as T;
 }
-

@@ -28,7 +28,11 @@ export function createLinkedServiceActivities(deps: Pick<ActivityDeps, 'registry
     const services = (req.only ?? [...linked.names]).filter((s) => linked.names.includes(s));
     const round = req.reverted ? 'reverted' : String(req.attempt);
     for (const service of services) {
-      await linked.notify(service, { accountId: req.accountId, requestId: req.requestId, newPhone: a.phone, at: req.at, attempt: req.attempt, reverted: req.reverted }, dedupId(`linked-${service}-${round}`));
+      await linked.notify(
+        service,
+        { accountId: req.accountId, requestId: req.requestId, newPhone: a.phone, at: req.at, attempt: req.attempt, reverted: req.reverted },
+        dedupId(`linked-${service}-${round}`),
+      );
     }
     return services;
   }

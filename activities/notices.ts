@@ -93,7 +93,15 @@ export function createNoticeActivities(deps: Pick<ActivityDeps, 'sms' | 'push' |
     await history.append(
       req.accountId,
       // The single-use link is the owner's alone: the history (read by support too) keeps the text without it.
-      { at: req.at, kind: req.kind, requestId: req.requestId, channels: [...new Set(channels)], text: rejectUrl ? text.sms.replace(rejectUrl, '<link>') : text.sms, actor: req.actor, details: req.details },
+      {
+        at: req.at,
+        kind: req.kind,
+        requestId: req.requestId,
+        channels: [...new Set(channels)],
+        text: rejectUrl ? text.sms.replace(rejectUrl, '<link>') : text.sms,
+        actor: req.actor,
+        details: req.details,
+      },
       dedupId(req.key),
     );
     return result;
@@ -101,19 +109,12 @@ export function createNoticeActivities(deps: Pick<ActivityDeps, 'sms' | 'push' |
 
   /** Domain events `phone.change.<type>`. */
   async function publishEvent(req: PublishEventRequest): Promise<void> {
-    await events.publish(
-      { type: req.type, accountId: req.accountId, requestId: req.requestId, at: req.at, ...(req.data ?? {}) },
-      dedupId(`event-${req.key}`),
-    );
+    await events.publish({ type: req.type, accountId: req.accountId, requestId: req.requestId, at: req.at, ...(req.data ?? {}) }, dedupId(`event-${req.key}`));
   }
 
   /** DONE-3: a decision or outcome that is not a notice (linked services synced, test delivery, ...). */
   async function recordHistory(req: RecordRequest): Promise<void> {
-    await history.append(
-      req.accountId,
-      { at: req.at, kind: req.kind, requestId: req.requestId, channels: [], text: req.text, actor: req.actor, details: req.details },
-      dedupId(req.key),
-    );
+    await history.append(req.accountId, { at: req.at, kind: req.kind, requestId: req.requestId, channels: [], text: req.text, actor: req.actor, details: req.details }, dedupId(req.key));
   }
 
   return { notify, publishEvent, recordHistory };

@@ -28,7 +28,11 @@ export function createOperatorActivities(deps: Pick<ActivityDeps, 'operators' | 
       if (!(err instanceof OperatorCredentialError)) throw err;
       const at = new Date().toISOString();
       const reason = String(err.details.reason ?? 'refused');
-      await history.append(req.accountId, { at, kind: 'security_event', requestId: req.requestId, channels: [], text: `support action (${req.role}) refused: ${err.message}`, details: { role: req.role, reason } }, dedupId(req.key));
+      await history.append(
+        req.accountId,
+        { at, kind: 'security_event', requestId: req.requestId, channels: [], text: `support action (${req.role}) refused: ${err.message}`, details: { role: req.role, reason } },
+        dedupId(req.key),
+      );
       await events.publish({ type: 'security', accountId: req.accountId, requestId: req.requestId, at, role: req.role, reason }, dedupId(`${req.key}-event`));
       throw err;
     }

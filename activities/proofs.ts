@@ -86,7 +86,11 @@ export function createProofActivities(deps: Pick<ActivityDeps, 'keys' | 'policy'
       return { write: { ...value, recoveryCodeHashes: rest, recoveryCodesSpent: [...spent, { hash, requestId: req.requestId }] }, result: { accepted: true, left: rest.length } };
     });
     if (outcome.accepted) {
-      await history.append(req.accountId, { at: new Date().toISOString(), kind: 'recovery_code_used', requestId: req.requestId, channels: [], text: `a backup recovery code replaced the old-number code (${outcome.left} left)` }, dedupId('recovery-code'));
+      await history.append(
+        req.accountId,
+        { at: new Date().toISOString(), kind: 'recovery_code_used', requestId: req.requestId, channels: [], text: `a backup recovery code replaced the old-number code (${outcome.left} left)` },
+        dedupId('recovery-code'),
+      );
     }
     return outcome;
   }

@@ -177,9 +177,7 @@ const en: Catalogue = {
 
 const catalogues: Record<Language, Catalogue> = { ru, en };
 
-const GSM7 = new Set(
-  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà',
-);
+const GSM7 = new Set('@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà');
 const GSM7_EXT = new Set('^{}\\[~]|€');
 
 /** How many SMS segments a text needs: GSM-7 (160, or 153 per part) or UCS-2 (70, or 67 per part). */
@@ -214,15 +212,15 @@ export function renderCodeSms(language: Language, purpose: CodePurpose, code: st
 
 /** SEC-2: the identity-check link (one segment in English, two in Russian with the link). */
 export function renderIdentityLinkSms(language: Language, url: string): string {
-  return language === 'en'
-    ? `Gosuslugi: to change your number, confirm your identity: ${url}`
-    : `Госуслуги: подтвердите личность для смены номера: ${url}`;
+  return language === 'en' ? `Gosuslugi: to change your number, confirm your identity: ${url}` : `Госуслуги: подтвердите личность для смены номера: ${url}`;
 }
 
 export function formatWhen(language: Language, at: Date): string {
-  return new Intl.DateTimeFormat(language === 'en' ? 'en-GB' : 'ru-RU', {
-    dateStyle: 'short',
-    timeStyle: 'short',
-    timeZone: 'Europe/Moscow',
-  }).format(at) + (language === 'en' ? ' MSK' : ' МСК');
+  return (
+    new Intl.DateTimeFormat(language === 'en' ? 'en-GB' : 'ru-RU', {
+      dateStyle: 'short',
+      timeStyle: 'short',
+      timeZone: 'Europe/Moscow',
+    }).format(at) + (language === 'en' ? ' MSK' : ' МСК')
+  );
 }

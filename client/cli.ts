@@ -44,41 +44,44 @@ async function openSession(): Promise<Session> {
 
 /** Runs a command with a session and prints its result as JSON. */
 function runner(open: () => Promise<Session>, print: (line: string) => void) {
-  return <A extends unknown[]>(fn: (s: Session, ...args: A) => Promise<unknown>) => async (...args: A) => {
-    const s = await open();
-    try {
-      const out = await fn(s, ...args);
-      if (out !== undefined) print(typeof out === 'string' ? out : JSON.stringify(out, null, 2));
-    } finally {
-      await s.close();
-    }
-  };
+  return <A extends unknown[]>(fn: (s: Session, ...args: A) => Promise<unknown>) =>
+    async (...args: A) => {
+      const s = await open();
+      try {
+        const out = await fn(s, ...args);
+        if (out !== undefined) print(typeof out === 'string' ? out : JSON.stringify(out, null, 2));
+      } finally {
+        await s.close();
+      }
+    };
 }
 
 const stepOption = () => new Option('--step <step>', 'which number the code proves').choices(['old', 'new']).makeOptionMandatory();
 const accountOption = '--account <id>';
 /** The operator's signed credential, bound to one change and action (SEC-6): from the operators' identity provider, `dev operator-token` in development. */
-const credentialOption = () =>
-  new Option('--credential <jwt>', 'your operator credential for this change and action').env('OPERATOR_TOKEN');
+const credentialOption = () => new Option('--credential <jwt>', 'your operator credential for this change and action').env('OPERATOR_TOKEN');
 
 /** Tells an operator without a credential how to get one (a bare "option missing" does not). */
 function requireCredential(_support: Command, cmd: Command): void {
   if (!cmd.options.some((o) => o.long === '--credential') || cmd.opts().credential) return;
   const o = cmd.opts<{ account?: string; requestId?: string }>();
-  cmd.error([
-    `error: support ${cmd.name()} needs an operator credential bound to this account, change and action (--credential <jwt> or OPERATOR_TOKEN); each is spent once.`,
-    `  local stack: export OPERATOR_TOKEN=$(npm run -s cli -- dev operator-token --operator <your id> --account ${o.account ?? '<account>'} --request-id ${o.requestId ?? '<request id from status>'} --action support:${cmd.name()})`,
-    '  production: ask the operators\' identity provider for one.',
-  ].join('\n'), { code: 'phone-change.missingCredential' });
+  cmd.error(
+    [
+      `error: support ${cmd.name()} needs an operator credential bound to this account, change and action (--credential <jwt> or OPERATOR_TOKEN); each is spent once.`,
+      `  local stack: export OPERATOR_TOKEN=$(npm run -s cli -- dev operator-token --operator <your id> --account ${o.account ?? '<account>'} --request-id ${o.requestId ?? '<request id from status>'} --action support:${cmd.name()})`,
+      "  production: ask the operators' identity provider for one.",
+    ].join('\n'),
+    { code: 'phone-change.missingCredential' },
+  );
 }
 
 /**
-   * The CLI's commands over a session factory; `open` and `print` are injected so tests can drive
-   * it with any arguments without servers.
-   */
-  export function buildProgram(open: () => Promise<Session>, print: (line: string) => void = console.log): Command {
-    const run = runner(open, print);
-    const program = new Command('phone-change').description('Phone-number changes: start, codes, status, history, development helpers.');
+ * The CLI's commands over a session factory; `open` and `print` are injected so tests can drive
+ * it with any arguments without servers.
+ */
+export function buildProgram(open: () => Promise<Session>, print: (line: string) => void = console.log): Command {
+  const run = runner(open, print);
+  const program = new Command('phone-change').description('Phone-number changes: start, codes, status, history, development helpers.');
   program.showHelpAfterError();
 
   program
@@ -88,8 +91,7 @@ function requireCredential(_support: Command, cmd: Command): void {
     .requiredOption('--phone <number>', 'the new number as typed, e.g. "+7 916 123-45-67"')
     .addOption(new Option('--auth <method>', 'how the citizen is authenticated').choices([...authMethods]).default('two_factor'))
     .option('--request-id <id>', 'idempotency key; repeat it to get the same change')
-    .action(run((s, o: { account: string; phone: string; auth: AuthMethod; requestId?: string }) =>
-      s.client.start({ accountId: o.account, newPhone: o.phone, auth: o.auth, requestId: o.requestId })));
+    .action(run((s, o: { account: string; phone: string; auth: AuthMethod; requestId?: string }) => s.client.start({ accountId: o.account, newPhone: o.phone, auth: o.auth, requestId: o.requestId })));
 
   program
     .command('code')
@@ -102,7 +104,7 @@ function requireCredential(_support: Command, cmd: Command): void {
   program
     .command('recovery-code')
     .description('REC-3: a backup recovery code instead of the code to the old number')
-    .argument('<code>', 'one of the owner\'s recovery codes')
+    .argument('<code>', "one of the owner's recovery codes")
     .requiredOption(accountOption, 'account id')
     .action(run((s, code: string, o: { account: string }) => s.client.submitRecoveryCode(o.account, code)));
 
@@ -115,20 +117,28 @@ function requireCredential(_support: Command, cmd: Command): void {
 
   program
     .command('status')
-    .description('the state of the account\'s current or last change')
+    .description("the state of the account's current or last change")
     .requiredOption(accountOption, 'account id')
     .action(run((s, o: { account: string }) => s.client.status(o.account)));
 
   program
     .command('history')
-    .description('the account\'s history (DONE-3), newest first')
+    .description("the account's history (DONE-3), newest first")
     .requiredOption(accountOption, 'account id')
     .option('--limit <n>', 'entries to show', '20')
     .option('--before <seq>', 'page back: entries older than this sequence number')
-    .action(run(async (s, o: { account: string; limit: string; before?: string }) => {
-      const entries = await s.client.history(o.account, { limit: Number(o.limit), beforeSeq: o.before ? Number(o.before) : undefined });
-      return entries.map((e) => `#${e.seq} ${e.at} ${e.kind.padEnd(16)} [${e.channels.join(',')}] ${e.requestId}${e.actor ? ` by ${e.actor}` : ''}: ${e.text}${e.details ? ` ${JSON.stringify(e.details)}` : ''}`).join('\n') || '(no entries)';
-    }));
+    .action(
+      run(async (s, o: { account: string; limit: string; before?: string }) => {
+        const entries = await s.client.history(o.account, { limit: Number(o.limit), beforeSeq: o.before ? Number(o.before) : undefined });
+        return (
+          entries
+            .map(
+              (e) => `#${e.seq} ${e.at} ${e.kind.padEnd(16)} [${e.channels.join(',')}] ${e.requestId}${e.actor ? ` by ${e.actor}` : ''}: ${e.text}${e.details ? ` ${JSON.stringify(e.details)}` : ''}`,
+            )
+            .join('\n') || '(no entries)'
+        );
+      }),
+    );
 
   program
     .command('identity')
@@ -137,8 +147,7 @@ function requireCredential(_support: Command, cmd: Command): void {
     .requiredOption('--token <token>', 'the last part of the link (…/<account>/<token>)')
     .requiredOption('--name <fullName>', 'full name as in the passport')
     .requiredOption('--passport <seriesAndNumber>', 'e.g. "4510 123456"')
-    .action(run((s, o: { account: string; token: string; name: string; passport: string }) =>
-      s.client.confirmIdentity(o.account, { token: o.token, fullName: o.name, passport: o.passport })));
+    .action(run((s, o: { account: string; token: string; name: string; passport: string }) => s.client.confirmIdentity(o.account, { token: o.token, fullName: o.name, passport: o.passport })));
 
   program
     .command('lost')
@@ -164,14 +173,18 @@ function requireCredential(_support: Command, cmd: Command): void {
   support
     .command('list')
     .description('changes waiting for support (lost number, frequent change)')
-    .action(run(async (s) => {
-      const waiting = await s.client.list('awaiting_support');
-      const lines = await Promise.all(waiting.map(async (c) => {
-        const st = await s.client.status(c.accountId);
-        return `${c.accountId.padEnd(20)} request ${c.requestId}  ${st.support?.reason ?? ''}  since ${c.startTime.toISOString()}  new ${st.newPhoneMasked}`;
-      }));
-      return lines.join('\n') || '(nothing waiting)';
-    }));
+    .action(
+      run(async (s) => {
+        const waiting = await s.client.list('awaiting_support');
+        const lines = await Promise.all(
+          waiting.map(async (c) => {
+            const st = await s.client.status(c.accountId);
+            return `${c.accountId.padEnd(20)} request ${c.requestId}  ${st.support?.reason ?? ''}  since ${c.startTime.toISOString()}  new ${st.newPhoneMasked}`;
+          }),
+        );
+        return lines.join('\n') || '(nothing waiting)';
+      }),
+    );
 
   support
     .command('show')
@@ -181,14 +194,17 @@ function requireCredential(_support: Command, cmd: Command): void {
 
   support
     .command('override')
-    .description('LOST-2, FREQ-2: approve after proving the citizen\'s identity')
+    .description("LOST-2, FREQ-2: approve after proving the citizen's identity")
     .requiredOption(accountOption, 'account id')
     .addOption(credentialOption())
     .addOption(new Option('--method <method>', 'how identity was proved').choices([...overrideMethods]).makeOptionMandatory())
     .requiredOption('--evidence <ref>', 'reference to the evidence (case, document or recording id)')
     .requiredOption('--reason <text>', 'why the change is approved')
-    .action(run((s, o: { account: string; credential: string; method: OverrideMethod; evidence: string; reason: string }) =>
-      s.client.supportOverride(o.account, { credential: o.credential, method: o.method, evidenceRef: o.evidence, reason: o.reason })));
+    .action(
+      run((s, o: { account: string; credential: string; method: OverrideMethod; evidence: string; reason: string }) =>
+        s.client.supportOverride(o.account, { credential: o.credential, method: o.method, evidenceRef: o.evidence, reason: o.reason }),
+      ),
+    );
 
   support
     .command('reject')
@@ -200,19 +216,18 @@ function requireCredential(_support: Command, cmd: Command): void {
 
   support
     .command('find')
-    .description('AFTER-3: the change a citizen\'s request id names')
+    .description("AFTER-3: the change a citizen's request id names")
     .requiredOption('--request-id <id>', 'the request id from the notice')
     .action(run(async (s, o: { requestId: string }) => (await s.client.findByRequestId(o.requestId)) ?? '(no change with that request id)'));
 
   support
     .command('revert')
-    .description('DONE-4: restore the previous number after a change that was not the owner\'s doing (30 days)')
+    .description("DONE-4: restore the previous number after a change that was not the owner's doing (30 days)")
     .requiredOption(accountOption, 'account id')
     .requiredOption('--request-id <id>', 'the change to undo')
     .addOption(credentialOption())
     .requiredOption('--reason <text>', 'why')
-    .action(run((s, o: { account: string; requestId: string; credential: string; reason: string }) =>
-      s.client.revert(o.account, o.requestId, o.credential, o.reason)));
+    .action(run((s, o: { account: string; requestId: string; credential: string; reason: string }) => s.client.revert(o.account, o.requestId, o.credential, o.reason)));
 
   program
     .command('linked')
@@ -240,21 +255,23 @@ function requireCredential(_support: Command, cmd: Command): void {
   dev
     .command('seed')
     .description('create the demo accounts')
-    .action(run(async (s) => {
-      const res = await ensureNatsResources(s.nc, s.config.nats.replicas);
-      const made = await seedAccounts(new NatsContactRegistry(res.accounts, res.phoneIndex, res.requestIds), s.config.proofKeys);
-      return demoAccounts
-        .map(({ account: a, identity: i }) => {
-          const notes = [a.verified ? '' : 'UNVERIFIED', a.lastPhoneChangeAt ? 'changed <24 h ago' : ''].filter(Boolean).join(', ');
-          return `${a.accountId.padEnd(16)} ${a.phone}  ${a.language}  ${i.fullName}, passport ${i.passport}${notes ? `  (${notes})` : ''}  ${made.includes(a.accountId) ? 'created' : 'exists'}`;
-        })
-        .concat(`backup recovery codes of every demo account (REC-3): ${demoRecoveryCodes.join(', ')}`)
-        .join('\n');
-    }));
+    .action(
+      run(async (s) => {
+        const res = await ensureNatsResources(s.nc, s.config.nats.replicas);
+        const made = await seedAccounts(new NatsContactRegistry(res.accounts, res.phoneIndex, res.requestIds), s.config.proofKeys);
+        return demoAccounts
+          .map(({ account: a, identity: i }) => {
+            const notes = [a.verified ? '' : 'UNVERIFIED', a.lastPhoneChangeAt ? 'changed <24 h ago' : ''].filter(Boolean).join(', ');
+            return `${a.accountId.padEnd(16)} ${a.phone}  ${a.language}  ${i.fullName}, passport ${i.passport}${notes ? `  (${notes})` : ''}  ${made.includes(a.accountId) ? 'created' : 'exists'}`;
+          })
+          .concat(`backup recovery codes of every demo account (REC-3): ${demoRecoveryCodes.join(', ')}`)
+          .join('\n');
+      }),
+    );
 
   dev
     .command('operator-token')
-    .description('mint an operator credential for one action on one change, with the local stack\'s development key (never in production)')
+    .description("mint an operator credential for one action on one change, with the local stack's development key (never in production)")
     .requiredOption('--operator <id>', 'operator id (the JWT subject)')
     .option('--name <name>', 'operator name')
     .requiredOption(accountOption, 'the account the action is for')
@@ -270,11 +287,16 @@ function requireCredential(_support: Command, cmd: Command): void {
     .description('the SMS outbox: what the gateway would deliver (read the codes here)')
     .option('--phone <e164>', 'only messages to this number')
     .option('--limit <n>', 'latest messages to show', '10')
-    .action(run(async (s, o: { phone?: string; limit: string }) => {
-      const all = await readSubject<SmsMessage & { at: string }>(jetstream(s.nc), STREAMS.outbox.name, SUBJECTS.sms);
-      const shown = all.map((m) => m.data).filter((m) => !o.phone || m.to === o.phone).slice(-Number(o.limit));
-      return shown.map((m) => `${m.at}  to ${maskPhone(m.to)}  ${m.kind.padEnd(13)} ${m.text}`).join('\n') || '(empty)';
-    }));
+    .action(
+      run(async (s, o: { phone?: string; limit: string }) => {
+        const all = await readSubject<SmsMessage & { at: string }>(jetstream(s.nc), STREAMS.outbox.name, SUBJECTS.sms);
+        const shown = all
+          .map((m) => m.data)
+          .filter((m) => !o.phone || m.to === o.phone)
+          .slice(-Number(o.limit));
+        return shown.map((m) => `${m.at}  to ${maskPhone(m.to)}  ${m.kind.padEnd(13)} ${m.text}`).join('\n') || '(empty)';
+      }),
+    );
 
   dev
     .command('mail')
@@ -282,7 +304,10 @@ function requireCredential(_support: Command, cmd: Command): void {
     .option('--dir <dir>', 'where the dev stack keeps mail', join(process.env.DATA_DIR ?? '.data', 'mail'))
     .option('--limit <n>', 'latest messages to show', '10')
     .action(async (o: { dir: string; limit: string }) => {
-      const files = readdirSync(o.dir).filter((f) => f.endsWith('.eml')).sort().slice(-Number(o.limit));
+      const files = readdirSync(o.dir)
+        .filter((f) => f.endsWith('.eml'))
+        .sort()
+        .slice(-Number(o.limit));
       for (const f of files) {
         const m = await simpleParser(readFileSync(join(o.dir, f)));
         print(`--- ${f}\nTo: ${m.to && !Array.isArray(m.to) ? m.to.text : ''}\nSubject: ${m.subject}\n\n${(m.text ?? '').trimEnd()}\n`);
@@ -293,15 +318,17 @@ function requireCredential(_support: Command, cmd: Command): void {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  buildProgram(openSession).parseAsync().catch((err: unknown) => {
-    if (err instanceof PhoneChangeError) {
-      const field = err.field ? ` [${err.field}]` : '';
-      console.error(`error: ${err.name}${field}: ${err.message}`);
-      const extra = Object.fromEntries(Object.entries(err.details).filter(([k]) => k !== 'field'));
-      if (Object.keys(extra).length) console.error(JSON.stringify(extra));
-    } else {
-      console.error(`error: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
-    }
-    process.exit(2);
-  });
+  buildProgram(openSession)
+    .parseAsync()
+    .catch((err: unknown) => {
+      if (err instanceof PhoneChangeError) {
+        const field = err.field ? ` [${err.field}]` : '';
+        console.error(`error: ${err.name}${field}: ${err.message}`);
+        const extra = Object.fromEntries(Object.entries(err.details).filter(([k]) => k !== 'field'));
+        if (Object.keys(extra).length) console.error(JSON.stringify(extra));
+      } else {
+        console.error(`error: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
+      }
+      process.exit(2);
+    });
 }

@@ -6,14 +6,7 @@
  * sent); business refusals come back as the named error classes.
  */
 import { randomInt } from 'node:crypto';
-import {
-  ApplicationFailure,
-  WithStartWorkflowOperation,
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowNotFoundError,
-  type Client,
-  type WorkflowHandle,
-} from '@temporalio/client';
+import { ApplicationFailure, WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { phoneChange } from '../workflows/phone-change';
 import type { phoneRevert } from '../workflows/phone-revert';
 import type { testDelivery } from '../workflows/test-delivery';
@@ -81,8 +74,14 @@ export interface PhoneChangeClientOptions {
   history?: History;
 }
 
-const startArgs = z.strictObject({ accountId: fields.accountId, newPhone: z.string('newPhone must be text').max(40, 'newPhone is too long'), auth: fields.auth, requestId: fields.requestId.optional() }, 'a start request is required');
-const listArgs = z.strictObject({ state: z.enum(changeStates, 'state must be a change state').default('awaiting_support'), limit: z.number('limit must be a number').int('limit must be a whole number').min(1).max(1000).default(100) });
+const startArgs = z.strictObject(
+  { accountId: fields.accountId, newPhone: z.string('newPhone must be text').max(40, 'newPhone is too long'), auth: fields.auth, requestId: fields.requestId.optional() },
+  'a start request is required',
+);
+const listArgs = z.strictObject({
+  state: z.enum(changeStates, 'state must be a change state').default('awaiting_support'),
+  limit: z.number('limit must be a number').int('limit must be a whole number').min(1).max(1000).default(100),
+});
 const historyArgs = z.strictObject({ limit: z.number().int().min(1).max(1000).optional(), beforeSeq: z.number().int().min(1).optional() }, 'history options must be an object').optional();
 
 export class PhoneChangeClient {

@@ -47,7 +47,9 @@ phone-change is running on the cluster stack (up in ${((Date.now() - t0) / 1000)
   Codec server      ${codecEndpoint} (sign in at /login with the codec token)
   NATS              ${cluster.natsUrl} (NATS_REPLICAS=${REPLICAS})
   SMTP              ${smtp.url}, mail in ${join(dataDir, 'mail')}
-  PIDs              ${Object.entries(cluster.pids()).map(([k, v]) => `${k}=${v}`).join(' ')}
+  PIDs              ${Object.entries(cluster.pids())
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ')}
 For the CLI in another terminal:
   export TEMPORAL_ADDRESS=${cluster.temporalAddress} NATS_URL=${cluster.natsUrl} NATS_REPLICAS=${REPLICAS}
 Ctrl-C stops everything; state in ${dataDir} survives a restart.

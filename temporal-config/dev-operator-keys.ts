@@ -41,7 +41,7 @@ export interface DevOperatorToken {
 
 export async function mintDevOperatorToken(dataDir: string, o: DevOperatorToken, env: NodeJS.ProcessEnv = process.env): Promise<string> {
   if (env.NODE_ENV === 'production') {
-    throw new Error('dev operator-token signs with the local stack\'s key only: in production, credentials come from the operators\' identity provider');
+    throw new Error("dev operator-token signs with the local stack's key only: in production, credentials come from the operators' identity provider");
   }
   const p = devKeyPaths(dataDir);
   if (!existsSync(p.privateKey)) throw new Error(`no development operator key in ${p.dir}: start the local stack (npm start) first`);

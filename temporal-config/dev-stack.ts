@@ -82,8 +82,12 @@ async function main(): Promise<void> {
 function printBanner(ownServers: boolean, dataDir: string, codecEndpoint: string): void {
   const cli = 'npm run cli --';
   console.log(`
-phone-change is running.${ownServers ? `
-  Temporal Web UI   http://localhost:${UI_PORT}/namespaces/default/workflows` : ''}
+phone-change is running.${
+    ownServers
+      ? `
+  Temporal Web UI   http://localhost:${UI_PORT}/namespaces/default/workflows`
+      : ''
+  }
   Decrypted in UI   sign in at ${codecEndpoint}/login with the codec token, then turn on
                     "Include cross-origin credentials" in the Web UI's codec server settings
   SMS outbox        ${cli} dev outbox

@@ -56,7 +56,11 @@ export async function freePort(below?: number): Promise<number> {
   return listenOn(0);
 }
 
-const portFree = (port: number) => listenOn(port).then(() => true, () => false);
+const portFree = (port: number) =>
+  listenOn(port).then(
+    () => true,
+    () => false,
+  );
 
 async function listenOn(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -170,10 +174,16 @@ export async function startNats(opts: NatsOptions): Promise<RunningServer> {
   const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', opts.storeDir];
   const child = launch(opts.bin, args, opts.logFile);
   const address = `nats://127.0.0.1:${port}`;
-  await waitUntil('nats-server', child, opts.logFile, async () => {
-    const nc = await connect({ servers: address, timeout: 1000 });
-    await nc.close();
-    return true;
-  }, 30_000);
+  await waitUntil(
+    'nats-server',
+    child,
+    opts.logFile,
+    async () => {
+      const nc = await connect({ servers: address, timeout: 1000 });
+      await nc.close();
+      return true;
+    },
+    30_000,
+  );
   return { address, process: child, stop: () => stopChild(child) };
 }

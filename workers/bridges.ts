@@ -58,30 +58,35 @@ const idHash = (id: string) => createHash('sha256').update(id).digest('hex').sli
 export async function startBridges(o: BridgeOptions): Promise<() => Promise<void>> {
   const stops: (() => Promise<void>)[] = [];
   if (o.run?.linkedAcks !== false) {
-    stops.push(await consume(o.nc, STREAMS.linked.name, 'linked-ack-bridge', SUBJECTS.linkedAcks, async (m) => {
-      const service = m.subject.split('.')[1] ?? '';
-      const ack = (parseJson(m.data) ?? {}) as { accountId?: unknown; requestId?: unknown };
-      if (typeof ack.accountId !== 'string' || typeof ack.requestId !== 'string' || !ack.accountId || !ack.requestId) return o.logger.warn({ service }, 'linked-service ack without accountId/requestId dropped');
-      try {
-        await o.client.workflow.getHandle(linkedSyncWorkflowId(ack.accountId, ack.requestId)).signal(linkedAckSignal, { service });
-      } catch (err) {
-        if (!(err instanceof WorkflowNotFoundError)) throw err;
-        o.logger.warn({ service }, 'linked-service ack for a sync that is over or unknown');
-      }
-    }));
+    stops.push(
+      await consume(o.nc, STREAMS.linked.name, 'linked-ack-bridge', SUBJECTS.linkedAcks, async (m) => {
+        const service = m.subject.split('.')[1] ?? '';
+        const ack = (parseJson(m.data) ?? {}) as { accountId?: unknown; requestId?: unknown };
+        if (typeof ack.accountId !== 'string' || typeof ack.requestId !== 'string' || !ack.accountId || !ack.requestId)
+          return o.logger.warn({ service }, 'linked-service ack without accountId/requestId dropped');
+        try {
+          await o.client.workflow.getHandle(linkedSyncWorkflowId(ack.accountId, ack.requestId)).signal(linkedAckSignal, { service });
+        } catch (err) {
+          if (!(err instanceof WorkflowNotFoundError)) throw err;
+          o.logger.warn({ service }, 'linked-service ack for a sync that is over or unknown');
+        }
+      }),
+    );
   }
   if (o.run?.deliveryReports !== false) {
     const sent = await new Kvm(o.nc).open(BUCKETS.smsSent);
     const jsm = await jetstreamManager(o.nc);
     const deps = { ...o.deps, findSentSms: (id: string) => findSentSms(sent, jsm, id) };
-    stops.push(await consume(o.nc, STREAMS.outbox.name, 'sms-report-bridge', SUBJECTS.smsReport, async (m) => {
-      const report = deliveryReportSchema.safeParse(parseJson(m.data));
-      // Reports come from outside: one that is malformed or names an SMS never sent is dropped (logged without its content).
-      if (!report.success) return o.logger.warn({ seq: m.seq }, 'malformed delivery report dropped');
-      const outcome = await handleDeliveryReport(report.data, deps);
-      if (outcome === 'unknown_sms') o.logger.warn({ seq: m.seq, idHash: idHash(report.data.id) }, 'delivery report for an SMS never sent dropped');
-      if (outcome === 'fallback_sent') o.logger.info({ seq: m.seq }, 'undeliverable SMS notice sent by push and e-mail');
-    }));
+    stops.push(
+      await consume(o.nc, STREAMS.outbox.name, 'sms-report-bridge', SUBJECTS.smsReport, async (m) => {
+        const report = deliveryReportSchema.safeParse(parseJson(m.data));
+        // Reports come from outside: one that is malformed or names an SMS never sent is dropped (logged without its content).
+        if (!report.success) return o.logger.warn({ seq: m.seq }, 'malformed delivery report dropped');
+        const outcome = await handleDeliveryReport(report.data, deps);
+        if (outcome === 'unknown_sms') o.logger.warn({ seq: m.seq, idHash: idHash(report.data.id) }, 'delivery report for an SMS never sent dropped');
+        if (outcome === 'fallback_sent') o.logger.info({ seq: m.seq }, 'undeliverable SMS notice sent by push and e-mail');
+      }),
+    );
   }
   return async () => {
     for (const stop of stops) await stop();

@@ -45,7 +45,10 @@ class HttpError extends Error {
   }
 }
 
-const base64 = z.string().max(64 * 1024 * 1024).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64 expected');
+const base64 = z
+  .string()
+  .max(64 * 1024 * 1024)
+  .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64 expected');
 const codecRequest = z.object({ payloads: z.array(z.object({ metadata: z.record(z.string(), base64).optional(), data: base64.optional() })).max(10_000) });
 type JsonPayload = z.infer<typeof codecRequest>['payloads'][number];
 

@@ -41,12 +41,18 @@ const schema = z.object({
     .default('nats://127.0.0.1:4222'),
   // 3 on a cluster: each stream and bucket survives the loss of one node (checked at start-up).
   NATS_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
-  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'SMTP_URL must start with smtp:// or smtps://').default('smtp://127.0.0.1:2525'),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'SMTP_URL must start with smtp:// or smtps://')
+    .default('smtp://127.0.0.1:2525'),
   MAIL_FROM: z.string().min(3).default('"Госуслуги" <no-reply@phone-change.local>'),
   PROOF_MASTER_KEY: base64Key('PROOF_MASTER_KEY').optional(),
   ...Object.fromEntries(proofKeyPurposes.map((p) => [keyVar(p), base64Key(keyVar(p)).optional()])),
   POLICY: z.string().default('{}'),
-  PAYLOAD_KEYS: z.string().regex(/^[A-Za-z0-9_-]+:[A-Za-z0-9+/=]+(,[A-Za-z0-9_-]+:[A-Za-z0-9+/=]+)*$/, 'PAYLOAD_KEYS must be id:base64key[,id:base64key...] (current key first)').optional(),
+  PAYLOAD_KEYS: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+:[A-Za-z0-9+/=]+(,[A-Za-z0-9_-]+:[A-Za-z0-9+/=]+)*$/, 'PAYLOAD_KEYS must be id:base64key[,id:base64key...] (current key first)')
+    .optional(),
   CODEC_SERVER_TOKENS: z.string().min(16, 'CODEC_SERVER_TOKENS: each token at least 16 characters').optional(),
   CODEC_SERVER_ORIGINS: z.string().default('http://localhost:8233,http://127.0.0.1:8233'),
   CODEC_SERVER_PORT: z.coerce.number().int().min(1).max(65535).default(8888),
@@ -71,7 +77,10 @@ const schema = z.object({
     .regex(/^((linked_acks|delivery_reports)(,(linked_acks|delivery_reports))*)?$/, 'BRIDGES must list linked_acks and/or delivery_reports')
     .default('linked_acks,delivery_reports'),
   SMS_GATEWAY: z.enum(['jetstream', 'smpp']).default('jetstream'),
-  SMPP_URL: z.string().regex(/^ssmpp?:\/\//, 'SMPP_URL must start with smpp:// or ssmpp://').optional(),
+  SMPP_URL: z
+    .string()
+    .regex(/^ssmpp?:\/\//, 'SMPP_URL must start with smpp:// or ssmpp://')
+    .optional(),
   SMPP_SYSTEM_ID: z.string().min(1).optional(),
   SMPP_PASSWORD: z.string().optional(),
   SMPP_SOURCE_ADDR: z.string().min(1).max(11).default('Gosuslugi'),
@@ -123,7 +132,10 @@ export { ConfigError };
 
 /** NATS_URL's comma-separated servers; the client tries them all and follows the cluster. */
 export function natsServers(url: string): string[] {
-  return url.split(',').map((u) => u.trim()).filter(Boolean);
+  return url
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -149,10 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   return {
     production,
-    sms:
-      e.SMS_GATEWAY === 'smpp'
-        ? { gateway: 'smpp', url: e.SMPP_URL!, systemId: e.SMPP_SYSTEM_ID!, password: e.SMPP_PASSWORD ?? '', sourceAddr: e.SMPP_SOURCE_ADDR }
-        : { gateway: 'jetstream' },
+    sms: e.SMS_GATEWAY === 'smpp' ? { gateway: 'smpp', url: e.SMPP_URL!, systemId: e.SMPP_SYSTEM_ID!, password: e.SMPP_PASSWORD ?? '', sourceAddr: e.SMPP_SOURCE_ADDR } : { gateway: 'jetstream' },
     temporal: {
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,

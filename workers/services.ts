@@ -26,7 +26,9 @@ export interface Services {
  */
 export const NATS_RECONNECT = { maxReconnectAttempts: -1, reconnectTimeWait: 2000, reconnectJitter: 1000 } as const;
 
-export async function openServices(config: Pick<Config, 'nats' | 'smtpUrl' | 'mailFrom' | 'proofKeys' | 'policy' | 'links' | 'linkedServices'> & Partial<Pick<Config, 'sms' | 'operators' | 'limits'>>): Promise<Services> {
+export async function openServices(
+  config: Pick<Config, 'nats' | 'smtpUrl' | 'mailFrom' | 'proofKeys' | 'policy' | 'links' | 'linkedServices'> & Partial<Pick<Config, 'sms' | 'operators' | 'limits'>>,
+): Promise<Services> {
   const nc = await connect({ servers: config.nats.servers, name: 'phone-change', ...NATS_RECONNECT });
   const res = await ensureNatsResources(nc, config.nats.replicas);
   const markers = new KvSentMarkers(res.mailSent);

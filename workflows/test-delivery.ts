@@ -19,29 +19,44 @@ export async function testDelivery(input: TestDeliveryInput): Promise<TestDelive
   let wrong = 0;
   let maxWrong = Number.POSITIVE_INFINITY; // until the policy is loaded
   let contacts: Contacts | undefined;
-  setHandler(confirmTestCodeUpdate, async (req) => {
-    await condition(() => !sending);
-    if (!contacts || confirmed || wrong >= maxWrong) throw toFailure(new InvalidInputError('no test code can be confirmed now', { field: 'code' }));
-    wrong += 1; // reserved: concurrent guesses cannot exceed the limit
-    const { match } = await proofs.verifyCode({ purpose: 'test', seq: 1, code: req.code });
-    if (match) {
-      wrong -= 1;
-      confirmed = true;
-    } else {
-      await acts.notify({ accountId: input.accountId, requestId: input.requestId, kind: 'wrong_code', key: `wrong-test-${wrong}`, language: contacts.language, smsTo: [], push: true, params: { requestId: input.requestId, newPhoneMasked: maskPhone(contacts.phone) }, at: new Date().toISOString(), countWrongEntry: true });
-    }
-    return { confirmed, attemptsLeft: Math.max(0, maxWrong - wrong) };
-  }, {
-    validator: (req) => {
-      try {
-        parse(schemas.testCode, req);
-      } catch (err) {
-        throw toFailure(err as InvalidInputError);
+  setHandler(
+    confirmTestCodeUpdate,
+    async (req) => {
+      await condition(() => !sending);
+      if (!contacts || confirmed || wrong >= maxWrong) throw toFailure(new InvalidInputError('no test code can be confirmed now', { field: 'code' }));
+      wrong += 1; // reserved: concurrent guesses cannot exceed the limit
+      const { match } = await proofs.verifyCode({ purpose: 'test', seq: 1, code: req.code });
+      if (match) {
+        wrong -= 1;
+        confirmed = true;
+      } else {
+        await acts.notify({
+          accountId: input.accountId,
+          requestId: input.requestId,
+          kind: 'wrong_code',
+          key: `wrong-test-${wrong}`,
+          language: contacts.language,
+          smsTo: [],
+          push: true,
+          params: { requestId: input.requestId, newPhoneMasked: maskPhone(contacts.phone) },
+          at: new Date().toISOString(),
+          countWrongEntry: true,
+        });
       }
-      if (confirmed) throw toFailure(new InvalidInputError('the test code was already confirmed', { field: 'code' }));
-      if (wrong >= maxWrong) throw toFailure(new CodesExhaustedError('too many wrong entries for this test code', { field: 'code' }));
+      return { confirmed, attemptsLeft: Math.max(0, maxWrong - wrong) };
     },
-  });
+    {
+      validator: (req) => {
+        try {
+          parse(schemas.testCode, req);
+        } catch (err) {
+          throw toFailure(err as InvalidInputError);
+        }
+        if (confirmed) throw toFailure(new InvalidInputError('the test code was already confirmed', { field: 'code' }));
+        if (wrong >= maxWrong) throw toFailure(new CodesExhaustedError('too many wrong entries for this test code', { field: 'code' }));
+      },
+    },
+  );
 
   let ttlMs: number;
   try {

@@ -41,7 +41,7 @@ export class JwtOperatorVerifier implements OperatorVerifier {
 
   async verify(credential: string, b: OperatorBinding): Promise<VerifiedOperator> {
     const c = await this.signedClaims(credential);
-    if (typeof c.sub !== 'string' || !c.sub || typeof c.jti !== 'string' || !c.jti) throw refuse('malformed', 'the operator credential\'s sub or jti is not a string');
+    if (typeof c.sub !== 'string' || !c.sub || typeof c.jti !== 'string' || !c.jti) throw refuse('malformed', "the operator credential's sub or jti is not a string");
     if (c.exp! - c.iat! > this.maxTtlS) throw refuse('too_long_lived', `the operator credential lives longer than ${this.maxTtlS} s: ask for one minted for this action`);
     const roles = Array.isArray(c.roles) ? c.roles.filter((r): r is string => typeof r === 'string') : [];
     const misbound = bindingProblem(c, roles, b);
@@ -75,7 +75,7 @@ export class JwtOperatorVerifier implements OperatorVerifier {
         if (err.claim === 'iat') throw refuse('too_long_lived', 'the operator credential is issued in the future');
         throw refuse('claims', `the operator credential is not for this service (${err.claim})`);
       }
-      throw refuse('forged', 'the operator credential\'s signature does not verify');
+      throw refuse('forged', "the operator credential's signature does not verify");
     }
   }
 }

@@ -66,7 +66,10 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     const temporal = await temporalNodes(tools.temporalServer, o.workDir, Number(pg.address.split(':')[1]));
     started.push(...temporal);
     await Promise.all(temporal.map((n) => n.start()));
-    const proxy = await startFrontendProxy(temporal.map((n) => n.address), await freePort());
+    const proxy = await startFrontendProxy(
+      temporal.map((n) => n.address),
+      await freePort(),
+    );
     started.push({ stop: () => proxy.close() });
     await setUpNamespace(proxy.address);
     log(`Temporal nodes ${temporal.map((n) => n.address).join(', ')} behind ${proxy.address}`);

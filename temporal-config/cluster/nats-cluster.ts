@@ -18,7 +18,25 @@ export async function natsCluster(bin: string, dir: string, size = 3): Promise<C
   return ports.map((p, i) => {
     const name = `nats-${i + 1}`;
     const logFile = join(dir, `${name}.log`);
-    const args = ['-a', '127.0.0.1', '-p', String(p.client), '-n', name, '-m', String(p.monitor), '--cluster_name', 'phone-change', '--cluster', `nats://127.0.0.1:${p.route}`, '--routes', routes, '-js', '-sd', join(dir, name)];
+    const args = [
+      '-a',
+      '127.0.0.1',
+      '-p',
+      String(p.client),
+      '-n',
+      name,
+      '-m',
+      String(p.monitor),
+      '--cluster_name',
+      'phone-change',
+      '--cluster',
+      `nats://127.0.0.1:${p.route}`,
+      '--routes',
+      routes,
+      '-js',
+      '-sd',
+      join(dir, name),
+    ];
     let child: ReturnType<typeof launch> | undefined;
     return {
       name,

@@ -16,7 +16,10 @@ export const HISTORY_SHARDS = 16;
 
 /** Creates both databases and brings them to the schema built into the sql tool. */
 export async function installSchema(sqlTool: string, pgPort: number): Promise<void> {
-  for (const [db, schema] of [['temporal', 'temporal'], ['temporal_visibility', 'visibility']] as const) {
+  for (const [db, schema] of [
+    ['temporal', 'temporal'],
+    ['temporal_visibility', 'visibility'],
+  ] as const) {
     const base = ['--plugin', 'postgres12', '--endpoint', '127.0.0.1', '--port', String(pgPort), '--user', 'temporal', '--password', 'temporal', '--database', db];
     await run(sqlTool, [...base, 'create-database']);
     await run(sqlTool, [...base, 'setup-schema', '-v', '0.0']);

@@ -185,7 +185,7 @@ async function main(): Promise<void> {
     return account;
   };
   const newPhoneFor = (n: number) => `+7925${String(n).padStart(7, '0')}`;
-  const tokenOf = (text: string) => text.trim().split("/").at(-1)!; // links end in /<account>/<token>
+  const tokenOf = (text: string) => text.trim().split('/').at(-1)!; // links end in /<account>/<token>
   const codeOf = (text: string) => /\b(\d{6})\b/.exec(text)![1]!;
 
   const timings = { firstCode: [] as number[], verdict: [] as number[], completion: [] as number[] };
@@ -217,7 +217,12 @@ async function main(): Promise<void> {
   }
 
   log('warming up (bundling in the worker, first changes)');
-  const warm = await pool([...Array(5).keys()].map((i) => 1_000_000 + i), 5, (i) => oneChange(i, false), 'warm-up');
+  const warm = await pool(
+    [...Array(5).keys()].map((i) => 1_000_000 + i),
+    5,
+    (i) => oneChange(i, false),
+    'warm-up',
+  );
   if (warm > 0) throw new Error('warm-up changes failed; see the worker log in ' + dir);
 
   const before = sampleTree(worker.pid!);
@@ -261,10 +266,15 @@ async function main(): Promise<void> {
   for (const w of [...WAITING].sort((a, b) => a - b)) {
     log(`opening changes that wait for the identity check: ${opened} → ${w}`);
     const tw = performance.now();
-    const wf = await pool([...Array(Math.max(0, w - opened)).keys()], 50, async () => {
-      const a = await newAccount();
-      await client.start({ accountId: a.accountId, newPhone: newPhoneFor(5_000_000 + seq), auth: 'two_factor' });
-    }, `waiting ${w}`);
+    const wf = await pool(
+      [...Array(Math.max(0, w - opened)).keys()],
+      50,
+      async () => {
+        const a = await newAccount();
+        await client.start({ accountId: a.accountId, newPhone: newPhoneFor(5_000_000 + seq), auth: 'two_factor' });
+      },
+      `waiting ${w}`,
+    );
     const startSeconds = (performance.now() - tw) / 1000;
     opened = w;
     const wa = sampleTree(worker.pid!);
@@ -290,7 +300,15 @@ async function main(): Promise<void> {
 
   const results = {
     at: new Date().toISOString(),
-    machine: { cores: cpus().length, cpu: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, temporal: versions().temporal, natsServer: versions().nats, sdk: '1.24.0' },
+    machine: {
+      cores: cpus().length,
+      cpu: cpus()[0]?.model,
+      memoryGb: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      temporal: versions().temporal,
+      natsServer: versions().nats,
+      sdk: '1.24.0',
+    },
     settings: { changes: N, concurrency: C, waiting: WAITING, persistence: process.env.TEMPORAL_ADDRESS ? 'external' : 'SQLite file, WAL, synchronous=normal' },
     changes: {
       completedPerSecond: N / runSeconds,
@@ -335,7 +353,14 @@ type Results = {
   at: string;
   machine: Record<string, unknown>;
   settings: { changes: number; concurrency: number; persistence: string };
-  changes: { completedPerSecond: number; failures: number; latencyMs: Record<string, { p50: number; p95: number; p99: number }>; historyEventsPerChange: number; workerCpuSecondsPerChange: number; workerPeakRssMb: number };
+  changes: {
+    completedPerSecond: number;
+    failures: number;
+    latencyMs: Record<string, { p50: number; p95: number; p99: number }>;
+    historyEventsPerChange: number;
+    workerCpuSecondsPerChange: number;
+    workerPeakRssMb: number;
+  };
   floor: { completedPerSecond: number; failures: number; workerCpuSecondsPerChange: number };
   waiting: { count: number; workerMbPerChange: number; serverMbPerChange: number | null; submitP50: number; startSeconds: number; failures: number }[];
 };
@@ -363,7 +388,10 @@ function table(r: Results, ratio: number): string {
     '',
     '| waiting changes | opened in s (cumulative steps) | worker MB/change | server MB/change | submission p50 ms while they wait | failures |',
     '|---|---|---|---|---|---|',
-    ...r.waiting.map((w) => `| ${w.count} | ${w.startSeconds.toFixed(0)} | ${(w.workerMbPerChange).toFixed(4)} | ${w.serverMbPerChange === null ? 'n/a' : w.serverMbPerChange.toFixed(4)} | ${ms(w.submitP50)} | ${w.failures} |`),
+    ...r.waiting.map(
+      (w) =>
+        `| ${w.count} | ${w.startSeconds.toFixed(0)} | ${w.workerMbPerChange.toFixed(4)} | ${w.serverMbPerChange === null ? 'n/a' : w.serverMbPerChange.toFixed(4)} | ${ms(w.submitP50)} | ${w.failures} |`,
+    ),
     '',
   ].join('\n');
 }

@@ -67,13 +67,17 @@ describe('after the change (DONE-3, DONE-4, AFTER-1..3, CH-1)', () => {
         return st && st.pending.length === 1 && st.state === 'syncing' && st;
       }, 'only bank_cards pending');
       expect(pending.pending).toEqual(['bank_cards']);
-      const final = await eventually(async () => {
-        const st = await h.client.linkedStatus(account.accountId);
-        return st.state === 'not_synced' && st;
-      }, 'sync wait over', 10_000);
+      const final = await eventually(
+        async () => {
+          const st = await h.client.linkedStatus(account.accountId);
+          return st.state === 'not_synced' && st;
+        },
+        'sync wait over',
+        10_000,
+      );
       expect(final.reminders).toBeGreaterThanOrEqual(1);
       await eventually(() => services.told.filter((m) => m.attempt > 0).length === final.reminders, 'every reminder seen');
-    expect(services.told.filter((m) => m.attempt > 0).every((m) => m.attempt <= final.reminders)).toBe(true);
+      expect(services.told.filter((m) => m.attempt > 0).every((m) => m.attempt <= final.reminders)).toBe(true);
       const entry = await eventually(async () => (await h.client.history(account.accountId)).find((e) => e.kind === 'linked_not_synced'), 'not-synced entry');
       expect(entry.details).toMatchObject({ pending: 'bank_cards' });
     } finally {
@@ -192,7 +196,7 @@ describe('after the change (DONE-3, DONE-4, AFTER-1..3, CH-1)', () => {
     expect((await h.client.history(accountId)).filter((e) => e.kind === 'sms_undeliverable')).toEqual([]);
   }
 
-  it('issue 10 hole 7: a forged delivery report with attacker text and a real account\'s id sends no mail, no push and records nothing', async () => {
+  it("issue 10 hole 7: a forged delivery report with attacker text and a real account's id sends no mail, no push and records nothing", async () => {
     const victim = await h.newAccount();
     const text = 'Госуслуги: номер изменён. Если это не вы, позвоните +7 900 000-00-00 (attacker)';
     const message = { to: victim.phone, text, accountId: victim.accountId, requestId: 'ABCDEFGHJK', kind: 'completed' };
@@ -203,7 +207,7 @@ describe('after the change (DONE-3, DONE-4, AFTER-1..3, CH-1)', () => {
     expect(h.smtp.received.filter((m) => m.to.includes(victim.email!))).toEqual([]);
   });
 
-  it('issue 10 hole 7: a forged report naming a real code SMS\'s id, dressed as a notice, sends no fallback', async () => {
+  it("issue 10 hole 7: a forged report naming a real code SMS's id, dressed as a notice, sends no fallback", async () => {
     const account = await h.newAccount();
     const newPhone = h.freshPhone();
     await h.completeChange(account, newPhone);

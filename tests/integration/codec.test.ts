@@ -23,7 +23,14 @@ beforeAll(async () => {
   // This file's worker refuses unsealed payloads, as in production: every test here runs on it.
   workerConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
   const strict = new AesGcmCodec(PAYLOAD_KEYS, { requireEncryption: true });
-  worker = await createPhoneChangeWorker({ connection: workerConnection, namespace: 'default', taskQueue: h.taskQueue, deps: h.services.deps, codec: strict, workflowBundle: { codePath: inject('workflowBundlePath') } });
+  worker = await createPhoneChangeWorker({
+    connection: workerConnection,
+    namespace: 'default',
+    taskQueue: h.taskQueue,
+    deps: h.services.deps,
+    codec: strict,
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+  });
   running = worker.run();
   server = await startCodecServer({ codec: new AesGcmCodec(PAYLOAD_KEYS), tokens: [TOKEN], allowedOrigins: [UI], maxBodyBytes: MAX_BODY });
   raw = await Connection.connect({ address: inject('temporalAddress') });
@@ -70,7 +77,7 @@ describe('encrypted payloads and the codec server (SEC-4)', () => {
     await expect(rotated.decode([tampered])).rejects.toThrow();
   });
 
-  it('SEC-4: a completed change\'s history holds only ciphertext; it decodes through the codec server with a token and is refused without', async () => {
+  it("SEC-4: a completed change's history holds only ciphertext; it decodes through the codec server with a token and is refused without", async () => {
     const account = await h.newAccount();
     const newPhone = h.freshPhone();
     await h.completeChange(account, newPhone);
@@ -85,7 +92,11 @@ describe('encrypted payloads and the codec server (SEC-4)', () => {
     const clear = JSON.stringify(asJson(payloads));
     for (const pii of [newPhone, account.phone, account.email!]) expect(clear).not.toContain(Buffer.from(pii).toString('base64').slice(0, 12));
 
-    const ok = await fetch(`${server.url}/decode`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json', 'X-Namespace': 'default', Origin: UI }, body: clear });
+    const ok = await fetch(`${server.url}/decode`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json', 'X-Namespace': 'default', Origin: UI },
+      body: clear,
+    });
     expect(ok.status).toBe(200);
     expect(ok.headers.get('access-control-allow-origin')).toBe(UI);
     const decoded = (await ok.json()) as { payloads: { data: string }[] };
@@ -102,7 +113,10 @@ describe('encrypted payloads and the codec server (SEC-4)', () => {
   });
 
   it('SEC-4: CORS admits the Web UI origin and answers the preflight; other origins get no CORS grant', async () => {
-    const pre = await fetch(`${server.url}/decode`, { method: 'OPTIONS', headers: { Origin: UI, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type,x-namespace' } });
+    const pre = await fetch(`${server.url}/decode`, {
+      method: 'OPTIONS',
+      headers: { Origin: UI, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type,x-namespace' },
+    });
     expect(pre.status).toBe(204);
     expect(pre.headers.get('access-control-allow-headers')).toMatch(/X-Namespace/i);
     const other = await fetch(`${server.url}/decode`, { method: 'OPTIONS', headers: { Origin: 'http://evil.example' } });
@@ -155,7 +169,14 @@ describe('encrypted payloads and the codec server (SEC-4)', () => {
       ['bad JSON', post(auth, '{"payloads": ['), 400],
       ['wrong shape', post(auth, '{"payloads": {"data": 1}}'), 400],
       ['not base64', post(auth, '{"payloads": [{"data": "%%%"}]}'), 400],
-      ['tampered ciphertext', post(auth, good.replace(/"data":"(.)/, (_m, c: string) => `"data":"${c === 'A' ? 'B' : 'A'}`)), 400],
+      [
+        'tampered ciphertext',
+        post(
+          auth,
+          good.replace(/"data":"(.)/, (_m, c: string) => `"data":"${c === 'A' ? 'B' : 'A'}`),
+        ),
+        400,
+      ],
       ['GET', fetch(`${server.url}/decode`, { headers: auth }), 405],
       ['PUT', fetch(`${server.url}/encode`, { method: 'PUT', headers: auth, body: good }), 405],
       ['unknown path', post(auth, good, '/../etc/passwd'), 404],

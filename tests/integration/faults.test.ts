@@ -35,67 +35,71 @@ async function readiness(port: number): Promise<{ status: number; body: { ready?
 }
 
 describe('NATS outage (issue 13)', () => {
-  it('CH-1 DONE-1: NATS down 60 s mid-change; the same worker process reconnects and finishes all 5 changes, readiness flips, bridges resume, one e-mail per notice, SIGTERM exits 0', { timeout: 240_000 }, async () => {
-    const healthPort = await freePort();
-    const worker: ChildProcess = spawnWorker(h, 'faults-worker', { NATS_URL: nats.address, WORKER_HEALTH_PORT: String(healthPort), BRIDGES: 'linked_acks,delivery_reports' });
-    try {
-      await eventually(async () => (await readiness(healthPort)).status === 200, 'worker ready', 60_000);
-      expect((await fetch(`http://127.0.0.1:${healthPort}/healthz`)).status).toBe(200);
+  it(
+    'CH-1 DONE-1: NATS down 60 s mid-change; the same worker process reconnects and finishes all 5 changes, readiness flips, bridges resume, one e-mail per notice, SIGTERM exits 0',
+    { timeout: 240_000 },
+    async () => {
+      const healthPort = await freePort();
+      const worker: ChildProcess = spawnWorker(h, 'faults-worker', { NATS_URL: nats.address, WORKER_HEALTH_PORT: String(healthPort), BRIDGES: 'linked_acks,delivery_reports' });
+      try {
+        await eventually(async () => (await readiness(healthPort)).status === 200, 'worker ready', 60_000);
+        expect((await fetch(`http://127.0.0.1:${healthPort}/healthz`)).status).toBe(200);
 
-      const changes: { account: Account; newPhone: string; oldCode: string }[] = [];
-      for (let i = 0; i < 5; i++) {
-        const account = await h.newAccount();
-        const newPhone = h.freshPhone();
-        await h.client.start({ accountId: account.accountId, newPhone, auth: 'two_factor' });
-        changes.push({ account, newPhone, oldCode: await h.codeSentTo(account.phone) });
+        const changes: { account: Account; newPhone: string; oldCode: string }[] = [];
+        for (let i = 0; i < 5; i++) {
+          const account = await h.newAccount();
+          const newPhone = h.freshPhone();
+          await h.client.start({ accountId: account.accountId, newPhone, auth: 'two_factor' });
+          changes.push({ account, newPhone, oldCode: await h.codeSentTo(account.phone) });
+        }
+
+        await nats.stop();
+        const down = await eventually(async () => ((await readiness(healthPort)).status === 503 ? readiness(healthPort) : undefined), 'not ready while NATS is down');
+        expect(down.body).toMatchObject({ ready: false, nats: 'disconnected', temporal: 'RUNNING' });
+        // Temporal is up: the citizens go on, and the worker's next sends fail and are retried.
+        for (const c of changes) expect((await h.client.submitCode(c.account.accountId, 'old', c.oldCode)).outcome).toBe('accepted');
+        await new Promise((r) => setTimeout(r, OUTAGE_MS)); // the outage is the scenario
+        await nats.start();
+
+        const up = await eventually(async () => ((await readiness(healthPort)).status === 200 ? readiness(healthPort) : undefined), 'ready again', 60_000);
+        expect(up.body).toMatchObject({ ready: true, nats: 'connected', temporal: 'RUNNING' });
+        for (const c of changes) {
+          const code = await eventually(() => h.codeSentTo(c.newPhone).catch(() => undefined), 'new-number code after the outage', 90_000);
+          expect((await h.client.submitCode(c.account.accountId, 'new', code)).outcome).toBe('accepted');
+        }
+        for (const c of changes) expect((await h.client.result(c.account.accountId)).state).toBe('completed');
+        expect(worker.exitCode).toBeNull(); // the same process did it all
+
+        // The delivery-report bridge consumes again: an undeliverable notice falls back to e-mail.
+        const first = changes[0]!;
+        const done = await eventually(() => h.smsTo(first.newPhone).find((m) => m.kind === 'completed'), 'completion SMS');
+        await jetstream(h.services.nc).publish(SUBJECTS.smsReport, JSON.stringify({ id: done.id, status: 'undeliverable' }));
+        await h.smtp.waitFor((m) => m.to.includes(first.account.email!) && m.text.includes(done.text));
+
+        // One e-mail per notice: every Message-ID arrived once.
+        for (const c of changes) {
+          await h.smtp.waitFor((m) => m.to.includes(c.account.email!) && m.subject === 'Номер телефона изменён');
+          const ids = h.smtp.received.filter((m) => m.to.includes(c.account.email!)).map((m) => m.messageId);
+          expect(ids.length).toBeGreaterThanOrEqual(2);
+          expect(new Set(ids).size).toBe(ids.length);
+        }
+
+        // Short steps heartbeat: a crashed attempt is retried after 3 s, not after its 20 s timeout.
+        const events = (await h.temporal.workflow.getHandle(workflowIdFor(first.account.accountId)).fetchHistory()).events ?? [];
+        const scheduled = events.map((e) => e.activityTaskScheduledEventAttributes).filter((a) => a != null);
+        const byType = new Map(scheduled.map((a) => [a.activityType?.name, a]));
+        for (const name of ['notify', 'sendCode', 'bindPhone']) {
+          expect(String(byType.get(name)?.heartbeatTimeout?.seconds)).toBe('3');
+        }
+        expect(String(byType.get('notify')?.startToCloseTimeout?.seconds)).toBe('20');
+
+        // After the outage a shutdown still drains NATS and Temporal and exits cleanly.
+        expect(await kill(worker, 'SIGTERM')).toBe(0);
+      } finally {
+        await kill(worker, 'SIGKILL');
       }
-
-      await nats.stop();
-      const down = await eventually(async () => ((await readiness(healthPort)).status === 503 ? readiness(healthPort) : undefined), 'not ready while NATS is down');
-      expect(down.body).toMatchObject({ ready: false, nats: 'disconnected', temporal: 'RUNNING' });
-      // Temporal is up: the citizens go on, and the worker's next sends fail and are retried.
-      for (const c of changes) expect((await h.client.submitCode(c.account.accountId, 'old', c.oldCode)).outcome).toBe('accepted');
-      await new Promise((r) => setTimeout(r, OUTAGE_MS)); // the outage is the scenario
-      await nats.start();
-
-      const up = await eventually(async () => ((await readiness(healthPort)).status === 200 ? readiness(healthPort) : undefined), 'ready again', 60_000);
-      expect(up.body).toMatchObject({ ready: true, nats: 'connected', temporal: 'RUNNING' });
-      for (const c of changes) {
-        const code = await eventually(() => h.codeSentTo(c.newPhone).catch(() => undefined), 'new-number code after the outage', 90_000);
-        expect((await h.client.submitCode(c.account.accountId, 'new', code)).outcome).toBe('accepted');
-      }
-      for (const c of changes) expect((await h.client.result(c.account.accountId)).state).toBe('completed');
-      expect(worker.exitCode).toBeNull(); // the same process did it all
-
-      // The delivery-report bridge consumes again: an undeliverable notice falls back to e-mail.
-      const first = changes[0]!;
-      const done = await eventually(() => h.smsTo(first.newPhone).find((m) => m.kind === 'completed'), 'completion SMS');
-      await jetstream(h.services.nc).publish(SUBJECTS.smsReport, JSON.stringify({ id: done.id, status: 'undeliverable' }));
-      await h.smtp.waitFor((m) => m.to.includes(first.account.email!) && m.text.includes(done.text));
-
-      // One e-mail per notice: every Message-ID arrived once.
-      for (const c of changes) {
-        await h.smtp.waitFor((m) => m.to.includes(c.account.email!) && m.subject === 'Номер телефона изменён');
-        const ids = h.smtp.received.filter((m) => m.to.includes(c.account.email!)).map((m) => m.messageId);
-        expect(ids.length).toBeGreaterThanOrEqual(2);
-        expect(new Set(ids).size).toBe(ids.length);
-      }
-
-      // Short steps heartbeat: a crashed attempt is retried after 3 s, not after its 20 s timeout.
-      const events = (await h.temporal.workflow.getHandle(workflowIdFor(first.account.accountId)).fetchHistory()).events ?? [];
-      const scheduled = events.map((e) => e.activityTaskScheduledEventAttributes).filter((a) => a != null);
-      const byType = new Map(scheduled.map((a) => [a.activityType?.name, a]));
-      for (const name of ['notify', 'sendCode', 'bindPhone']) {
-        expect(String(byType.get(name)?.heartbeatTimeout?.seconds)).toBe('3');
-      }
-      expect(String(byType.get('notify')?.startToCloseTimeout?.seconds)).toBe('20');
-
-      // After the outage a shutdown still drains NATS and Temporal and exits cleanly.
-      expect(await kill(worker, 'SIGTERM')).toBe(0);
-    } finally {
-      await kill(worker, 'SIGKILL');
-    }
-  });
+    },
+  );
 });
 
 describe('NATS lost for good (issue 13)', () => {

@@ -33,11 +33,25 @@ const junk = fc.oneof(
   fc.constant(null),
   fc.object(),
   fc.array(fc.anything(), { maxLength: 3 }),
-  fc.record({ step: fc.string(), code: fc.string(), token: fc.string(), fullName: fc.string(), passport: fc.string(), by: fc.constantFrom('owner', 'support', 'x'), credential: fc.string(), reason: fc.anything(), method: fc.string(), evidenceRef: fc.string() }, { requiredKeys: [] }),
+  fc.record(
+    {
+      step: fc.string(),
+      code: fc.string(),
+      token: fc.string(),
+      fullName: fc.string(),
+      passport: fc.string(),
+      by: fc.constantFrom('owner', 'support', 'x'),
+      credential: fc.string(),
+      reason: fc.anything(),
+      method: fc.string(),
+      evidenceRef: fc.string(),
+    },
+    { requiredKeys: [] },
+  ),
 );
 const snapshot = (s: ChangeStatus) => ({ state: s.state, steps: s.steps, identity: s.identity, support: s.support });
 
-describe('fuzzing the workflow\'s messages', () => {
+describe("fuzzing the workflow's messages", () => {
   it('hole 5 hole 14: every malformed update is refused with a typed error and changes nothing; signals of any name and payload are ignored', async () => {
     const account = await h.newAccount();
     await h.client.start({ accountId: account.accountId, newPhone: h.freshPhone(), auth: 'two_factor' });
@@ -48,14 +62,20 @@ describe('fuzzing the workflow\'s messages', () => {
     const updates = [submitCodeUpdate, resendCodeUpdate, confirmIdentityUpdate, supportOverrideUpdate, rejectUpdate, startUpdate];
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...updates), junk, async (update, arg) => {
-        const err = await handle.executeUpdate(update as never, { args: [arg] as never }).then(() => undefined, (e: unknown) => toTypedError(e));
+        const err = await handle.executeUpdate(update as never, { args: [arg] as never }).then(
+          () => undefined,
+          (e: unknown) => toTypedError(e),
+        );
         expect(err).toBeInstanceOf(PhoneChangeError);
       }),
       { numRuns: RUNS * updates.length },
     );
     await fc.assert(
       fc.asyncProperty(fc.oneof(fc.string(), fc.integer(), fc.constant(null), fc.record({ reason: fc.oneof(fc.integer(), fc.object(), fc.string({ minLength: 501 })) })), async (arg) => {
-        const err = await handle.executeUpdate(cancelUpdate, { args: [arg as never] }).then(() => undefined, (e: unknown) => toTypedError(e));
+        const err = await handle.executeUpdate(cancelUpdate, { args: [arg as never] }).then(
+          () => undefined,
+          (e: unknown) => toTypedError(e),
+        );
         expect(err).toBeInstanceOf(PhoneChangeError);
       }),
       { numRuns: RUNS },
@@ -70,19 +90,33 @@ describe('fuzzing the workflow\'s messages', () => {
     expect((await handle.describe()).status.name).toBe('RUNNING');
   });
 
-  it('PRE-2: the client\'s start refuses malformed input with a typed error and starts nothing', async () => {
+  it("PRE-2: the client's start refuses malformed input with a typed error and starts nothing", async () => {
     const account = await h.newAccount();
     await fc.assert(
       fc.asyncProperty(
-        fc.record({ accountId: fc.oneof(fc.constant(account.accountId), junk), newPhone: junk, auth: fc.oneof(fc.constantFrom('two_factor', 'password_only'), junk), requestId: fc.oneof(fc.constant(undefined), junk) }),
+        fc.record({
+          accountId: fc.oneof(fc.constant(account.accountId), junk),
+          newPhone: junk,
+          auth: fc.oneof(fc.constantFrom('two_factor', 'password_only'), junk),
+          requestId: fc.oneof(fc.constant(undefined), junk),
+        }),
         async (req) => {
-          const err = await h.client.start(req as never).then(() => undefined, (e: unknown) => e);
+          const err = await h.client.start(req as never).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
           expect(err).toBeInstanceOf(PhoneChangeError);
         },
       ),
       { numRuns: RUNS * 4 },
     );
-    const started = await h.temporal.workflow.getHandle(workflowIdFor(account.accountId)).describe().then(() => true, () => false);
+    const started = await h.temporal.workflow
+      .getHandle(workflowIdFor(account.accountId))
+      .describe()
+      .then(
+        () => true,
+        () => false,
+      );
     if (started) expect((await h.client.result(account.accountId)).state).toBe('refused'); // only a refused run, if a valid-looking one slipped through
   });
 });

@@ -31,9 +31,7 @@ const admitted = (answers: (number | undefined)[]) => answers.filter((a) => a ==
 describe('limits admit atomically (issue 10)', () => {
   it('issue 10 hole 16: 20 concurrent admissions for one key from two workers under max 3 admit exactly 3', async () => {
     const key = randomUUID().replace(/-/g, '');
-    const answers = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => (i % 2 ? secondWorker : h.services.deps.limiter).admit('startsPerNumber', key, HOUR, `race/${i}`)),
-    );
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? secondWorker : h.services.deps.limiter).admit('startsPerNumber', key, HOUR, `race/${i}`)));
     expect(admitted(answers)).toBe(3);
     for (const wait of answers.filter((a) => a !== undefined)) expect(wait).toBeGreaterThan(0);
     // Nothing more fits afterwards either.
@@ -68,6 +66,6 @@ describe('limits admit atomically (issue 10)', () => {
     // Across accounts too: another account probing the same number is refused by the limit, not told.
     const another = await h.newAccount();
     expect(await refusal(h.client.start({ accountId: another.accountId, newPhone: owner.phone, auth: 'two_factor' }))).toBeInstanceOf(RateLimitedError);
-    expect((await h.services.deps.registry.ownerOf(owner.phone))).toBe(owner.accountId);
+    expect(await h.services.deps.registry.ownerOf(owner.phone)).toBe(owner.accountId);
   });
 });

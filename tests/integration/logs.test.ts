@@ -33,7 +33,7 @@ async function cli(...args: string[]): Promise<string> {
 }
 
 describe('logs (SEC-4)', () => {
-  it('SEC-4: the worker\'s and the client\'s output during a full change holds no personal data, code or token in clear', async () => {
+  it("SEC-4: the worker's and the client's output during a full change holds no personal data, code or token in clear", async () => {
     const account = await h.newAccount();
     const newPhone = h.freshPhone();
     let out = await cli('start', '--account', account.accountId, '--phone', newPhone);

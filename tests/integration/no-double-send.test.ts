@@ -69,7 +69,12 @@ describe('no double sends (CH-1)', () => {
     // Let any duplicate that would arrive do so: wait until the stream has everything published so far.
     await eventually(async () => (await h.client.history(account.accountId)).length >= 2, 'history');
     await h.smsSettled();
-    expect(h.smsTo(account.phone).map((m) => m.kind).sort()).toEqual(['code_old', 'requested']);
+    expect(
+      h
+        .smsTo(account.phone)
+        .map((m) => m.kind)
+        .sort(),
+    ).toEqual(['code_old', 'requested']);
     expect(h.smtp.received.filter((m) => m.to.includes(account.email!))).toHaveLength(1);
     expect((await h.client.history(account.accountId)).map((e) => e.kind).sort()).toEqual(['code_sent', 'requested']);
   });

@@ -64,7 +64,7 @@ describe('operator credentials (SEC-6: support overrides are the takeover target
     await expectRefusedAndUnchanged(await refusal(h.client.supportOverride(a.accountId, { credential: forA, ...FIELDS })), a, 'replayed');
   });
 
-  it('SEC-6: an override credential is refused on the same account\'s next change (another request id)', async () => {
+  it("SEC-6: an override credential is refused on the same account's next change (another request id)", async () => {
     const first = await waitingForSupport();
     const credential = await credentialFor(first);
     await h.client.supportOverride(first.accountId, { credential, ...FIELDS });
@@ -105,7 +105,7 @@ describe('operator credentials (SEC-6: support overrides are the takeover target
     expect((await h.client.history(ref.accountId)).filter((e) => e.kind === 'support_override')).toHaveLength(1);
   });
 
-  it('SEC-6: concurrent spends of one jti in the shared bucket: exactly one wins; the winner\'s retry is accepted', async () => {
+  it("SEC-6: concurrent spends of one jti in the shared bucket: exactly one wins; the winner's retry is accepted", async () => {
     const spent = new KvSpentCredentials((await ensureNatsResources(h.services.nc, inject('natsReplicas') ?? 1)).spentCredentials);
     const jti = randomUUID();
     const won = await Promise.all(Array.from({ length: 8 }, (_, i) => spent.spend(jti, `wf/run/security-${i}`)));
@@ -120,7 +120,9 @@ describe('operator credentials (SEC-6: support overrides are the takeover target
     const ref = account;
     const notJwt = await refusal(h.client.supportOverride(account.accountId, { credential: 'op-17', ...FIELDS }));
     expect(notJwt).toMatchObject({ name: 'InvalidInputError', details: { field: 'credential' } });
-    const raw = await refusal(h.client.handle(account.accountId).executeUpdate('supportOverride', { args: [{ credential: await credentialFor(ref), ...FIELDS, operator: { id: 'op-claimed-by-caller' } }] }));
+    const raw = await refusal(
+      h.client.handle(account.accountId).executeUpdate('supportOverride', { args: [{ credential: await credentialFor(ref), ...FIELDS, operator: { id: 'op-claimed-by-caller' } }] }),
+    );
     expect(String((raw as Error).cause)).toMatch(/unknown field "operator"/);
     expect((await h.client.status(account.accountId)).state).toBe('awaiting_support');
   });

@@ -1,14 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_IDENTITY, eventually, operatorToken, startHarness, wrongCode, PROOF_KEYS, type Harness, refusal } from '../support/harness';
 import { hashRecoveryCode } from '../../activities/codes';
-import {
-  ChangeNotFoundError,
-  InvalidInputError,
-  InvalidTokenError,
-  ProfileMismatchError,
-  TwoFactorRequiredError,
-  WrongStateError,
-} from '../../workflows/domain/errors';
+import { ChangeNotFoundError, InvalidInputError, InvalidTokenError, ProfileMismatchError, TwoFactorRequiredError, WrongStateError } from '../../workflows/domain/errors';
 import type { SupportOverrideRequest } from '../../workflows/phone-change.defs';
 import type { Account } from '../../activities/ports';
 import type { Policy } from '../../workflows/domain/policy';
@@ -25,8 +18,10 @@ const OVERRIDE_FIELDS = {
   reason: 'SIM card lost, passport checked at the service centre',
 };
 /** SEC-6: an override with a credential minted for this one change. */
-const overrideFor = async (ref: { accountId: string; requestId: string }): Promise<SupportOverrideRequest> =>
-  ({ credential: await operatorToken({ account: ref.accountId, requestId: ref.requestId, name: 'Петрова' }), ...OVERRIDE_FIELDS });
+const overrideFor = async (ref: { accountId: string; requestId: string }): Promise<SupportOverrideRequest> => ({
+  credential: await operatorToken({ account: ref.accountId, requestId: ref.requestId, name: 'Петрова' }),
+  ...OVERRIDE_FIELDS,
+});
 
 async function begin(overrides: Partial<Account> = {}, policy: Partial<Policy> = { identityCheck: true }) {
   const account = await h.newAccount(overrides);

@@ -2,14 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
 import { toTypedError } from '../../client/phone-change-client';
 import { startHarness, type Harness, refusal } from '../support/harness';
-import {
-  AccountNotVerifiedError,
-  ChangeAlreadyOpenError,
-  InvalidInputError,
-  NumberTakenError,
-  SameNumberError,
-  AccountNotFoundError,
-} from '../../workflows/domain/errors';
+import { AccountNotVerifiedError, ChangeAlreadyOpenError, InvalidInputError, NumberTakenError, SameNumberError, AccountNotFoundError } from '../../workflows/domain/errors';
 import { startUpdate, workflowIdFor } from '../../workflows/phone-change.defs';
 
 let h: Harness;
@@ -17,7 +10,6 @@ beforeAll(async () => {
   h = await startHarness({ policy: {} });
 });
 afterAll(async () => h?.close());
-
 
 describe('preconditions (PRE-1..PRE-4), checked before anything is sent', () => {
   it('PRE-1: an unverified account is refused with a clear reason, and nothing is sent', async () => {

@@ -57,7 +57,6 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
-
 async function expectBound(account: Account, phone: string, freed: string) {
   expect((await h.services.deps.registry.getAccount(account.accountId))?.value.phone).toBe(phone);
   expect(await h.services.deps.registry.ownerOf(phone)).toBe(account.accountId);

@@ -33,10 +33,15 @@ async function startSmppServer() {
     session.on('error', () => undefined);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `smpp://127.0.0.1:${server.address().port}`, received, close: () => new Promise<void>((r) => {
-      for (const s of (server as unknown as { sessions: smpp.Session[] }).sessions) s.destroy();
-      server.close(() => r());
-    }) };
+  return {
+    url: `smpp://127.0.0.1:${server.address().port}`,
+    received,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of (server as unknown as { sessions: smpp.Session[] }).sessions) s.destroy();
+        server.close(() => r());
+      }),
+  };
 }
 
 let nc: NatsConnection;

@@ -65,7 +65,7 @@ async function begin(overrides: Partial<Account> = {}) {
   return { account, newPhone, ref };
 }
 
-describe('issue 10: nothing in history or in a caller\'s hands passes a proof', () => {
+describe("issue 10: nothing in history or in a caller's hands passes a proof", () => {
   it('hole 1 SEC-5: values read from decrypted history pass no identity check, no code step and no "not me"; history holds nothing a proof is compared against', async () => {
     const { account, newPhone } = await begin();
     const link1 = await h.linkTokenSentTo(account.phone, 'identity_link');
@@ -104,7 +104,9 @@ describe('issue 10: nothing in history or in a caller\'s hands passes a proof', 
     const run = await runId(account.accountId);
     // The client library takes no key at all; these are the keys an attacker might try: the old
     // development default, the payload key, a random one.
-    const guesses = [Buffer.from('ZGV2ZWxvcG1lbnQtb25seS1rZXktLS1uZXZlci11c2UtaW4tcHJvZA', 'base64'), PAYLOAD_KEYS[0]!.key, randomBytes(32)].map((k) => deriveProofKeys(Buffer.concat([k, Buffer.alloc(32)])));
+    const guesses = [Buffer.from('ZGV2ZWxvcG1lbnQtb25seS1rZXktLS1uZXZlci11c2UtaW4tcHJvZA', 'base64'), PAYLOAD_KEYS[0]!.key, randomBytes(32)].map((k) =>
+      deriveProofKeys(Buffer.concat([k, Buffer.alloc(32)])),
+    );
     for (const keys of guesses) {
       expect(await refusal(h.client.confirmIdentity(account.accountId, { token: deriveToken(keys.tokens, 'identity', run, 1), ...DEFAULT_IDENTITY }))).toBeInstanceOf(InvalidTokenError);
       expect(await refusal(h.client.rejectByOwner(account.accountId, deriveToken(keys.tokens, 'reject', run, 1)))).toBeInstanceOf(InvalidTokenError);
@@ -116,7 +118,7 @@ describe('issue 10: nothing in history or in a caller\'s hands passes a proof', 
     expect(await stateOf(account.accountId)).toBe('awaiting_old_number');
   });
 
-  it('hole 3 SEC-6: an encrypted supportOverride copied from change A\'s history and replayed onto change B by a caller without the payload key is refused; B unchanged', async () => {
+  it("hole 3 SEC-6: an encrypted supportOverride copied from change A's history and replayed onto change B by a caller without the payload key is refused; B unchanged", async () => {
     const support = async () => {
       const { account, ref } = await begin();
       await h.client.reportOldNumberLost(account.accountId);
@@ -149,8 +151,17 @@ describe('issue 10: nothing in history or in a caller\'s hands passes a proof', 
     const account = await h.newAccount();
     const args = { accountId: account.accountId, requestId: `RQ${randomUUID().slice(0, 8)}`, newPhone: h.freshPhone(), auth: 'two_factor' as const };
     const withPolicy = { ...args, policy: { identityCheck: false, codeTtlMs: 86_400_000, changeTtlMs: 1e300 } };
-    const startWorkflowOperation = new WithStartWorkflowOperation('phoneChange', { workflowId: workflowIdFor(account.accountId), taskQueue: h.taskQueue, args: [withPolicy], workflowIdConflictPolicy: 'USE_EXISTING' });
-    const err = await refusal(h.temporal.workflow.executeUpdateWithStart(startUpdate, { args: [{ requestId: args.requestId, newPhone: args.newPhone, auth: args.auth }], startWorkflowOperation }).catch((e: unknown) => Promise.reject(toTypedError(e))));
+    const startWorkflowOperation = new WithStartWorkflowOperation('phoneChange', {
+      workflowId: workflowIdFor(account.accountId),
+      taskQueue: h.taskQueue,
+      args: [withPolicy],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+    const err = await refusal(
+      h.temporal.workflow
+        .executeUpdateWithStart(startUpdate, { args: [{ requestId: args.requestId, newPhone: args.newPhone, auth: args.auth }], startWorkflowOperation })
+        .catch((e: unknown) => Promise.reject(toTypedError(e))),
+    );
     expect(err).toBeInstanceOf(InvalidInputError);
     expect((err as InvalidInputError).field).toBe('policy');
     expect(await stateOf(account.accountId)).toBe('refused');
@@ -162,7 +173,15 @@ describe('issue 10: nothing in history or in a caller\'s hands passes a proof', 
     const outcome = await h.temporal.workflow.execute('phoneRevert', {
       workflowId: `phone-revert/${done.accountId}/${ref.requestId}`,
       taskQueue: h.taskQueue,
-      args: [{ accountId: done.accountId, requestId: ref.requestId, credential: await operatorToken({ account: done.accountId, requestId: ref.requestId, action: 'support:revert' }), reason: 'fraud', windowMs: 1e300 }],
+      args: [
+        {
+          accountId: done.accountId,
+          requestId: ref.requestId,
+          credential: await operatorToken({ account: done.accountId, requestId: ref.requestId, action: 'support:revert' }),
+          reason: 'fraud',
+          windowMs: 1e300,
+        },
+      ],
     });
     expect(outcome).toMatchObject({ state: 'refused', failure: { type: 'InvalidInputError', details: { field: 'windowMs' } } });
     expect((await h.services.deps.registry.getAccount(done.accountId))?.value.phone).not.toBe(done.phone);
@@ -181,7 +200,12 @@ describe('issue 10: nothing in history or in a caller\'s hands passes a proof', 
     const workflowExecution = { workflowId: workflowIdFor(account.accountId) };
     for (const p of bad) {
       await raw.workflowService.signalWorkflowExecution({ namespace: 'default', workflowExecution, signalName: 'confirmIdentity', input: { payloads: [p] }, identity: 'attacker' });
-      const r = await raw.workflowService.updateWorkflowExecution({ namespace: 'default', workflowExecution, request: { meta: { updateId: randomUUID(), identity: 'attacker' }, input: { name: 'confirmIdentity', args: { payloads: [p] } } }, waitPolicy: { lifecycleStage: 3 } });
+      const r = await raw.workflowService.updateWorkflowExecution({
+        namespace: 'default',
+        workflowExecution,
+        request: { meta: { updateId: randomUUID(), identity: 'attacker' }, input: { name: 'confirmIdentity', args: { payloads: [p] } } },
+        waitPolicy: { lifecycleStage: 3 },
+      });
       expect(r.outcome?.failure).toBeTruthy();
     }
     const events = (await keyless.workflow.getHandle(workflowExecution.workflowId).fetchHistory()).events ?? [];

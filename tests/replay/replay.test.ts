@@ -11,7 +11,9 @@ import { Worker } from '@temporalio/worker';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 
 const dir = new URL('./fixtures/', import.meta.url);
-const fixtures = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+const fixtures = readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 const scenarios = [...readFileSync(new URL('../workflow/phone-change.stub.test.ts', import.meta.url), 'utf8').matchAll(/withWorker\('([\w-]+)'/g)].map((m) => `${m[1]}.json`);
 
 describe('replay of recorded histories', () => {

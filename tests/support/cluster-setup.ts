@@ -19,7 +19,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
       const node = nodes.get(name ?? '');
       if (req.method !== 'POST' || !node || (action !== 'kill' && action !== 'start')) return void res.writeHead(404).end();
       const done = action === 'kill' ? Promise.resolve(node.kill()) : node.start();
-      done.then(() => res.writeHead(204).end(), (err: Error) => res.writeHead(500).end(err.message));
+      done.then(
+        () => res.writeHead(204).end(),
+        (err: Error) => res.writeHead(500).end(err.message),
+      );
     });
     await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
     project.provide('clusterControl', `http://127.0.0.1:${(control.address() as AddressInfo).port}`);

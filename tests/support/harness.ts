@@ -26,7 +26,11 @@ import type { ActivityDeps } from '../../activities';
 import type { Limits } from '../../activities/ports';
 
 /** Resolves with what `p` rejects with, or undefined when it fulfils: for asserting on typed errors. */
-export const refusal = (p: Promise<unknown>): Promise<unknown> => p.then(() => undefined, (e: unknown) => e);
+export const refusal = (p: Promise<unknown>): Promise<unknown> =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
 
 /** Polls `probe` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
 export async function eventually<T>(probe: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 15_000): Promise<T> {
@@ -344,5 +348,7 @@ export function processEnv(h: Pick<Harness, 'taskQueue' | 'smtp' | 'policy'>, ex
 
 /** A random number in a Moscow mobile range (+7 916 ...), unique enough for one test run. */
 export function freshPhone(): string {
-  return `+7916${Math.floor(Math.random() * 1e7).toString().padStart(7, '0')}`;
+  return `+7916${Math.floor(Math.random() * 1e7)
+    .toString()
+    .padStart(7, '0')}`;
 }

@@ -7,7 +7,7 @@ const b64 = (n: number) => randomBytes(n).toString('base64');
 const payload = `k1:${b64(32)}`;
 const prod = { NODE_ENV: 'production', PAYLOAD_KEYS: payload, CODEC_SERVER_TOKENS: 'a-long-production-token' };
 
-describe('the worker\'s keys and policy (SEC-5, SEC-7), parsed at the edge', () => {
+describe("the worker's keys and policy (SEC-5, SEC-7), parsed at the edge", () => {
   it('SEC-5: production never uses the development key: no master key and not every purpose key set stops the worker', () => {
     expect(() => loadConfig(prod)).toThrow(/PROOF_MASTER_KEY: required in production/);
     const all = Object.fromEntries(['CODES', 'TOKENS', 'IDENTITY', 'RECOVERY', 'LIMITS'].map((p) => [`PROOF_KEY_${p}`, b64(32)]));

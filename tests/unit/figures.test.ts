@@ -9,7 +9,9 @@ const report: VitestReport = {
     { name: 'b.test.ts', assertionResults: [{ fullName: 'no id here' }] },
   ],
 };
-const readme = ['intro', '| <!-- figures:tests -->old<!-- /figures:tests --> | x |', '## Requirements covered', '<!-- figures:requirements -->', 'old', '<!-- /figures:requirements -->', 'end'].join('\n');
+const readme = ['intro', '| <!-- figures:tests -->old<!-- /figures:tests --> | x |', '## Requirements covered', '<!-- figures:requirements -->', 'old', '<!-- /figures:requirements -->', 'end'].join(
+  '\n',
+);
 
 describe('README figures (npm run figures)', () => {
   it('reads requirement IDs once each, in order', () => {

@@ -57,7 +57,7 @@ describe('fuzzing the pure entry points', () => {
     );
   });
 
-  it('SEC-7 hole 4: a start carrying a policy is refused (policy is the worker\'s)', () => {
+  it("SEC-7 hole 4: a start carrying a policy is refused (policy is the worker's)", () => {
     const err = (() => {
       try {
         parse(schemas.input, { accountId: 'a', requestId: 'REQ123456', newPhone: '+79161234567', auth: 'two_factor', policy: { identityCheck: false } });
@@ -73,14 +73,36 @@ describe('fuzzing the pure entry points', () => {
 describe('fuzzing the CLI arguments (in-process, no servers)', () => {
   /** A session whose Temporal client records every call: none may happen for malformed input. */
   function session(calls: string[]): Session {
-    const spy = new Proxy({}, { get: (_t, prop) => (...args: unknown[]) => (calls.push(String(prop)), Promise.reject(new Error(`reached Temporal: ${String(prop)} ${JSON.stringify(args).slice(0, 80)}`))) });
+    const spy = new Proxy(
+      {},
+      {
+        get:
+          (_t, prop) =>
+          (...args: unknown[]) => (calls.push(String(prop)), Promise.reject(new Error(`reached Temporal: ${String(prop)} ${JSON.stringify(args).slice(0, 80)}`))),
+      },
+    );
     const client = new PhoneChangeClient({ client: { workflow: spy } as unknown as Client });
     return { client, config: {} as never, nc: {} as never, close: async () => undefined };
   }
 
-  const badAccount = fc.oneof(fc.constant(''), fc.string({ minLength: 65, maxLength: 80 }), fc.string().filter((s) => /[^A-Za-z0-9_-]/.test(s) && !s.startsWith('-')));
+  const badAccount = fc.oneof(
+    fc.constant(''),
+    fc.string({ minLength: 65, maxLength: 80 }),
+    fc.string().filter((s) => /[^A-Za-z0-9_-]/.test(s) && !s.startsWith('-')),
+  );
   const badCode = fc.string().filter((s) => !/^\s*\d{6}\s*$/.test(s) && !s.startsWith('-'));
-  const badPhone = fc.string().filter((s) => !s.startsWith('-') && (() => { try { normalizePhone(s); return false; } catch { return true; } })());
+  const badPhone = fc.string().filter(
+    (s) =>
+      !s.startsWith('-') &&
+      (() => {
+        try {
+          normalizePhone(s);
+          return false;
+        } catch {
+          return true;
+        }
+      })(),
+  );
   const goodAccount = fc.stringMatching(/^[A-Za-z0-9_]{1,20}$/);
   const argv = fc.oneof(
     fc.tuple(badAccount, fc.string()).map(([a, p]) => ['start', '--account', a, '--phone', p]),
@@ -97,11 +119,17 @@ describe('fuzzing the CLI arguments (in-process, no servers)', () => {
     await fc.assert(
       fc.asyncProperty(argv, async (args) => {
         const calls: string[] = [];
-        const program = buildProgram(async () => session(calls), () => undefined);
+        const program = buildProgram(
+          async () => session(calls),
+          () => undefined,
+        );
         program.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
         for (const c of program.commands) c.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
         for (const c of program.commands.flatMap((c) => c.commands)) c.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
-        const err = await program.parseAsync(args, { from: 'user' }).then(() => undefined, (e: unknown) => e);
+        const err = await program.parseAsync(args, { from: 'user' }).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         if (err instanceof CommanderError) return; // usage error, with commander's message
         if (err instanceof PhoneChangeError) {
           expect(calls).toEqual([]);

@@ -27,8 +27,16 @@ const BINDING: OperatorBinding = { action: 'support:override', accountId: 'acct-
 type Claims = Record<string, unknown>;
 const now = () => Math.floor(Date.now() / 1000);
 const bound = (over: Claims = {}): Claims => ({
-  sub: 'op-17', name: 'Петрова', roles: ['support:override'], action: 'support:override',
-  account_id: 'acct-1', request_id: 'REQ2345678', jti: 'jti-1', iat: now(), exp: now() + 300, ...over,
+  sub: 'op-17',
+  name: 'Петрова',
+  roles: ['support:override'],
+  action: 'support:override',
+  account_id: 'acct-1',
+  request_id: 'REQ2345678',
+  jti: 'jti-1',
+  iat: now(),
+  exp: now() + 300,
+  ...over,
 });
 
 async function provider(alg: 'ES256' | 'RS256' = 'ES256') {
@@ -39,7 +47,11 @@ async function provider(alg: 'ES256' | 'RS256' = 'ES256') {
   return { verifier, token, spent };
 }
 
-const reasonOf = (p: Promise<unknown>) => p.then(() => 'accepted', (e: unknown) => (e instanceof OperatorCredentialError ? e.details.reason : e));
+const reasonOf = (p: Promise<unknown>) =>
+  p.then(
+    () => 'accepted',
+    (e: unknown) => (e instanceof OperatorCredentialError ? e.details.reason : e),
+  );
 
 describe('operator credentials, pure (SEC-6)', () => {
   it.each(['ES256', 'RS256'] as const)('SEC-6: verifies a bound %s credential and spends its jti', async (alg) => {
@@ -78,7 +90,7 @@ describe('operator credentials, pure (SEC-6)', () => {
     expect(spent.ids.size).toBe(0);
   });
 
-  it('SEC-6: a forged credential spends nothing (its jti is anyone\'s choice)', async () => {
+  it("SEC-6: a forged credential spends nothing (its jti is anyone's choice)", async () => {
     const { verifier, spent } = await provider();
     const { privateKey } = await generateKeyPair('ES256');
     const forged = await new SignJWT(bound()).setProtectedHeader({ alg: 'ES256' }).setIssuer('idp').setAudience('phone-change').sign(privateKey);
@@ -119,11 +131,18 @@ describe('operator credentials in the CLI (SEC-6)', () => {
     const out: string[] = [];
     const errors: string[] = [];
     let sessions = 0;
-    const program = buildProgram(async () => (sessions++, Promise.reject(new Error('no session in this test'))), (line) => out.push(line));
+    const program = buildProgram(
+      async () => (sessions++, Promise.reject(new Error('no session in this test'))),
+      (line) => out.push(line),
+    );
     for (const c of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)]) {
       c.exitOverride().configureOutput({ writeErr: (s) => errors.push(s), writeOut: () => undefined });
     }
-    const run = (...args: string[]) => program.parseAsync(args, { from: 'user' }).then(() => undefined, (e: unknown) => e);
+    const run = (...args: string[]) =>
+      program.parseAsync(args, { from: 'user' }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     return { run, out, errors, sessions: () => sessions };
   }
 

@@ -84,7 +84,21 @@ describe('codes (OTP-1, OTP-2)', () => {
 });
 
 describe('texts (CH-2)', () => {
-  const kinds: NoticeKind[] = ['requested', 'wrong_code', 'identity_mismatch', 'frequent_change', 'old_number_lost', 'support_override', 'rejected', 'cancelled', 'completed', 'completed_old', 'reverted', 'failed', 'expired'];
+  const kinds: NoticeKind[] = [
+    'requested',
+    'wrong_code',
+    'identity_mismatch',
+    'frequent_change',
+    'old_number_lost',
+    'support_override',
+    'rejected',
+    'cancelled',
+    'completed',
+    'completed_old',
+    'reverted',
+    'failed',
+    'expired',
+  ];
   const params = { requestId: 'K7M2QX9PHA', when: '25.11.2026 01:17', journalUrl: 'https://j.example/j', newPhoneMasked: '+7 *** ***-**-02' };
 
   it.each(kinds)('CH-2: %s exists in Russian and English, carrying the request id (AFTER-3)', (kind) => {

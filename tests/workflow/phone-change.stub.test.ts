@@ -29,9 +29,27 @@ import {
   type PhoneChangeResult,
 } from '../../workflows/phone-change.defs';
 import { resolvePolicy, type Policy } from '../../workflows/domain/policy';
-import { AccountNotVerifiedError, CodesExhaustedError, InvalidInputError, InvalidTokenError, NumberTakenError, OperatorCredentialError, RateLimitedError, TwoFactorRequiredError } from '../../workflows/domain/errors';
+import {
+  AccountNotVerifiedError,
+  CodesExhaustedError,
+  InvalidInputError,
+  InvalidTokenError,
+  NumberTakenError,
+  OperatorCredentialError,
+  RateLimitedError,
+  TwoFactorRequiredError,
+} from '../../workflows/domain/errors';
 import { eventually } from '../support/harness';
-import { confirmTestCodeUpdate, linkedAckSignal, linkedStatusQuery, linkedSyncWorkflowId, revertWorkflowId, testDeliveryWorkflowId, type LinkedSyncStatus, type TestDeliveryResult } from '../../workflows/after-change.defs';
+import {
+  confirmTestCodeUpdate,
+  linkedAckSignal,
+  linkedStatusQuery,
+  linkedSyncWorkflowId,
+  revertWorkflowId,
+  testDeliveryWorkflowId,
+  type LinkedSyncStatus,
+  type TestDeliveryResult,
+} from '../../workflows/after-change.defs';
 
 const OLD_CODE = '111111';
 const NEW_CODE = '222222';
@@ -52,7 +70,10 @@ function stubActivities(policy: Partial<Policy> = {}, overrides: Partial<Record<
     sendIdentityLink: fn(overrides.sendIdentityLink ?? (async () => undefined)),
     verifyCode: fn(overrides.verifyCode ?? (async (req: { purpose: string; code: string }) => ({ match: req.code === (req.purpose === 'old' ? OLD_CODE : NEW_CODE) }))),
     verifyToken: fn(overrides.verifyToken ?? (async (req: { token: string }) => ({ match: req.token === REJECT_TOKEN }))),
-    verifyIdentity: fn(overrides.verifyIdentity ?? (async (req: { token: string; passport: string }) => ({ tokenValid: req.token === IDENTITY_TOKEN, matches: req.token === IDENTITY_TOKEN && req.passport === IDENTITY.passport }))),
+    verifyIdentity: fn(
+      overrides.verifyIdentity ??
+        (async (req: { token: string; passport: string }) => ({ tokenValid: req.token === IDENTITY_TOKEN, matches: req.token === IDENTITY_TOKEN && req.passport === IDENTITY.passport })),
+    ),
     useRecoveryCode: fn(overrides.useRecoveryCode ?? (async (req: { code: string }) => ({ accepted: req.code === 'AB12CD34', left: 1 }))),
     notify: fn(overrides.notify ?? (async () => ({}))),
     bindPhone: fn(overrides.bindPhone ?? (async () => undefined)),
@@ -61,10 +82,14 @@ function stubActivities(policy: Partial<Policy> = {}, overrides: Partial<Record<
     recordHistory: fn(overrides.recordHistory ?? (async () => undefined)),
     revertPhone: fn(overrides.revertPhone ?? (async () => ({ restoredPhone: '+79160000001', revertedFrom: '+79160000002', language: 'ru' }))),
     loadContacts: fn(overrides.loadContacts ?? (async () => ({ phone: '+79160000001', language: 'ru' }))),
-    verifyOperator: fn(overrides.verifyOperator ?? (async (req: { credential: string }) => {
-      if (req.credential !== SIGNED) throw ApplicationFailure.create({ type: 'OperatorCredentialError', message: 'forged', details: [{ field: 'credential', reason: 'forged' }], nonRetryable: true });
-      return { id: 'op-17', name: 'Петрова', roles: ['support:override'] };
-    })),
+    verifyOperator: fn(
+      overrides.verifyOperator ??
+        (async (req: { credential: string }) => {
+          if (req.credential !== SIGNED)
+            throw ApplicationFailure.create({ type: 'OperatorCredentialError', message: 'forged', details: [{ field: 'credential', reason: 'forged' }], nonRetryable: true });
+          return { id: 'op-17', name: 'Петрова', roles: ['support:override'] };
+        }),
+    ),
   };
 }
 
@@ -116,9 +141,11 @@ async function start(taskQueue: string, accountId = `stub-${randomUUID().slice(0
     args: [input],
     workflowIdConflictPolicy: 'USE_EXISTING',
   });
-  const ref = await client.workflow.executeUpdateWithStart(startUpdate, { args: [{ requestId: input.requestId, newPhone: input.newPhone, auth: input.auth }], startWorkflowOperation }).catch((e: unknown) => {
-    throw toTypedError(e);
-  });
+  const ref = await client.workflow
+    .executeUpdateWithStart(startUpdate, { args: [{ requestId: input.requestId, newPhone: input.newPhone, auth: input.auth }], startWorkflowOperation })
+    .catch((e: unknown) => {
+      throw toTypedError(e);
+    });
   return { accountId, ref, handle: client.workflow.getHandle(workflowIdFor(accountId)) };
 }
 
@@ -139,8 +166,7 @@ const eventsPublished = (stubs: ReturnType<typeof stubActivities>) => [
 const kindsNotified = (stubs: ReturnType<typeof stubActivities>) => stubs.notify.mock.calls.map((c) => (c as unknown as [{ kind: string }])[0].kind).sort();
 
 /** Runs an update; a refusal comes back as the typed error instead of throwing. */
-const update = <R, A extends [unknown]>(handle: Handle, def: UpdateDefinition<R, A>, ...args: A): Promise<R | unknown> =>
-  handle.executeUpdate(def, { args }).catch((e: unknown) => toTypedError(e));
+const update = <R, A extends [unknown]>(handle: Handle, def: UpdateDefinition<R, A>, ...args: A): Promise<R | unknown> => handle.executeUpdate(def, { args }).catch((e: unknown) => toTypedError(e));
 type Handle = ReturnType<Client['workflow']['getHandle']>;
 
 describe('phone-change workflow with stub activities', () => {
@@ -159,9 +185,12 @@ describe('phone-change workflow with stub activities', () => {
     expect(result.state).toBe('completed');
     expect(stubs.sendCode).toHaveBeenCalledTimes(2);
     // The de-duplication keys: code n of a step, one key per notice.
-    expect(stubs.sendCode.mock.calls.map((c) => (c[0] as { step: string; seq: number }))).toEqual([expect.objectContaining({ step: 'old', seq: 1 }), expect.objectContaining({ step: 'new', seq: 1 })]);
+    expect(stubs.sendCode.mock.calls.map((c) => c[0] as { step: string; seq: number })).toEqual([expect.objectContaining({ step: 'old', seq: 1 }), expect.objectContaining({ step: 'new', seq: 1 })]);
     expect(stubs.notify.mock.calls.map((c) => (c[0] as { key: string }).key).sort()).toEqual(['completed-2', 'completed_old-3', 'requested-1']);
-    expect(stubs.verifyCode.mock.calls.map((c) => c[0])).toEqual([{ purpose: 'old', seq: 1, code: OLD_CODE }, { purpose: 'new', seq: 1, code: NEW_CODE }]);
+    expect(stubs.verifyCode.mock.calls.map((c) => c[0])).toEqual([
+      { purpose: 'old', seq: 1, code: OLD_CODE },
+      { purpose: 'new', seq: 1, code: NEW_CODE },
+    ]);
     expect(stubs.bindPhone).toHaveBeenCalledTimes(1);
     expect(stubs.bindPhone.mock.calls[0]).toEqual([expect.objectContaining({ accountId, oldPhone: '+79160000001', newPhone: '+79160000002' })]);
     expect(kindsNotified(stubs)).toEqual(['completed', 'completed_old', 'requested']);
@@ -171,11 +200,14 @@ describe('phone-change workflow with stub activities', () => {
   });
 
   it('PRE-1 (stub activities): a refusal from the account check answers the start with the typed error; nothing is sent', async () => {
-    const stubs = stubActivities({}, {
-      loadAccount: async () => {
-        throw ApplicationFailure.create({ type: 'AccountNotVerifiedError', message: 'not verified', details: [{ field: 'accountId' }], nonRetryable: true });
+    const stubs = stubActivities(
+      {},
+      {
+        loadAccount: async () => {
+          throw ApplicationFailure.create({ type: 'AccountNotVerifiedError', message: 'not verified', details: [{ field: 'accountId' }], nonRetryable: true });
+        },
       },
-    });
+    );
     const { e } = await withWorker('v6-refused', stubs, async (tq) => {
       const accountId = `stub-${randomUUID().slice(0, 8)}`;
       return { accountId, e: await start(tq, accountId).catch((x: unknown) => x) };
@@ -186,11 +218,14 @@ describe('phone-change workflow with stub activities', () => {
   });
 
   it('PRE-3 hole 17 (stub activities): the number taken at commit time is the answer to the final code, and fails the change', async () => {
-    const stubs = stubActivities({}, {
-      bindPhone: async () => {
-        throw ApplicationFailure.create({ type: 'NumberTakenError', message: 'taken meanwhile', details: [{ field: 'newPhone' }], nonRetryable: true });
+    const stubs = stubActivities(
+      {},
+      {
+        bindPhone: async () => {
+          throw ApplicationFailure.create({ type: 'NumberTakenError', message: 'taken meanwhile', details: [{ field: 'newPhone' }], nonRetryable: true });
+        },
       },
-    });
+    );
     const { result, answer } = await withWorker('v6-failed-number-taken', stubs, async (tq) => {
       const { accountId, handle } = await start(tq);
       await update(handle, submitCodeUpdate, { step: 'old', code: OLD_CODE });
@@ -212,7 +247,12 @@ describe('phone-change workflow with stub activities', () => {
     });
     expect(result).toMatchObject({ state: 'failed', failure: { type: 'AttemptsExhausted' } });
     expect(kindsNotified(stubs)).toEqual(['failed', 'requested', 'wrong_code', 'wrong_code']);
-    expect(stubs.notify.mock.calls.map((c) => c[0] as { kind: string; countWrongEntry?: boolean }).filter((n) => n.kind === 'wrong_code').every((n) => n.countWrongEntry)).toBe(true);
+    expect(
+      stubs.notify.mock.calls
+        .map((c) => c[0] as { kind: string; countWrongEntry?: boolean })
+        .filter((n) => n.kind === 'wrong_code')
+        .every((n) => n.countWrongEntry),
+    ).toBe(true);
   });
 
   it('OTP-3 (stub activities): resend sends code 2; only the latest code counts', async () => {
@@ -312,13 +352,19 @@ describe('phone-change workflow with stub activities', () => {
     expect(result.state).toBe('completed');
     expect(status.support).toMatchObject({ reason: 'old_number_lost', override: { operator: { id: 'op-17', name: 'Петрова' }, method: 'video_verification', evidenceRef: 'video-2026-0042' } });
     expect(stubs.sendCode.mock.calls.map((c) => (c[0] as { step: string }).step)).toEqual(['old', 'new']);
-    expect(stubs.verifyOperator.mock.calls.map((c) => c[0])).toEqual([expect.objectContaining({ role: 'support:override', key: expect.stringMatching(/^security-/) }), expect.objectContaining({ role: 'support:override' })]);
+    expect(stubs.verifyOperator.mock.calls.map((c) => c[0])).toEqual([
+      expect.objectContaining({ role: 'support:override', key: expect.stringMatching(/^security-/) }),
+      expect.objectContaining({ role: 'support:override' }),
+    ]);
     const overrideNotice = stubs.notify.mock.calls.map((c) => c[0] as { kind: string; actor?: string; details?: object }).find((n) => n.kind === 'support_override');
     expect(overrideNotice).toMatchObject({ actor: 'op-17 (Петрова)', details: { method: 'video_verification', evidenceRef: 'video-2026-0042', reason: 'lost SIM' } });
   });
 
   it('FREQ-1 FREQ-2 (stub activities): a change within 24 h of the last is held; support override lets it finish', async () => {
-    const stubs = stubActivities({ identityCheck: true }, { loadAccount: async () => ({ oldPhone: '+79160000001', email: 'a@example.test', language: 'ru', revision: 3, hasIdentity: true, lastPhoneChangeAt: new Date().toISOString() }) });
+    const stubs = stubActivities(
+      { identityCheck: true },
+      { loadAccount: async () => ({ oldPhone: '+79160000001', email: 'a@example.test', language: 'ru', revision: 3, hasIdentity: true, lastPhoneChangeAt: new Date().toISOString() }) },
+    );
     const { result } = await withWorker('v6-completed-frequent-override', stubs, async (tq) => {
       const { accountId, handle, ref } = await start(tq);
       expect(ref.state).toBe('awaiting_support');
@@ -333,7 +379,10 @@ describe('phone-change workflow with stub activities', () => {
   });
 
   it('FREQ-2 (stub activities): a held change expires without an override', async () => {
-    const stubs = stubActivities({ changeTtlMs: 1000 }, { loadAccount: async () => ({ oldPhone: '+79160000001', language: 'en', revision: 3, hasIdentity: false, lastPhoneChangeAt: new Date().toISOString() }) });
+    const stubs = stubActivities(
+      { changeTtlMs: 1000 },
+      { loadAccount: async () => ({ oldPhone: '+79160000001', language: 'en', revision: 3, hasIdentity: false, lastPhoneChangeAt: new Date().toISOString() }) },
+    );
     const { result } = await withWorker('v6-expired-frequent', stubs, async (tq) => {
       const { accountId, handle } = await start(tq);
       return { accountId, result: (await handle.result()) as PhoneChangeResult };
@@ -393,11 +442,14 @@ describe('phone-change workflow with stub activities', () => {
   });
 
   it('SEC-3 hole 12 (stub activities): a notice that cannot be delivered neither stops the change nor holds the start', async () => {
-    const stubs = stubActivities({}, {
-      notify: async () => {
-        throw ApplicationFailure.create({ type: 'GatewayDown', message: 'down', nonRetryable: true });
+    const stubs = stubActivities(
+      {},
+      {
+        notify: async () => {
+          throw ApplicationFailure.create({ type: 'GatewayDown', message: 'down', nonRetryable: true });
+        },
       },
-    });
+    );
     const { ref, rejected } = await withWorker('v6-notice-undelivered', stubs, async (tq) => {
       const { accountId, handle, ref } = await start(tq);
       // The "not me" link is live even though its notice failed.
@@ -428,7 +480,11 @@ describe('the workflows after a change, with stub activities', () => {
     const stubs = stubActivities({}, { announceToLinkedServices: async () => ['bank_cards'] });
     const { syncStatus, outcome } = await withWorker('v6-reverted', stubs, async (tq) => {
       const accountId = `stub-${randomUUID().slice(0, 8)}`;
-      const sync = await client.workflow.start('linkedSync', { workflowId: linkedSyncWorkflowId(accountId, 'REQ123456'), taskQueue: tq, args: [{ accountId, requestId: 'REQ123456', waitMs: 60_000, remindEveryMs: 60_000 }] });
+      const sync = await client.workflow.start('linkedSync', {
+        workflowId: linkedSyncWorkflowId(accountId, 'REQ123456'),
+        taskQueue: tq,
+        args: [{ accountId, requestId: 'REQ123456', waitMs: 60_000, remindEveryMs: 60_000 }],
+      });
       await eventually(async () => (await sync.query(linkedStatusQuery)).services.length === 1, 'announced');
       const workflowId = revertWorkflowId(accountId, 'REQ123456');
       const outcome = await client.workflow.execute('phoneRevert', { workflowId, taskQueue: tq, args: [{ accountId, requestId: 'REQ123456', credential: SIGNED, reason: 'fraud' }] });

@@ -11,14 +11,7 @@ export const REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{6,64}$/;
 export const E164_PATTERN = /^\+[1-9]\d{7,14}$/;
 
 export const authMethods = ['two_factor', 'password_only', 'e_signature', 'service_centre'] as const;
-export const overrideMethods = [
-  'service_centre_passport',
-  'video_verification',
-  'qualified_e_signature',
-  'bound_email',
-  'registry_snils_inn',
-  'written_request',
-] as const;
+export const overrideMethods = ['service_centre_passport', 'video_verification', 'qualified_e_signature', 'bound_email', 'registry_snils_inn', 'written_request'] as const;
 
 const text = (max: number, what: string) => z.string(`${what} must be text`).trim().min(1, `${what} is required`).max(max, `${what} must be at most ${max} characters`);
 
@@ -38,8 +31,15 @@ export const fields = {
     .string('passport must be text')
     .max(20, 'passport must be the series and number, 10 digits (e.g. "4510 123456")')
     .refine((v) => v.replace(/\D/g, '').length === 10 && !/[^\d\s-]/.test(v), 'passport must be the series and number, 10 digits (e.g. "4510 123456")'),
-  recoveryCode: z.string('recoveryCode must be text').max(16).regex(/^[A-Za-z0-9]{4}[\s-]?[A-Za-z0-9]{4}$/, 'recoveryCode must be 8 letters or digits'),
-  credential: z.string('the operator\'s signed credential is required').min(1, 'the operator\'s signed credential is required').max(8192, 'credential is too long').regex(/^[\w-]+\.[\w-]+\.[\w-]+$/, 'the operator\'s credential must be a signed JWT'),
+  recoveryCode: z
+    .string('recoveryCode must be text')
+    .max(16)
+    .regex(/^[A-Za-z0-9]{4}[\s-]?[A-Za-z0-9]{4}$/, 'recoveryCode must be 8 letters or digits'),
+  credential: z
+    .string("the operator's signed credential is required")
+    .min(1, "the operator's signed credential is required")
+    .max(8192, 'credential is too long')
+    .regex(/^[\w-]+\.[\w-]+\.[\w-]+$/, "the operator's credential must be a signed JWT"),
   method: z.enum(overrideMethods, `method must be one of ${overrideMethods.join(', ')}`),
   evidenceRef: text(200, 'evidenceRef (a reference to the identity evidence)'),
   reason: text(500, 'reason'),
@@ -72,7 +72,7 @@ export function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<
   const issue = r.error.issues[0]!;
   const field = issue.path.length > 0 ? issue.path.map(String).join('.') : 'request';
   const message = issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.map((k) => JSON.stringify(k.slice(0, 40))).join(', ')}` : issue.message;
-  return thrower(new InvalidInputError(message, { field: issue.code === 'unrecognized_keys' ? issue.keys[0]?.slice(0, 40) ?? field : field }));
+  return thrower(new InvalidInputError(message, { field: issue.code === 'unrecognized_keys' ? (issue.keys[0]?.slice(0, 40) ?? field) : field }));
 }
 
 function thrower(err: Error): never {

@@ -172,7 +172,14 @@ async function finish(m: ChangeModel, end: End): Promise<void> {
 }
 
 /** Ends the change unsuccessfully: the notice of that kind, with its event. */
-async function close(m: ChangeModel, state: 'expired' | 'failed' | 'rejected' | 'cancelled', failure: FailureInfo, to: Channels, eventData?: Record<string, unknown>, extra: NoticeExtra = {}): Promise<void> {
+async function close(
+  m: ChangeModel,
+  state: 'expired' | 'failed' | 'rejected' | 'cancelled',
+  failure: FailureInfo,
+  to: Channels,
+  eventData?: Record<string, unknown>,
+  extra: NoticeExtra = {},
+): Promise<void> {
   m.failure = failure;
   m.setState(state);
   await notice(m, state, to, '', { ...extra, event: { type: state, data: eventData } });

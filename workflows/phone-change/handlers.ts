@@ -38,35 +38,79 @@ const stoppable = [...stoppableStates];
 export function registerHandlers(m: ChangeModel): void {
   setHandler(statusQuery, () => m.status());
   // PRE-4: the answer comes once the preconditions were checked.
-  update(startUpdate, (req) => checkStart(m, req), async () => startAnswer(m));
-  update(submitCodeUpdate, (req) => checkEntry(m, () => proof.checkAwaiting(m, req.step)), (req) => proof.submitCode(m, req), schemas.submitCode);
-  update(submitRecoveryCodeUpdate, () => checkEntry(m, () => proof.checkRecoveryAllowed(m)), (req) => proof.submitRecoveryCode(m, req.code), schemas.recoveryCode);
-  update(resendCodeUpdate, (req) => checkResend(m, req.step), (req) => proof.resend(m, req.step), schemas.resend);
-  update(confirmIdentityUpdate, () => checkEntry(m, () => m.checkState(['awaiting_identity'], 'confirm identity')), (req) => proof.confirmIdentity(m, req, () => proof.sendIdentityLink(m)), schemas.confirmIdentity);
-  update(reportOldNumberLostUpdate, () => m.checkState(['awaiting_identity', 'awaiting_old_number'], 'report the old number lost'), async () => {
-    m.oldNumberLost = true;
-    await condition(() => m.state === 'awaiting_support' || terminalStates.has(m.state));
-    return m.ref();
-  }, schemas.noArgs);
-  update(supportOverrideUpdate, () => m.checkState(['awaiting_support'], 'take a support override'), async (req) => {
-    const operator = await operatorOf(m, req.credential, 'support:override');
-    if (m.override) throw toFailure(new WrongStateError('another operator has just approved this change', { state: m.state }));
-    m.override = { operator, method: req.method, evidenceRef: req.evidenceRef, reason: req.reason, at: new Date().toISOString() };
-    await condition(() => m.state !== 'awaiting_support');
-    return m.ref();
-  }, schemas.override);
-  update(rejectUpdate, (req) => checkReject(m, req.by), async (req) => {
-    if (req.by === 'owner') await proof.checkRejectToken(req.token);
-    const operator = req.by === 'support' ? await operatorOf(m, req.credential, 'support:reject') : undefined;
-    m.stop ??= req.by === 'owner' ? { state: 'rejected', by: 'owner' } : { state: 'rejected', by: 'support', operator, reason: req.reason };
-    await condition(() => terminalStates.has(m.state));
-    return m.ref();
-  }, schemas.reject);
-  update(cancelUpdate, () => m.checkState(stoppable, 'be cancelled'), async (req) => {
-    m.stop ??= { state: 'cancelled', reason: req?.reason };
-    await condition(() => terminalStates.has(m.state));
-    return m.ref();
-  }, schemas.cancel);
+  update(
+    startUpdate,
+    (req) => checkStart(m, req),
+    async () => startAnswer(m),
+  );
+  update(
+    submitCodeUpdate,
+    (req) => checkEntry(m, () => proof.checkAwaiting(m, req.step)),
+    (req) => proof.submitCode(m, req),
+    schemas.submitCode,
+  );
+  update(
+    submitRecoveryCodeUpdate,
+    () => checkEntry(m, () => proof.checkRecoveryAllowed(m)),
+    (req) => proof.submitRecoveryCode(m, req.code),
+    schemas.recoveryCode,
+  );
+  update(
+    resendCodeUpdate,
+    (req) => checkResend(m, req.step),
+    (req) => proof.resend(m, req.step),
+    schemas.resend,
+  );
+  update(
+    confirmIdentityUpdate,
+    () => checkEntry(m, () => m.checkState(['awaiting_identity'], 'confirm identity')),
+    (req) => proof.confirmIdentity(m, req, () => proof.sendIdentityLink(m)),
+    schemas.confirmIdentity,
+  );
+  update(
+    reportOldNumberLostUpdate,
+    () => m.checkState(['awaiting_identity', 'awaiting_old_number'], 'report the old number lost'),
+    async () => {
+      m.oldNumberLost = true;
+      await condition(() => m.state === 'awaiting_support' || terminalStates.has(m.state));
+      return m.ref();
+    },
+    schemas.noArgs,
+  );
+  update(
+    supportOverrideUpdate,
+    () => m.checkState(['awaiting_support'], 'take a support override'),
+    async (req) => {
+      const operator = await operatorOf(m, req.credential, 'support:override');
+      if (m.override) throw toFailure(new WrongStateError('another operator has just approved this change', { state: m.state }));
+      m.override = { operator, method: req.method, evidenceRef: req.evidenceRef, reason: req.reason, at: new Date().toISOString() };
+      await condition(() => m.state !== 'awaiting_support');
+      return m.ref();
+    },
+    schemas.override,
+  );
+  update(
+    rejectUpdate,
+    (req) => checkReject(m, req.by),
+    async (req) => {
+      if (req.by === 'owner') await proof.checkRejectToken(req.token);
+      const operator = req.by === 'support' ? await operatorOf(m, req.credential, 'support:reject') : undefined;
+      m.stop ??= req.by === 'owner' ? { state: 'rejected', by: 'owner' } : { state: 'rejected', by: 'support', operator, reason: req.reason };
+      await condition(() => terminalStates.has(m.state));
+      return m.ref();
+    },
+    schemas.reject,
+  );
+  update(
+    cancelUpdate,
+    () => m.checkState(stoppable, 'be cancelled'),
+    async (req) => {
+      m.stop ??= { state: 'cancelled', reason: req?.reason };
+      await condition(() => terminalStates.has(m.state));
+      return m.ref();
+    },
+    schemas.cancel,
+  );
 }
 
 /** Something the citizen typed: the right state first, then the account's wrong-entry limit. */

@@ -7,19 +7,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { createHash } from 'node:crypto';
 import { jetstream, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
-import type {
-  DomainEvent,
-  EventPublisher,
-  History,
-  HistoryEntry,
-  LinkedServiceMessage,
-  LinkedServices,
-  PushMessage,
-  PushSender,
-  SmsMessage,
-  SmsSender,
-  StoredHistoryEntry,
-} from '../../ports';
+import type { DomainEvent, EventPublisher, History, HistoryEntry, LinkedServiceMessage, LinkedServices, PushMessage, PushSender, SmsMessage, SmsSender, StoredHistoryEntry } from '../../ports';
 import { STREAMS, SUBJECTS } from './resources';
 
 async function publishOnce(js: JetStreamClient, subject: string, body: unknown, dedupId: string): Promise<void> {

@@ -39,4 +39,3 @@ export class KvRateLimiter implements RateLimiter {
     }, limit.max + 2);
   }
 }
-

@@ -8,10 +8,7 @@ import type { Account, ContactRegistry, Versioned } from '../../ports';
 const phoneKey = (e164: string) => e164.replace(/^\+/, '');
 
 export function isWrongLastSequence(err: unknown): boolean {
-  return (
-    err instanceof JetStreamApiError &&
-    (err.code === JetStreamApiCodes.StreamWrongLastSequence || err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
-  );
+  return err instanceof JetStreamApiError && (err.code === JetStreamApiCodes.StreamWrongLastSequence || err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown);
 }
 
 export class NatsContactRegistry implements ContactRegistry {
@@ -41,9 +38,7 @@ export class NatsContactRegistry implements ContactRegistry {
   async putAccount(account: Account, expectedRevision: number): Promise<number> {
     const data = JSON.stringify(account);
     try {
-      return expectedRevision === 0
-        ? await this.accounts.create(account.accountId, data)
-        : await this.accounts.update(account.accountId, data, expectedRevision);
+      return expectedRevision === 0 ? await this.accounts.create(account.accountId, data) : await this.accounts.update(account.accountId, data, expectedRevision);
     } catch (err) {
       if (isWrongLastSequence(err)) {
         throw casConflict('the account record changed since it was read', 'accountId');

@@ -29,7 +29,15 @@ export const SUBJECTS = {
   smsReport: 'outbox.sms.report',
 } as const;
 
-export const BUCKETS = { accounts: 'accounts', phoneIndex: 'phone_index', mailSent: 'mail_sent', limits: 'limits', smsSent: 'sms_sent', requestIds: 'request_ids', spentCredentials: 'spent_credentials' } as const;
+export const BUCKETS = {
+  accounts: 'accounts',
+  phoneIndex: 'phone_index',
+  mailSent: 'mail_sent',
+  limits: 'limits',
+  smsSent: 'sms_sent',
+  requestIds: 'request_ids',
+  spentCredentials: 'spent_credentials',
+} as const;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
