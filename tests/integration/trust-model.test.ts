@@ -13,7 +13,8 @@ import { DEFAULT_IDENTITY, eventually, operatorToken, PAYLOAD_KEYS, PROOF_KEYS, 
 import { AesGcmCodec } from '../../activities/adapters/payload-codec';
 import { deriveCode, deriveProofKeys, deriveToken, hashIdentity, hashRecoveryCode } from '../../activities/codes';
 import type { LinkedServiceMessage } from '../../activities/ports';
-import { CodesExhaustedError, InvalidInputError, InvalidTokenError, RequestIdConflictError, TestDeliveryOpenError } from '../../workflows/domain/errors';
+import { CodesExhaustedError, InvalidInputError, InvalidTokenError, RateLimitedError, RequestIdConflictError, TestDeliveryOpenError } from '../../workflows/domain/errors';
+import { CITIZEN_MESSAGES_PER_CHANGE } from '../../workflows/phone-change/handlers';
 import { startUpdate, workflowIdFor, type ChangeState } from '../../workflows/phone-change.defs';
 import { toTypedError } from '../../client/phone-change-client';
 import type { Account } from '../../activities/ports';
@@ -307,6 +308,20 @@ describe("issue 10: nothing in history or in a caller's hands passes a proof", (
     expect(await refusal(h.client.start(null as never))).toBeInstanceOf(InvalidInputError);
     expect(await refusal(h.client.submitCode(account.accountId, 'old', null as never))).toBeInstanceOf(InvalidInputError);
     expect(await stateOf(account.accountId)).toBe('awaiting_support');
+  });
+
+  it("hole 14: a flood of messages cannot grow a change's history to the server's limit: the citizen's side is capped per change, cancel still works", async () => {
+    const { account } = await begin();
+    await h.linkTokenSentTo(account.phone, 'identity_link');
+    const forged = (i: number) => `forgedTOKEN${String(i).padStart(5, '0')}`;
+    for (let i = 0; i < CITIZEN_MESSAGES_PER_CHANGE; i++) expect(await refusal(h.client.rejectByOwner(account.accountId, forged(i)))).toBeInstanceOf(InvalidTokenError);
+    const capped = await refusal(h.client.rejectByOwner(account.accountId, forged(999)));
+    expect(capped).toBeInstanceOf(RateLimitedError);
+    expect((capped as RateLimitedError).details.scope).toBe('messagesPerChange');
+    expect(await refusal(h.client.submitCode(account.accountId, 'old', '123456'))).toBeTruthy();
+    expect((await h.client.cancel(account.accountId)).state).toBe('cancelled');
+    const events = (await keyless.workflow.getHandle(workflowIdFor(account.accountId)).fetchHistory()).events ?? [];
+    expect(events.filter((e) => e.workflowTaskFailedEventAttributes)).toEqual([]);
   });
 
   it('hole 15: the visibility query is built from typed values only: text with a quote is refused', async () => {

@@ -8,7 +8,7 @@
 import { condition, setHandler } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import { registry } from '../activity-proxies';
-import { ChangeAlreadyOpenError, InvalidTokenError, RequestIdConflictError, WrongStateError } from '../domain/errors';
+import { ChangeAlreadyOpenError, InvalidTokenError, RateLimitedError, RequestIdConflictError, WrongStateError } from '../domain/errors';
 import { parse, schemas } from '../domain/schemas';
 import { failureFromActivity, fromInfo, toFailure } from '../failures';
 import * as code from '../code-step';
@@ -43,29 +43,34 @@ export function registerHandlers(m: ChangeModel): void {
     (req) => checkStart(m, req),
     async () => startAnswer(m),
   );
+  const citizen = { m };
   update(
     submitCodeUpdate,
     (req) => checkEntry(m, () => proof.checkAwaiting(m, req.step)),
     (req) => proof.submitCode(m, req),
     schemas.submitCode,
+    citizen,
   );
   update(
     submitRecoveryCodeUpdate,
     () => checkEntry(m, () => proof.checkRecoveryAllowed(m)),
     (req) => proof.submitRecoveryCode(m, req.code),
     schemas.recoveryCode,
+    citizen,
   );
   update(
     resendCodeUpdate,
     (req) => checkResend(m, req.step),
     (req) => proof.resend(m, req.step),
     schemas.resend,
+    citizen,
   );
   update(
     confirmIdentityUpdate,
     () => checkEntry(m, () => m.checkState(['awaiting_identity'], 'confirm identity')),
     (req) => proof.confirmIdentity(m, req, () => proof.sendIdentityLink(m)),
     schemas.confirmIdentity,
+    citizen,
   );
   update(
     reportOldNumberLostUpdate,
@@ -76,6 +81,7 @@ export function registerHandlers(m: ChangeModel): void {
       return m.ref();
     },
     schemas.noArgs,
+    citizen,
   );
   update(
     supportOverrideUpdate,
@@ -100,6 +106,7 @@ export function registerHandlers(m: ChangeModel): void {
       return m.ref();
     },
     schemas.reject,
+    { m, counts: (req) => req.by === 'owner' },
   );
   update(
     cancelUpdate,
@@ -119,19 +126,45 @@ function checkEntry(m: ChangeModel, state: () => void): void {
   proof.checkNotBlocked(m);
 }
 
+/**
+ * Hole 14: every accepted update adds events to the change's history, and the server terminates a
+ * workflow whose history outgrows its limit (51 200 events). What the citizen's side may send is
+ * therefore bounded per change, far above any honest use; support actions, cancel and status are
+ * not, so a flood never locks anyone out of ending the change.
+ */
+export const CITIZEN_MESSAGES_PER_CHANGE = 100;
+
+/** Counts the citizen's messages of an update (all of them unless `counts` says otherwise). */
+interface Budget<Args extends unknown[]> {
+  m: ChangeModel;
+  counts?: (...args: Args) => boolean;
+}
+
 /** An update whose input is parsed by `schema` (when it takes one) before `check` and the handler see it. */
 function update<Ret, Args extends unknown[]>(
   def: UpdateDefinition<Ret, Args>,
   check: (...args: NoInfer<Args>) => void,
   handler: (...args: NoInfer<Args>) => Promise<Ret>,
   schema?: Parameters<typeof parse>[0],
+  budget?: Budget<NoInfer<Args>>,
 ): void {
-  setHandler(def, handler, {
-    validator: (...args: Args) => {
-      if (schema) parseOrRefuse(schema, args[0]);
-      check(...args);
+  const counted = (...args: Args) => budget !== undefined && (budget.counts?.(...args) ?? true);
+  setHandler(
+    def,
+    (...args: Args) => {
+      if (counted(...args)) budget!.m.citizenMessages += 1;
+      return handler(...args);
     },
-  });
+    {
+      validator: (...args: Args) => {
+        if (schema) parseOrRefuse(schema, args[0]);
+        check(...args);
+        if (counted(...args) && budget!.m.citizenMessages >= CITIZEN_MESSAGES_PER_CHANGE) {
+          throw toFailure(new RateLimitedError(`this change has taken ${CITIZEN_MESSAGES_PER_CHANGE} messages; cancel it and start again`, { field: 'request', scope: 'messagesPerChange' }));
+        }
+      },
+    },
+  );
 }
 
 function parseOrRefuse(schema: Parameters<typeof parse>[0], value: unknown): void {

@@ -61,6 +61,8 @@ export class ChangeModel {
   failure?: FailureInfo;
   completedAt?: number;
   noticeSeq = 0;
+  /** Messages from the citizen's side taken into history so far (hole 14: history growth). */
+  citizenMessages = 0;
   /** Workflow time until which code entries are refused (too many wrong entries on the account). */
   blockedUntil = 0;
 
