@@ -4,7 +4,8 @@
  * which both may load).
  */
 import { ApplicationFailure } from '@temporalio/common';
-import type { PhoneChangeError } from './domain/errors';
+import { PhoneChangeError, type InvalidInputError } from './domain/errors';
+import { parse } from './domain/schemas';
 import type { FailureInfo } from './phone-change.defs';
 
 /** A business error as a non-retryable failure of its own type with its details (which field, what to wait for). */
@@ -20,8 +21,18 @@ export function failureInfo(err: PhoneChangeError): FailureInfo {
   return { type: err.name, message: err.message, details: err.details };
 }
 
-/** The business failure inside an activity failure, keeping its type and details. */
+/** Parses an update's input, or refuses the update with the InvalidInputError naming the field. */
+export function parseOrRefuse(schema: Parameters<typeof parse>[0], value: unknown): void {
+  try {
+    parse(schema, value);
+  } catch (err) {
+    throw toFailure(err as InvalidInputError);
+  }
+}
+
+/** The business failure in an error: a named error thrown here, or the one inside an activity failure, keeping its type and details. */
 export function failureFromActivity(err: unknown): FailureInfo {
+  if (err instanceof PhoneChangeError) return failureInfo(err);
   let cause: unknown = err;
   while (cause instanceof Error && !(cause instanceof ApplicationFailure) && cause.cause) cause = cause.cause;
   if (cause instanceof ApplicationFailure) {

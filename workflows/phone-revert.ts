@@ -8,11 +8,10 @@
  */
 import { getExternalWorkflowHandle } from '@temporalio/workflow';
 import { messaging, proofs, registry } from './activity-proxies';
-import { InvalidInputError } from './domain/errors';
 import { maskPhone } from './domain/mask';
 import { parse, schemas } from './domain/schemas';
 import { operatorName } from './checks';
-import { failureFromActivity, failureInfo } from './failures';
+import { failureFromActivity } from './failures';
 import { linkedRevertedSignal, linkedSyncWorkflowId, type RevertInput, type RevertOutcome } from './after-change.defs';
 
 export async function phoneRevert(input: RevertInput): Promise<RevertOutcome> {
@@ -25,7 +24,7 @@ export async function phoneRevert(input: RevertInput): Promise<RevertOutcome> {
     operator = await registry.verifyOperator({ credential: input.credential, role: 'support:revert', accountId: input.accountId, requestId: input.requestId, key: 'security-revert' });
     restored = await registry.revertPhone({ accountId: input.accountId, requestId: input.requestId, windowMs: policy.revertWindowMs, at });
   } catch (err) {
-    return { state: 'refused', failure: err instanceof InvalidInputError ? failureInfo(err) : failureFromActivity(err) };
+    return { state: 'refused', failure: failureFromActivity(err) };
   }
   await stopLinkedSync(input);
   await messaging.notify({

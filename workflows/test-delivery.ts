@@ -8,7 +8,7 @@ import { messaging as acts, proofs } from './activity-proxies';
 import { CodesExhaustedError, InvalidInputError } from './domain/errors';
 import { maskPhone } from './domain/mask';
 import { parse, schemas } from './domain/schemas';
-import { failureFromActivity, failureInfo, toFailure } from './failures';
+import { failureFromActivity, parseOrRefuse, toFailure } from './failures';
 import { confirmTestCodeUpdate, type TestDeliveryInput, type TestDeliveryResult } from './after-change.defs';
 import type { Contacts } from '../activities';
 
@@ -47,11 +47,7 @@ export async function testDelivery(input: TestDeliveryInput): Promise<TestDelive
     },
     {
       validator: (req) => {
-        try {
-          parse(schemas.testCode, req);
-        } catch (err) {
-          throw toFailure(err as InvalidInputError);
-        }
+        parseOrRefuse(schemas.testCode, req);
         if (confirmed) throw toFailure(new InvalidInputError('the test code was already confirmed', { field: 'code' }));
         if (wrong >= maxWrong) throw toFailure(new CodesExhaustedError('too many wrong entries for this test code', { field: 'code' }));
       },
@@ -68,7 +64,7 @@ export async function testDelivery(input: TestDeliveryInput): Promise<TestDelive
     await acts.sendCode({ accountId: input.accountId, requestId: input.requestId, step: 'test', seq: 1, to: contacts.phone, language: contacts.language, ttlMinutes: Math.ceil(ttlMs / 60_000) });
   } catch (err) {
     contacts = undefined;
-    return { confirmed: false, failure: err instanceof InvalidInputError ? failureInfo(err) : failureFromActivity(err) };
+    return { confirmed: false, failure: failureFromActivity(err) };
   } finally {
     sending = false;
   }

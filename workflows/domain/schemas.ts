@@ -72,9 +72,5 @@ export function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<
   const issue = r.error.issues[0]!;
   const field = issue.path.length > 0 ? issue.path.map(String).join('.') : 'request';
   const message = issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.map((k) => JSON.stringify(k.slice(0, 40))).join(', ')}` : issue.message;
-  return thrower(new InvalidInputError(message, { field: issue.code === 'unrecognized_keys' ? (issue.keys[0]?.slice(0, 40) ?? field) : field }));
-}
-
-function thrower(err: Error): never {
-  throw err;
+  throw new InvalidInputError(message, { field: issue.code === 'unrecognized_keys' ? (issue.keys[0]?.slice(0, 40) ?? field) : field });
 }

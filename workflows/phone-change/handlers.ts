@@ -10,7 +10,7 @@ import type { UpdateDefinition } from '@temporalio/common';
 import { registry } from '../activity-proxies';
 import { ChangeAlreadyOpenError, InvalidTokenError, RateLimitedError, RequestIdConflictError, WrongStateError } from '../domain/errors';
 import { parse, schemas } from '../domain/schemas';
-import { failureFromActivity, fromInfo, toFailure } from '../failures';
+import { failureFromActivity, fromInfo, parseOrRefuse, toFailure } from '../failures';
 import * as code from '../code-step';
 import {
   cancelUpdate,
@@ -165,14 +165,6 @@ function update<Ret, Args extends unknown[]>(
       },
     },
   );
-}
-
-function parseOrRefuse(schema: Parameters<typeof parse>[0], value: unknown): void {
-  try {
-    parse(schema, value);
-  } catch (err) {
-    throw toFailure(err as InvalidTokenError);
-  }
 }
 
 /** PRE-4: a different request while this one is open is refused with this one's id; the same id with other data is a conflict. */
