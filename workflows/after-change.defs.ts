@@ -20,8 +20,6 @@ export function testDeliveryWorkflowId(accountId: string): string {
 export interface LinkedSyncInput {
   accountId: string;
   requestId: string;
-  waitMs: number;
-  remindEveryMs: number;
 }
 
 export interface LinkedSyncStatus {

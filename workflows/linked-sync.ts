@@ -8,7 +8,8 @@
  * number of its own into the services' feed.
  */
 import { condition, setHandler } from '@temporalio/workflow';
-import { messaging as acts } from './activity-proxies';
+import { messaging as acts, proofs } from './activity-proxies';
+import { parse, schemas } from './domain/schemas';
 import type { LinkedSyncState } from './domain/outcomes';
 import { linkedAckSignal, linkedRevertedSignal, linkedStatusQuery, type LinkedSyncInput, type LinkedSyncStatus } from './after-change.defs';
 
@@ -33,12 +34,21 @@ export async function linkedSync(input: LinkedSyncInput): Promise<LinkedSyncStat
   });
   setHandler(linkedRevertedSignal, () => void (revertAsked = true));
 
+  // SEC-7: anyone who can reach Temporal may start this workflow, so its input names the change
+  // only; how long to wait and how often to remind come from the worker's policy.
+  try {
+    parse(schemas.linkedSync, input);
+  } catch {
+    state = 'not_synced';
+    return status();
+  }
+  const { linkedSyncWaitMs, linkedRemindEveryMs } = await proofs.workerPolicy();
   const base = { accountId: input.accountId, requestId: input.requestId };
   const announce = (attempt: number, only?: string[]) => acts.announceToLinkedServices({ ...base, at: new Date().toISOString(), attempt, only });
   services = await announce(0);
-  const deadline = Date.now() + input.waitMs;
+  const deadline = Date.now() + linkedSyncWaitMs;
   while (pending().length > 0 && Date.now() < deadline && state === 'syncing') {
-    await condition(() => pending().length === 0 || revertAsked, Math.max(1, Math.min(input.remindEveryMs, deadline - Date.now())));
+    await condition(() => pending().length === 0 || revertAsked, Math.max(1, Math.min(linkedRemindEveryMs, deadline - Date.now())));
     if (revertAsked) {
       revertAsked = false;
       // Only a revert the registry shows stops the sync: a forged signal changes nothing.

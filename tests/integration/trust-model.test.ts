@@ -279,6 +279,31 @@ describe("issue 10: nothing in history or in a caller's hands passes a proof", (
     }
   });
 
+  it('SEC-7: a linked-service sync started straight on Temporal with a 1 ms reminder and an endless wait is refused; services hear nothing from it', async () => {
+    const account = await h.newAccount();
+    const ref = await h.completeChange(account, h.freshPhone(), await h.clientWith({ identityCheck: false }));
+    const told: LinkedServiceMessage[] = [];
+    const sub = h.services.nc.subscribe('linked.*.phone_changed', { callback: (_e, m) => void told.push(m.json<LinkedServiceMessage>()) });
+    try {
+      const workflowId = `linked-sync/${account.accountId}/${ref.requestId}-flood`;
+      const handle = await h.temporal.workflow.start('linkedSync', {
+        workflowId,
+        taskQueue: h.taskQueue,
+        args: [{ accountId: account.accountId, requestId: ref.requestId, waitMs: 1e300, remindEveryMs: 1 }],
+      });
+      expect(await handle.result()).toMatchObject({ state: 'not_synced', services: [], reminders: 0 });
+      for (const bad of [null, { accountId: account.accountId, requestId: Number.NaN }, { accountId: 'x'.repeat(100_000), requestId: ref.requestId }]) {
+        const other = await h.temporal.workflow.start('linkedSync', { workflowId: `${workflowId}-${randomUUID()}`, taskQueue: h.taskQueue, args: [bad] });
+        expect(await other.result()).toMatchObject({ state: 'not_synced', reminders: 0 });
+      }
+      const events = (await handle.fetchHistory()).events ?? [];
+      expect(events.filter((e) => e.activityTaskScheduledEventAttributes)).toEqual([]);
+      expect(told.filter((m) => m.attempt > 0)).toEqual([]);
+    } finally {
+      sub.unsubscribe();
+    }
+  });
+
   it('hole 13 PRE-4: a repeated request id with another number is a typed conflict; reused after the change ended, too', async () => {
     const account = await h.newAccount();
     const via = await h.clientWith({ identityCheck: false });

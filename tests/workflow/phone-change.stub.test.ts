@@ -467,7 +467,7 @@ describe('the workflows after a change, with stub activities', () => {
     const stubs = stubActivities({}, { announceToLinkedServices: async () => ['bank_cards', 'mobile_app'] });
     const { status } = await withWorker('v6-linked-synced', stubs, async (tq) => {
       const workflowId = `linked-sync/stub-${randomUUID().slice(0, 8)}/REQ123456`;
-      const handle = await client.workflow.start('linkedSync', { workflowId, taskQueue: tq, args: [{ accountId: 'stub-a', requestId: 'REQ123456', waitMs: 60_000, remindEveryMs: 60_000 }] });
+      const handle = await client.workflow.start('linkedSync', { workflowId, taskQueue: tq, args: [{ accountId: 'stub-a', requestId: 'REQ123456' }] });
       await eventually(async () => (await handle.query(linkedStatusQuery)).services.length === 2, 'announced');
       for (const service of ['bank_cards', 'mobile_app']) await handle.signal(linkedAckSignal, { service });
       return { workflowId, status: (await handle.result()) as LinkedSyncStatus };
@@ -483,7 +483,7 @@ describe('the workflows after a change, with stub activities', () => {
       const sync = await client.workflow.start('linkedSync', {
         workflowId: linkedSyncWorkflowId(accountId, 'REQ123456'),
         taskQueue: tq,
-        args: [{ accountId, requestId: 'REQ123456', waitMs: 60_000, remindEveryMs: 60_000 }],
+        args: [{ accountId, requestId: 'REQ123456' }],
       });
       await eventually(async () => (await sync.query(linkedStatusQuery)).services.length === 1, 'announced');
       const workflowId = revertWorkflowId(accountId, 'REQ123456');

@@ -62,6 +62,7 @@ export const schemas = {
   testCode: z.strictObject({ code: fields.code }, 'a test code is required'),
   revert: z.strictObject({ accountId: fields.accountId, requestId: fields.requestId, credential: fields.credential, reason: fields.reason }, 'a revert request is required'),
   testDelivery: z.strictObject({ accountId: fields.accountId, requestId: fields.requestId }, 'a test delivery request is required'),
+  linkedSync: z.strictObject({ accountId: fields.accountId, requestId: fields.requestId }, 'a linked-service sync request is required'),
   noArgs: z.union([z.undefined(), z.strictObject({})], { error: 'this message takes no arguments' }),
 } as const;
 

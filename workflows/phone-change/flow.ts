@@ -196,7 +196,7 @@ function completionNotices(m: ChangeModel): Promise<unknown>[] {
 async function startLinkedSync(m: ChangeModel): Promise<void> {
   await startChild<typeof linkedSync>('linkedSync', {
     workflowId: linkedSyncWorkflowId(m.input.accountId, m.input.requestId),
-    args: [{ accountId: m.input.accountId, requestId: m.input.requestId, waitMs: m.rules.linkedSyncWaitMs, remindEveryMs: m.rules.linkedRemindEveryMs }],
+    args: [{ accountId: m.input.accountId, requestId: m.input.requestId }],
     parentClosePolicy: 'ABANDON',
   });
 }
