@@ -48,3 +48,18 @@ export function admitter(limiter: RateLimiter, limits: Limits) {
     }
   };
 }
+
+/** An event inside a window: [hash of its id, when it was admitted (ms)]. */
+export type WindowEvent = [string, number];
+
+/**
+ * The sliding-window rule of every RateLimiter: the events still inside the window with `id`
+ * added (`events`), or nothing to write (`retryAfterMs` undefined: counted before), or the wait
+ * until one more fits (at least a second, so a caller never spins).
+ */
+export function slideWindow(stored: WindowEvent[], id: string, limit: Limit, now: number): { events: WindowEvent[] } | { retryAfterMs: number | undefined } {
+  const live = stored.filter(([, at]) => at > now - limit.windowMs);
+  if (live.some(([e]) => e === id)) return { retryAfterMs: undefined };
+  if (live.length >= limit.max) return { retryAfterMs: Math.max(1000, Math.min(now, ...live.map(([, at]) => at)) + limit.windowMs - now) };
+  return { events: [...live, [id, now]] };
+}

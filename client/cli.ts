@@ -1,36 +1,29 @@
 /**
- * The operator and developer CLI over the client library: `npm run cli -- <command>`.
- * Configuration from the environment, as for the worker (README).
+ * The operators' and back ends' CLI over the client library: `tsx client/cli.ts <command>`
+ * (`npm run cli` adds the development stack's `dev` commands: temporal-config/dev-cli.ts).
+ * Configuration from the environment, the client's own (client/config.ts).
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, Option } from 'commander';
 import { Client, Connection } from '@temporalio/client';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
-import { simpleParser } from 'mailparser';
-import { loadConfig, payloadCodec, type Config } from '../workers/config';
+import { loadClientConfig, type ClientConfig } from './config';
 import { PhoneChangeClient } from './phone-change-client';
 import { PhoneChangeError } from '../workflows/domain/errors';
-import { authMethods, operatorRoles, overrideMethods, type AuthMethod, type OperatorRole, type OverrideMethod, type Step } from '../workflows/phone-change.defs';
-import { maskPhone } from '../workflows/domain/mask';
-import { ensureNatsResources, STREAMS, SUBJECTS } from '../activities/adapters/nats/resources';
-import { NatsContactRegistry } from '../activities/adapters/nats/registry';
-import { JetStreamHistory, readSubject } from '../activities/adapters/nats/publishers';
-import type { SmsMessage } from '../activities/ports';
-import { demoAccounts, demoRecoveryCodes, seedAccounts } from './demo-accounts';
-import { mintDevOperatorToken } from '../temporal-config/dev-operator-keys';
+import { authMethods, overrideMethods, type AuthMethod, type OverrideMethod, type Step } from '../workflows/phone-change.defs';
+import { payloadCodec } from '../activities/adapters/connections';
+import { JetStreamHistory } from '../activities/adapters/nats/publishers';
 
 export interface Session {
-  config: Config;
+  config: ClientConfig;
   client: PhoneChangeClient;
   nc: NatsConnection;
   close(): Promise<void>;
 }
 
-async function openSession(): Promise<Session> {
-  const config = loadConfig();
+export async function openSession(): Promise<Session> {
+  const config = loadClientConfig();
   const { address, namespace, apiKey, tls } = config.temporal;
   const connection = await Connection.connect({ address, apiKey, tls: tls ? {} : undefined });
   const nc = await connect({ servers: config.nats.servers, name: 'phone-change-cli' });
@@ -43,7 +36,7 @@ async function openSession(): Promise<Session> {
 }
 
 /** Runs a command with a session and prints its result as JSON. */
-function runner(open: () => Promise<Session>, print: (line: string) => void) {
+export function runner(open: () => Promise<Session>, print: (line: string) => void) {
   return <A extends unknown[]>(fn: (s: Session, ...args: A) => Promise<unknown>) =>
     async (...args: A) => {
       const s = await open();
@@ -57,7 +50,7 @@ function runner(open: () => Promise<Session>, print: (line: string) => void) {
 }
 
 const stepOption = () => new Option('--step <step>', 'which number the code proves').choices(['old', 'new']).makeOptionMandatory();
-const accountOption = '--account <id>';
+export const accountOption = '--account <id>';
 /** The operator's signed credential, bound to one change and action (SEC-6): from the operators' identity provider, `dev operator-token` in development. */
 const credentialOption = () => new Option('--credential <jwt>', 'your operator credential for this change and action').env('OPERATOR_TOKEN');
 
@@ -81,7 +74,7 @@ function requireCredential(_support: Command, cmd: Command): void {
  */
 export function buildProgram(open: () => Promise<Session>, print: (line: string) => void = console.log): Command {
   const run = runner(open, print);
-  const program = new Command('phone-change').description('Phone-number changes: start, codes, status, history, development helpers.');
+  const program = new Command('phone-change').description('Phone-number changes: start, codes, status, history, support.');
   program.showHelpAfterError();
 
   program
@@ -250,85 +243,22 @@ export function buildProgram(open: () => Promise<Session>, print: (line: string)
     .requiredOption(accountOption, 'account id')
     .action(run((s, o: { account: string }) => s.client.testDeliveryResult(o.account)));
 
-  const dev = program.command('dev').description('development helpers for the local stack');
-
-  dev
-    .command('seed')
-    .description('create the demo accounts')
-    .action(
-      run(async (s) => {
-        const res = await ensureNatsResources(s.nc, s.config.nats.replicas);
-        const made = await seedAccounts(new NatsContactRegistry(res.accounts, res.phoneIndex, res.requestIds), s.config.proofKeys);
-        return demoAccounts
-          .map(({ account: a, identity: i }) => {
-            const notes = [a.verified ? '' : 'UNVERIFIED', a.lastPhoneChangeAt ? 'changed <24 h ago' : ''].filter(Boolean).join(', ');
-            return `${a.accountId.padEnd(16)} ${a.phone}  ${a.language}  ${i.fullName}, passport ${i.passport}${notes ? `  (${notes})` : ''}  ${made.includes(a.accountId) ? 'created' : 'exists'}`;
-          })
-          .concat(`backup recovery codes of every demo account (REC-3): ${demoRecoveryCodes.join(', ')}`)
-          .join('\n');
-      }),
-    );
-
-  dev
-    .command('operator-token')
-    .description("mint an operator credential for one action on one change, with the local stack's development key (never in production)")
-    .requiredOption('--operator <id>', 'operator id (the JWT subject)')
-    .option('--name <name>', 'operator name')
-    .requiredOption(accountOption, 'the account the action is for')
-    .requiredOption('--request-id <id>', 'the change the action is for (`status --account A` shows it)')
-    .addOption(new Option('--action <action>', 'the one action it allows').choices([...operatorRoles]).makeOptionMandatory())
-    .option('--expires-in <duration>', 'lifetime (the worker refuses more than OPERATOR_JWT_MAX_TTL, 10m by default)', '5m')
-    .action(async (o: { operator: string; name?: string; account: string; requestId: string; action: OperatorRole; expiresIn: string }) => {
-      print(await mintDevOperatorToken(process.env.DATA_DIR ?? '.data', o));
-    });
-
-  dev
-    .command('outbox')
-    .description('the SMS outbox: what the gateway would deliver (read the codes here)')
-    .option('--phone <e164>', 'only messages to this number')
-    .option('--limit <n>', 'latest messages to show', '10')
-    .action(
-      run(async (s, o: { phone?: string; limit: string }) => {
-        const all = await readSubject<SmsMessage & { at: string }>(jetstream(s.nc), STREAMS.outbox.name, SUBJECTS.sms);
-        const shown = all
-          .map((m) => m.data)
-          .filter((m) => !o.phone || m.to === o.phone)
-          .slice(-Number(o.limit));
-        return shown.map((m) => `${m.at}  to ${maskPhone(m.to)}  ${m.kind.padEnd(13)} ${m.text}`).join('\n') || '(empty)';
-      }),
-    );
-
-  dev
-    .command('mail')
-    .description('mail received by the local SMTP server')
-    .option('--dir <dir>', 'where the dev stack keeps mail', join(process.env.DATA_DIR ?? '.data', 'mail'))
-    .option('--limit <n>', 'latest messages to show', '10')
-    .action(async (o: { dir: string; limit: string }) => {
-      const files = readdirSync(o.dir)
-        .filter((f) => f.endsWith('.eml'))
-        .sort()
-        .slice(-Number(o.limit));
-      for (const f of files) {
-        const m = await simpleParser(readFileSync(join(o.dir, f)));
-        print(`--- ${f}\nTo: ${m.to && !Array.isArray(m.to) ? m.to.text : ''}\nSubject: ${m.subject}\n\n${(m.text ?? '').trimEnd()}\n`);
-      }
-      if (files.length === 0) print('(no mail)');
-    });
   return program;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  buildProgram(openSession)
-    .parseAsync()
-    .catch((err: unknown) => {
-      if (err instanceof PhoneChangeError) {
-        const field = err.field ? ` [${err.field}]` : '';
-        console.error(`error: ${err.name}${field}: ${err.message}`);
-        const extra = Object.fromEntries(Object.entries(err.details).filter(([k]) => k !== 'field'));
-        if (Object.keys(extra).length) console.error(JSON.stringify(extra));
-      } else {
-        console.error(`error: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
-      }
-      process.exit(2);
-    });
+/** Parses the command line and prints a typed error with its field and details (exit code 2). */
+export function runCli(program: Command): void {
+  program.parseAsync().catch((err: unknown) => {
+    if (err instanceof PhoneChangeError) {
+      const field = err.field ? ` [${err.field}]` : '';
+      console.error(`error: ${err.name}${field}: ${err.message}`);
+      const extra = Object.fromEntries(Object.entries(err.details).filter(([k]) => k !== 'field'));
+      if (Object.keys(extra).length) console.error(JSON.stringify(extra));
+    } else {
+      console.error(`error: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
+    }
+    process.exit(2);
+  });
 }
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) runCli(buildProgram(openSession));

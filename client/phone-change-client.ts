@@ -46,7 +46,8 @@ import {
   type ResendResult,
   type Step,
 } from '../workflows/phone-change.defs';
-import { ChangeNotFoundError, fromFailureType, TestDeliveryOpenError } from '../workflows/domain/errors';
+import { ChangeNotFoundError, TestDeliveryOpenError } from '../workflows/domain/errors';
+import { fromFailureType } from '../workflows/failures';
 import { normalizePhone } from '../workflows/domain/phone';
 import { fields, parse, schemas } from '../workflows/domain/schemas';
 import type { History, StoredHistoryEntry } from '../activities/ports';

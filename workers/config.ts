@@ -4,12 +4,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { TASK_QUEUE } from '../workflows/phone-change.defs';
 import type { Links } from '../activities';
 import { parseDuration, parseLimit } from '../activities/limits';
 import type { Limits } from '../activities/ports';
 import { MAX_TTL_BOUND_MS } from '../activities/adapters/jwt-operator-verifier';
-import { AesGcmCodec, parsePayloadKeys, type CodecKey } from '../activities/adapters/payload-codec';
+import { connectionEnv, connections, parseEnv, type Connections } from '../activities/adapters/connections';
 import { deriveProofKeys, MIN_KEY_BYTES, proofKeyPurposes, type ProofKeys } from '../activities/codes';
 import { resolvePolicy, type Policy } from '../workflows/domain/policy';
 import { ConfigError } from '../activities/config-error';
@@ -23,24 +22,11 @@ const base64Key = (name: string) =>
 
 /** For local development only: production must set PROOF_MASTER_KEY (the worker refuses to start without it). */
 const DEV_MASTER_KEY = 'ZGV2ZWxvcG1lbnQtb25seS1tYXN0ZXIta2V5LW5ldmVyLWluLXByb2R1Y3Rpb24h';
-/** Likewise for PAYLOAD_KEYS: a fixed development key, refused in production. */
-const DEV_PAYLOAD_KEYS = 'dev1:ZGV2LXBheWxvYWQta2V5LTMyLWJ5dGVzLWxvbmchISE=';
 /** The local stack's codec-server token: whoever runs the stack is the authorised engineer. */
 const DEV_CODEC_TOKEN = 'dev-codec-token-local-only';
 
 const schema = z.object({
-  NODE_ENV: z.string().default('development'),
-  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-  TEMPORAL_TASK_QUEUE: z.string().min(1).default(TASK_QUEUE),
-  TEMPORAL_API_KEY: z.string().min(1).optional(),
-  TEMPORAL_TLS: z.enum(['true', 'false']).default('false'),
-  NATS_URL: z
-    .string()
-    .regex(/^(nats|tls|wss?):\/\/[^\s,]+(,(nats|tls|wss?):\/\/[^\s,]+)*$/, 'NATS_URL must be one URL or comma-separated URLs of one cluster (nats://host:port,...)')
-    .default('nats://127.0.0.1:4222'),
-  // 3 on a cluster: each stream and bucket survives the loss of one node (checked at start-up).
-  NATS_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
+  ...connectionEnv,
   SMTP_URL: z
     .string()
     .regex(/^smtps?:\/\//, 'SMTP_URL must start with smtp:// or smtps://')
@@ -49,10 +35,6 @@ const schema = z.object({
   PROOF_MASTER_KEY: base64Key('PROOF_MASTER_KEY').optional(),
   ...Object.fromEntries(proofKeyPurposes.map((p) => [keyVar(p), base64Key(keyVar(p)).optional()])),
   POLICY: z.string().default('{}'),
-  PAYLOAD_KEYS: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]+:[A-Za-z0-9+/=]+(,[A-Za-z0-9_-]+:[A-Za-z0-9+/=]+)*$/, 'PAYLOAD_KEYS must be id:base64key[,id:base64key...] (current key first)')
-    .optional(),
   CODEC_SERVER_TOKENS: z.string().min(16, 'CODEC_SERVER_TOKENS: each token at least 16 characters').optional(),
   CODEC_SERVER_ORIGINS: z.string().default('http://localhost:8233,http://127.0.0.1:8233'),
   CODEC_SERVER_PORT: z.coerce.number().int().min(1).max(65535).default(8888),
@@ -88,11 +70,8 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
-export interface Config {
-  production: boolean;
-  temporal: { address: string; namespace: string; taskQueue: string; apiKey?: string; tls: boolean };
-  /** The servers of one NATS cluster, and the replicas of every stream and bucket it holds. */
-  nats: { servers: string[]; replicas: number };
+/** The worker's configuration: the settings every process shares (Connections) and the worker's own. */
+export interface Config extends Connections {
   smtpUrl: string;
   mailFrom: string;
   /** SEC-5: the worker-only keys, one per purpose; no client holds any of them. */
@@ -100,8 +79,6 @@ export interface Config {
   proofKeysAreDevDefault: boolean;
   /** SEC-7: the change policy (defaults with POLICY's overrides, within bounds). */
   policy: Policy;
-  /** SEC-4: payload encryption keys, current first. */
-  payloadKeys: CodecKey[];
   /** Limits against abuse (max/window), shared by all workers through NATS. */
   limits: Limits;
   /** Operator credentials: the identity provider's public key (support actions are refused without it) and the longest lifetime accepted (SEC-6). */
@@ -120,62 +97,26 @@ export interface Config {
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
 }
 
-/**
- * SEC-4: the payload codec of every process; production refuses unsealed payloads. Workers and
- * clients read an unreadable payload as `null` (hole 5); the codec server answers it with 400.
- */
-export function payloadCodec(config: Pick<Config, 'payloadKeys' | 'production'>, use: 'workflows' | 'codec-server' = 'workflows'): AesGcmCodec {
-  return new AesGcmCodec(config.payloadKeys, { requireEncryption: config.production, refuseUnreadable: use === 'workflows' });
-}
-
 export { ConfigError };
-
-/** NATS_URL's comma-separated servers; the client tries them all and follows the cluster. */
-export function natsServers(url: string): string[] {
-  return url
-    .split(',')
-    .map((u) => u.trim())
-    .filter(Boolean);
-}
+export { natsServers, payloadCodec } from '../activities/adapters/connections';
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
-  }
-  const e = parsed.data;
-  const production = e.NODE_ENV === 'production';
+  const e = parseEnv(schema, env);
+  const shared = connections(e);
+  const production = shared.production;
   const { keys: proofKeys, devDefault } = parseProofKeys(e as unknown as Record<string, string | undefined>, production);
   const policy = parsePolicy(e.POLICY);
-  if (production && !e.PAYLOAD_KEYS) throw new ConfigError('invalid configuration:\n  PAYLOAD_KEYS: required in production');
-  let payloadKeys: CodecKey[];
-  try {
-    payloadKeys = parsePayloadKeys(e.PAYLOAD_KEYS ?? DEV_PAYLOAD_KEYS);
-    new AesGcmCodec(payloadKeys); // checks key sizes
-  } catch (err) {
-    throw new ConfigError(`invalid configuration:\n  PAYLOAD_KEYS: ${(err as Error).message}`);
-  }
   if (e.SMS_GATEWAY === 'smpp' && (!e.SMPP_URL || !e.SMPP_SYSTEM_ID)) {
     throw new ConfigError('invalid configuration:\n  SMPP_URL, SMPP_SYSTEM_ID: required when SMS_GATEWAY=smpp');
   }
   return {
-    production,
+    ...shared,
     sms: e.SMS_GATEWAY === 'smpp' ? { gateway: 'smpp', url: e.SMPP_URL!, systemId: e.SMPP_SYSTEM_ID!, password: e.SMPP_PASSWORD ?? '', sourceAddr: e.SMPP_SOURCE_ADDR } : { gateway: 'jetstream' },
-    temporal: {
-      address: e.TEMPORAL_ADDRESS,
-      namespace: e.TEMPORAL_NAMESPACE,
-      taskQueue: e.TEMPORAL_TASK_QUEUE,
-      apiKey: e.TEMPORAL_API_KEY,
-      tls: e.TEMPORAL_TLS === 'true' || e.TEMPORAL_API_KEY !== undefined,
-    },
-    nats: { servers: natsServers(e.NATS_URL), replicas: e.NATS_REPLICAS },
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     proofKeys,
     proofKeysAreDevDefault: devDefault,
     policy,
-    payloadKeys,
     limits: parseLimits(e),
     operators: {
       publicKeyPem: e.OPERATOR_JWT_PUBLIC_KEY ?? (e.OPERATOR_JWT_PUBLIC_KEY_FILE ? readKeyFile(e.OPERATOR_JWT_PUBLIC_KEY_FILE) : undefined),

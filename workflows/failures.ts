@@ -4,7 +4,7 @@
  * which both may load).
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { PhoneChangeError, type InvalidInputError } from './domain/errors';
+import { errorClasses, PhoneChangeError, type ErrorDetails, type InvalidInputError, type PhoneChangeErrorType } from './domain/errors';
 import { parse } from './domain/schemas';
 import type { FailureInfo } from './phone-change.defs';
 
@@ -39,4 +39,11 @@ export function failureFromActivity(err: unknown): FailureInfo {
     return { type: cause.type ?? 'Error', message: cause.message, details: (cause.details?.[0] as Record<string, unknown>) ?? undefined };
   }
   return { type: 'Error', message: err instanceof Error ? err.message : 'unknown failure' };
+}
+
+/** Rebuilds the named error from a failure type and details (the client's side); undefined for foreign types. */
+export function fromFailureType(type: string | undefined, message: string, details?: unknown): PhoneChangeError | undefined {
+  if (!type || !(type in errorClasses)) return undefined;
+  const Cls = errorClasses[type as PhoneChangeErrorType];
+  return new Cls(message, (details ?? {}) as ErrorDetails);
 }

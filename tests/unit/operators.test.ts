@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CommanderError } from 'commander';
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
-import { buildProgram } from '../../client/cli';
+import { buildDevProgram } from '../../temporal-config/dev-cli';
 import { ConfigError, loadConfig } from '../../workers/config';
 import { DEV_OPERATOR_ISSUER, ensureDevOperatorKeys } from '../../temporal-config/dev-operator-keys';
 import { JwtOperatorVerifier, NoOperatorVerifier } from '../../activities/adapters/jwt-operator-verifier';
@@ -131,7 +131,7 @@ describe('operator credentials in the CLI (SEC-6)', () => {
     const out: string[] = [];
     const errors: string[] = [];
     let sessions = 0;
-    const program = buildProgram(
+    const program = buildDevProgram(
       async () => (sessions++, Promise.reject(new Error('no session in this test'))),
       (line) => out.push(line),
     );

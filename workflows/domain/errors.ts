@@ -1,7 +1,7 @@
 /**
  * Named errors of the phone change. Each class sets `name`, which is also the Temporal failure type:
  * activities throw them, the workflow rethrows them as `ApplicationFailure`s of that type, and the
- * client turns a failure back into the class (`fromFailureType`). All are business outcomes, so
+ * client turns a failure back into the class (`fromFailureType` in workflows/failures.ts). All are business outcomes, so
  * they are never retried (`nonRetryableErrorTypes`).
  */
 export interface ErrorDetails {
@@ -62,7 +62,8 @@ export class TestDeliveryOpenError extends PhoneChangeError {}
 /** DONE-4: the change is older than the revert window. */
 export class RevertWindowClosedError extends PhoneChangeError {}
 
-const classes = {
+/** Every named error by its name (= its failure type). */
+export const errorClasses = {
   InvalidInputError,
   AccountNotVerifiedError,
   AccountNotFoundError,
@@ -84,14 +85,7 @@ const classes = {
   TestDeliveryOpenError,
 } as const;
 
-export type PhoneChangeErrorType = keyof typeof classes;
+export type PhoneChangeErrorType = keyof typeof errorClasses;
 
 /** Failure types that retrying cannot fix. */
-export const nonRetryableErrorTypes: PhoneChangeErrorType[] = Object.keys(classes) as PhoneChangeErrorType[];
-
-/** Rebuilds the named error from a failure type and details; undefined for foreign types. */
-export function fromFailureType(type: string | undefined, message: string, details?: unknown): PhoneChangeError | undefined {
-  if (!type || !(type in classes)) return undefined;
-  const Cls = classes[type as PhoneChangeErrorType];
-  return new Cls(message, (details ?? {}) as ErrorDetails);
-}
+export const nonRetryableErrorTypes: PhoneChangeErrorType[] = Object.keys(errorClasses) as PhoneChangeErrorType[];

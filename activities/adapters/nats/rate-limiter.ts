@@ -7,11 +7,12 @@ import { createHash } from 'node:crypto';
 import type { KV } from '@nats-io/kv';
 import type { Limit, LimitScope, RateLimiter } from '../../ports';
 import { casConflict, retryOnConflict } from '../../compare-and-set';
+import { slideWindow, type WindowEvent } from '../../limits';
 import { isWrongLastSequence } from './registry';
 
-/** The events inside a key's window: [hash of the event id, when it was admitted (ms)]. */
+/** The events inside a key's window. */
 interface WindowRecord {
-  events: [string, number][];
+  events: WindowEvent[];
 }
 
 export class KvRateLimiter implements RateLimiter {
@@ -23,12 +24,9 @@ export class KvRateLimiter implements RateLimiter {
     // Each lost race means another event got in, so max + 2 attempts always reach an answer.
     return retryOnConflict(async () => {
       const entry = await this.kv.get(k);
-      const now = Date.now();
-      const stored = entry?.operation === 'PUT' ? entry.json<WindowRecord>().events : [];
-      const live = stored.filter(([, at]) => at > now - limit.windowMs);
-      if (live.some(([e]) => e === id)) return undefined;
-      if (live.length >= limit.max) return Math.max(1000, Math.min(now, ...live.map(([, at]) => at)) + limit.windowMs - now);
-      const next = JSON.stringify({ events: [...live, [id, now]] } satisfies WindowRecord);
+      const decided = slideWindow(entry?.operation === 'PUT' ? entry.json<WindowRecord>().events : [], id, limit, Date.now());
+      if (!('events' in decided)) return decided.retryAfterMs;
+      const next = JSON.stringify({ events: decided.events } satisfies WindowRecord);
       try {
         await (entry ? this.kv.update(k, next, entry.revision) : this.kv.create(k, next));
       } catch (err) {

@@ -1,0 +1,85 @@
+/** Account and binding activities (PRE-1..PRE-6, DONE-1) in MockActivityEnvironment over the fakes. */
+import { describe, expect, it } from 'vitest';
+import { activityEnv, expectFailure, seedAccount } from '../support/activity-env';
+
+const NEW = '+79160000002';
+const load = { accountId: 'acct-1', requestId: 'K7M2QX9PHA', newPhone: NEW, auth: 'two_factor' as const };
+
+describe('loadAccount (fakes, MockActivityEnvironment)', () => {
+  it('PRE-1: a verified account answers its snapshot (no identity data) and the request id is held by this run', async () => {
+    const a = activityEnv();
+    const account = await seedAccount(a.ports, { identityHash: 'secret-hash', lastPhoneChangeAt: '2026-11-24T10:00:00.000Z' });
+    expect(await a.call('loadAccount', load)).toEqual({
+      oldPhone: account.phone,
+      email: account.email,
+      language: 'ru',
+      revision: (await a.ports.registry.getAccount('acct-1'))!.revision,
+      hasIdentity: true,
+      lastPhoneChangeAt: '2026-11-24T10:00:00.000Z',
+    });
+    expect(a.ports.registry.requestIds.get('K7M2QX9PHA')).toBe('phone-change/acct-1/run-1');
+    // A retried activity is the same run: the same answer, no conflict with itself.
+    expect((await a.call('loadAccount', load)).oldPhone).toBe(account.phone);
+  });
+
+  it.each([
+    ['PRE-1: an unverified account', { verified: false }, load, 'AccountNotVerifiedError', 'accountId'],
+    ['PRE-6: a profile flagged for a data mismatch', { profileMismatch: true }, load, 'ProfileMismatchError', 'accountId'],
+    ['PRE-3: the current number again', {}, { ...load, newPhone: '+79160000001' }, 'SameNumberError', 'newPhone'],
+    ['an unknown account', {}, { ...load, accountId: 'acct-unknown' }, 'AccountNotFoundError', 'accountId'],
+  ])('%s is refused with a typed error naming the field, and nothing is held or counted', async (_name, overrides, req, type, field) => {
+    const a = activityEnv();
+    await seedAccount(a.ports, overrides);
+    await expectFailure(a.call('loadAccount', req), type, { field });
+    expect(a.ports.registry.requestIds.size).toBe(0);
+    expect(a.ports.limiter.windows.size).toBe(0);
+  });
+
+  it("PRE-3, SEC-4: a number bound to another account is refused; the start still counts, so the fourth is limited (no free 'is it taken' oracle)", async () => {
+    const a = activityEnv();
+    await seedAccount(a.ports);
+    await a.ports.registry.claimPhone(NEW, 'acct-other');
+    await expectFailure(a.call('loadAccount', load), 'NumberTakenError', { field: 'newPhone' });
+    for (const run of ['run-2', 'run-3']) await expectFailure(a.otherRun(run).call('loadAccount', load), 'NumberTakenError');
+    const limited = await expectFailure(a.otherRun('run-4').call('loadAccount', load), 'RateLimitedError', { scope: 'startsPerNumber' });
+    expect(limited.retryAfterMs).toBeGreaterThan(0);
+  });
+
+  it('PRE-4: a request id held by another run is a RequestIdConflictError', async () => {
+    const a = activityEnv();
+    await seedAccount(a.ports);
+    await a.call('loadAccount', load);
+    await expectFailure(a.otherRun('run-2').call('loadAccount', load), 'RequestIdConflictError', { field: 'requestId' });
+  });
+});
+
+describe('bindPhone (fakes, MockActivityEnvironment)', () => {
+  const bind = { accountId: 'acct-1', requestId: 'K7M2QX9PHA', oldPhone: '+79160000001', newPhone: NEW, changedAt: '2026-11-25T01:17:00.000Z' };
+
+  it('DONE-1: binds the new number, frees the old one and records the change; a retry changes nothing', async () => {
+    const a = activityEnv();
+    const account = await seedAccount(a.ports);
+    await a.call('bindPhone', bind);
+    const after = await a.ports.registry.getAccount('acct-1');
+    expect(after?.value).toEqual({ ...account, phone: NEW, previousPhone: account.phone, lastPhoneChangeAt: bind.changedAt, lastChangeRequestId: 'K7M2QX9PHA', revertedRequestId: undefined });
+    expect([await a.ports.registry.ownerOf(NEW), await a.ports.registry.ownerOf(account.phone)]).toEqual(['acct-1', undefined]);
+    await a.call('bindPhone', bind);
+    expect((await a.ports.registry.getAccount('acct-1'))?.revision).toBe(after?.revision);
+  });
+
+  it('PRE-3: a number bound to another account meanwhile is refused and nothing changes', async () => {
+    const a = activityEnv();
+    const account = await seedAccount(a.ports);
+    await a.ports.registry.claimPhone(NEW, 'acct-other');
+    await expectFailure(a.call('bindPhone', bind), 'NumberTakenError', { field: 'newPhone' });
+    expect((await a.ports.registry.getAccount('acct-1'))?.value).toEqual(account);
+    expect(await a.ports.registry.ownerOf(NEW)).toBe('acct-other');
+  });
+
+  it("the account's number changed while the change was open: ConcurrentModificationError, the claim given back", async () => {
+    const a = activityEnv();
+    await seedAccount(a.ports, { phone: '+79160000009' });
+    await expectFailure(a.call('bindPhone', bind), 'ConcurrentModificationError');
+    expect(await a.ports.registry.ownerOf(NEW)).toBeUndefined();
+  });
+});
