@@ -1,13 +1,14 @@
 /**
- * CH-1: an SMS notice the gateway reports undeliverable goes out again by push and e-mail, never
- * a code or a link (a code by e-mail would weaken the proof of the number). Anyone who can publish
+ * CH-1: an SMS notice the gateway reports undeliverable goes out again on the channels of the
+ * fallback rule (activities/channels.ts: push and e-mail), never a code or a link (a code by e-mail would weaken the proof of the number). Anyone who can publish
  * on the report subject can send a report, so a report is trusted for nothing but the id of an SMS
  * and its status: the message, its account and its text are the ones the portal stored when it
  * sent that SMS. Idempotent: the fallback sends carry ids derived from the SMS's own id.
  */
 import { z } from 'zod';
-import type { ContactRegistry, History, Mailer, PushSender, SmsMessage } from './ports';
-import { textToHtml } from './templates';
+import type { ContactRegistry, History, SmsMessage } from './ports';
+import { createChannels, fallbackRules, type ChannelPorts } from './channels';
+import type { ChannelName } from '../workflows/domain/channels';
 import type { FallbackOutcome } from '../workflows/domain/outcomes';
 
 /** What a gateway publishes on `outbox.sms.report`; anything else in it is ignored. */
@@ -19,10 +20,8 @@ export type DeliveryReport = z.infer<typeof deliveryReportSchema>;
 
 const NEVER_FALL_BACK = /^(code_|identity_link$|test)/;
 
-export interface FallbackDeps {
+export interface FallbackDeps extends ChannelPorts {
   registry: ContactRegistry;
-  push: PushSender;
-  mailer: Mailer;
   history: History;
   /** The SMS the portal sent with this id, or undefined. */
   findSentSms(id: string): Promise<(SmsMessage & { id: string }) | undefined>;
@@ -35,15 +34,17 @@ export async function handleDeliveryReport(report: DeliveryReport, deps: Fallbac
   if (NEVER_FALL_BACK.test(m.kind)) return 'skipped_code';
   const account = await deps.registry.getAccount(m.accountId);
   if (!account) return 'no_account';
-  const channels = ['push'];
-  await deps.push.send({ accountId: m.accountId, requestId: m.requestId, kind: m.kind, title: 'Госуслуги', body: m.text }, `${m.id}/fallback/push`);
-  if (account.value.email) {
-    await deps.mailer.send({ to: account.value.email, subject: m.text.slice(0, 60), text: m.text, html: textToHtml(m.text) }, `${m.id}/fallback/email`);
-    channels.push('email');
+  const channels = createChannels(deps);
+  const sentOn: ChannelName[] = [];
+  for (const name of fallbackRules.sms) {
+    const to = channels[name].addressOf(account.value);
+    if (!to) continue;
+    await channels[name].relay(to, m.text, { ...m, language: account.value.language }, `${m.id}/fallback/${name}`);
+    sentOn.push(name);
   }
   await deps.history.append(
     m.accountId,
-    { at: new Date().toISOString(), kind: 'sms_undeliverable', requestId: m.requestId, channels, text: `SMS "${m.kind}" undeliverable; sent by ${channels.join(' and ')} instead` },
+    { at: new Date().toISOString(), kind: 'sms_undeliverable', requestId: m.requestId, channels: sentOn, text: `SMS "${m.kind}" undeliverable; sent by ${sentOn.join(' and ')} instead` },
     `${m.id}/fallback/history`,
   );
   return 'fallback_sent';

@@ -2,7 +2,10 @@
 import { currentRun, dedupId } from './context';
 import { deriveToken } from './codes';
 import type { ActivityDeps, Language } from './ports';
-import { formatWhen, renderNotice, textToHtml, type NoticeKind, type NoticeParams } from './templates';
+import { formatWhen, type NoticeKind, type NoticeParams } from './templates';
+import { smsTexts } from './templates/sms';
+import { createChannels, type Notice } from './channels';
+import { channelNames, type ChannelName } from '../workflows/domain/channels';
 
 export interface NoticeRequest {
   accountId: string;
@@ -11,6 +14,7 @@ export interface NoticeRequest {
   /** Unique per event within the run, e.g. `wrong_code-old-2`. */
   key: string;
   language: Language;
+  /** The notice's channels and their addresses: SMS to these numbers, e-mail to this address, push to the account. */
   smsTo: string[];
   email?: string;
   push: boolean;
@@ -55,7 +59,8 @@ export interface RecordRequest {
 }
 
 export function createNoticeActivities(deps: Pick<ActivityDeps, 'sms' | 'push' | 'mailer' | 'history' | 'events' | 'limiter' | 'limits' | 'keys' | 'links'>) {
-  const { sms, push, mailer, history, events, keys, limiter, limits } = deps;
+  const { history, events, keys, limiter, limits } = deps;
+  const channels = createChannels(deps);
 
   /** SEC-3, DONE-2, DONE-3, OTP-4: one notice on its channels, then its history entry. */
   async function notify(req: NoticeRequest): Promise<NoticeResult> {
@@ -76,20 +81,16 @@ export function createNoticeActivities(deps: Pick<ActivityDeps, 'sms' | 'push' |
       result.blockedForMs = await limiter.admit('wrongEntriesPerAccount', req.accountId, { ...limit, max: limit.max - 1 }, dedupId(req.key));
     }
     const journalUrl = `${deps.links.journal}/${req.requestId}`;
-    const text = renderNotice(req.language, req.kind, { ...req.params, when, journalUrl, rejectUrl });
-    const channels: string[] = [];
-    for (const [i, to] of req.smsTo.entries()) {
-      await sms.send({ to, text: text.sms, accountId: req.accountId, requestId: req.requestId, kind: req.kind }, dedupId(`${req.key}/sms/${i}`));
-      channels.push('sms');
+    const notice: Notice = { accountId: req.accountId, requestId: req.requestId, kind: req.kind, language: req.language, params: { ...req.params, when, journalUrl, rejectUrl } };
+    const sentOn: ChannelName[] = [];
+    for (const name of channelNames) {
+      for (const { to, key } of channels[name].addresses(req)) {
+        await channels[name].send(to, notice, dedupId(`${req.key}/${key}`));
+        sentOn.push(name);
+      }
     }
-    if (req.email) {
-      await mailer.send({ to: req.email, subject: text.subject, text: text.body, html: textToHtml(text.body) }, dedupId(`${req.key}/email`));
-      channels.push('email');
-    }
-    if (req.push) {
-      await push.send({ accountId: req.accountId, requestId: req.requestId, kind: req.kind, title: text.subject, body: text.sms }, dedupId(`${req.key}/push`));
-      channels.push('push');
-    }
+    // The history keeps the short (SMS) text of the notice, whichever channels carried it.
+    const text = smsTexts[req.language][req.kind](notice.params);
     await history.append(
       req.accountId,
       // The single-use link is the owner's alone: the history (read by support too) keeps the text without it.
@@ -97,8 +98,8 @@ export function createNoticeActivities(deps: Pick<ActivityDeps, 'sms' | 'push' |
         at: req.at,
         kind: req.kind,
         requestId: req.requestId,
-        channels: [...new Set(channels)],
-        text: rejectUrl ? text.sms.replace(rejectUrl, '<link>') : text.sms,
+        channels: [...new Set(sentOn)],
+        text: rejectUrl ? text.replace(rejectUrl, '<link>') : text,
         actor: req.actor,
         details: req.details,
       },

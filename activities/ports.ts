@@ -5,6 +5,7 @@
 import type { ProofKeys } from './codes';
 import type { Policy } from '../workflows/domain/policy';
 import type { OperatorRole } from '../workflows/phone-change.defs';
+import type { ChannelName } from '../workflows/domain/channels';
 
 /** What every activity factory picks its ports from; workers/services.ts builds it. */
 export interface ActivityDeps {
@@ -89,7 +90,8 @@ export interface HistoryEntry {
   at: string;
   kind: string;
   requestId: string;
-  channels: string[];
+  /** What carried it (none: a record, not a notice). */
+  channels: ChannelName[];
   text: string;
   /** Who acted, for support decisions. */
   actor?: string;
