@@ -4,58 +4,43 @@
  * activities as types only; only the development stack's entries (and tests) import workers/.
  * Type-only imports are seen (tsPreCompilationDeps) so a cycle through types counts too.
  */
+const DEFINITIONS = '^workflows/(domain/|[^/]+\\.defs\\.ts$|failures\\.ts$)';
+const OUTSIDE = '^(client|workers|temporal-config|tests)/';
+
+/** A forbidden arrow: from `from` to `to` (dependency-cruiser's path conditions). */
+const never = (name, comment, from, to) => ({ name, comment, severity: 'error', from, to });
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
-    { name: 'no-cycles', severity: 'error', comment: 'Import cycles make layers meaningless.', from: {}, to: { circular: true } },
-    {
-      name: 'workers-only-from-the-dev-stack',
-      severity: 'error',
-      comment: 'workers/ is the composition root: only the dev stack entries and tests start it.',
-      from: { pathNot: '^(workers|tests)/|^temporal-config/(dev-stack|cluster-stack|dev-cli)\\.ts$' },
-      to: { path: '^workers/' },
-    },
-    {
-      name: 'client-to-definitions-domain-and-adapters',
-      severity: 'error',
-      comment: 'The client uses workflow definitions, the domain, the one failure converter, port types and adapters.',
-      from: { path: '^client/' },
-      to: { path: '^(activities|temporal-config|tests)/', pathNot: '^activities/(ports\\.ts$|adapters/)' },
-    },
-    {
-      name: 'client-workflow-code-as-types',
-      severity: 'error',
-      comment: 'The client names workflow functions as types only (typed handles); their code runs in the worker.',
-      from: { path: '^client/' },
-      to: { path: '^workflows/', pathNot: '^workflows/(domain/|[^/]+\\.defs\\.ts$|failures\\.ts$)', dependencyTypesNot: ['type-only'] },
-    },
-    {
-      name: 'workflows-take-activities-as-types',
-      severity: 'error',
-      comment: 'Activity code must never enter the workflow bundle.',
-      from: { path: '^workflows/' },
-      to: { path: '^activities/', dependencyTypesNot: ['type-only'] },
-    },
-    {
-      name: 'workflows-inward',
-      severity: 'error',
-      from: { path: '^workflows/' },
-      to: { path: '^(client|workers|temporal-config|tests)/' },
-    },
-    {
-      name: 'activities-inward',
-      severity: 'error',
-      comment: 'Activities and adapters know ports, the domain and definitions; nothing of the process around them.',
-      from: { path: '^activities/' },
-      to: { path: '^(client|workers|temporal-config|tests)/' },
-    },
-    {
-      name: 'workers-not-to-client',
-      severity: 'error',
-      comment: 'The worker shares with the client through lower layers (adapters, definitions), never client/ itself.',
-      from: { path: '^workers/' },
-      to: { path: '^(client|temporal-config|tests)/' },
-    },
+    never('no-cycles', 'Import cycles make layers meaningless.', {}, { circular: true }),
+    never(
+      'workers-only-from-the-dev-stack',
+      'workers/ is the composition root: only the dev stack entries and tests start it.',
+      { pathNot: '^(workers|tests)/|^temporal-config/(dev-stack|cluster-stack|dev-cli)\\.ts$' },
+      { path: '^workers/' },
+    ),
+    never(
+      'client-to-port-types-and-adapters',
+      'Of activities, the client uses port types and adapters only.',
+      { path: '^client/' },
+      { path: '^(activities|temporal-config|tests)/', pathNot: '^activities/(ports\\.ts$|adapters/)' },
+    ),
+    never(
+      'client-workflow-code-as-types',
+      'The client names workflow functions as types only (typed handles); their code runs in the worker.',
+      { path: '^client/' },
+      { path: '^workflows/', pathNot: DEFINITIONS, dependencyTypesNot: ['type-only'] },
+    ),
+    never('workflows-take-activities-as-types', 'Activity code must never enter the workflow bundle.', { path: '^workflows/' }, { path: '^activities/', dependencyTypesNot: ['type-only'] }),
+    never('workflows-inward', 'Workflows know their definitions and the domain only.', { path: '^workflows/' }, { path: OUTSIDE }),
+    never('activities-inward', 'Activities and adapters know ports, the domain and definitions; nothing of the process around them.', { path: '^activities/' }, { path: OUTSIDE }),
+    never(
+      'workers-not-to-client',
+      'The worker shares with the client through lower layers (adapters, definitions), never client/ itself.',
+      { path: '^workers/' },
+      { path: '^(client|temporal-config|tests)/' },
+    ),
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

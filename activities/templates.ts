@@ -7,7 +7,7 @@ import { emailTexts } from './templates/email';
 import type { NoticeKind, NoticeParams } from './templates/kinds';
 import { smsTexts } from './templates/sms';
 
-export type { NoticeKind, NoticeParams } from './templates/kinds';
+export { noticeKinds, type NoticeKind, type NoticeParams } from './templates/kinds';
 export type { CodePurpose } from './codes';
 export { renderCodeSms, renderIdentityLinkSms, smsSegments } from './templates/sms';
 export { textToHtml } from './templates/email';

@@ -1,20 +1,23 @@
 /** What every channel's notice templates share: the kinds of notice and the values their texts may use. */
 import type { Language } from '../ports';
 
-export type NoticeKind =
-  | 'requested'
-  | 'wrong_code'
-  | 'identity_mismatch'
-  | 'frequent_change'
-  | 'old_number_lost'
-  | 'support_override'
-  | 'rejected'
-  | 'cancelled'
-  | 'completed'
-  | 'completed_old'
-  | 'reverted'
-  | 'failed'
-  | 'expired';
+/** Every notice the change sends; each channel's template file has a text of each. */
+export const noticeKinds = [
+  'requested',
+  'wrong_code',
+  'identity_mismatch',
+  'frequent_change',
+  'old_number_lost',
+  'support_override',
+  'rejected',
+  'cancelled',
+  'completed',
+  'completed_old',
+  'reverted',
+  'failed',
+  'expired',
+] as const;
+export type NoticeKind = (typeof noticeKinds)[number];
 
 export interface NoticeParams {
   requestId: string;

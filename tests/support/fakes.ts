@@ -41,32 +41,18 @@ import { OperatorCredentialError } from '../../workflows/domain/errors';
 /** Messages kept once per de-duplication id, in the order first sent. */
 export class Outbox<M> {
   readonly sent: (M & { id: string })[] = [];
-  protected keep(message: M, id: string): void {
-    if (!this.sent.some((m) => m.id === id)) this.sent.push({ ...message, id });
+  async send(message: M, dedupId: string): Promise<void> {
+    if (!this.sent.some((m) => m.id === dedupId)) this.sent.push({ ...message, id: dedupId });
   }
 }
 
-export class FakeSms extends Outbox<SmsMessage> implements SmsSender {
-  async send(message: SmsMessage, dedupId: string): Promise<void> {
-    this.keep(message, dedupId);
-  }
-}
-
-export class FakePush extends Outbox<PushMessage> implements PushSender {
-  async send(message: PushMessage, dedupId: string): Promise<void> {
-    this.keep(message, dedupId);
-  }
-}
-
-export class FakeMailer extends Outbox<MailMessage> implements Mailer {
-  async send(message: MailMessage, dedupId: string): Promise<void> {
-    this.keep(message, dedupId);
-  }
-}
+export class FakeSms extends Outbox<SmsMessage> implements SmsSender {}
+export class FakePush extends Outbox<PushMessage> implements PushSender {}
+export class FakeMailer extends Outbox<MailMessage> implements Mailer {}
 
 export class FakeEvents extends Outbox<DomainEvent> implements EventPublisher {
-  async publish(event: DomainEvent, dedupId: string): Promise<void> {
-    this.keep(event, dedupId);
+  publish(event: DomainEvent, dedupId: string): Promise<void> {
+    return this.send(event, dedupId);
   }
 }
 
@@ -74,8 +60,8 @@ export class FakeLinkedServices extends Outbox<LinkedServiceMessage & { service:
   constructor(readonly names: readonly string[] = ['sms_subscriptions', 'bank_cards']) {
     super();
   }
-  async notify(service: string, message: LinkedServiceMessage, dedupId: string): Promise<void> {
-    this.keep({ ...message, service }, dedupId);
+  notify(service: string, message: LinkedServiceMessage, dedupId: string): Promise<void> {
+    return this.send({ ...message, service }, dedupId);
   }
 }
 

@@ -4,24 +4,10 @@ import { createChannels, fallbackRules } from '../../activities/channels';
 import { handleDeliveryReport, type FallbackDeps } from '../../activities/delivery-fallback';
 import type { SmsMessage } from '../../activities/ports';
 import { channelNames } from '../../workflows/domain/channels';
+import { noticeKinds } from '../../activities/templates';
 import { fakePorts } from '../support/fakes';
 import { seedAccount } from '../support/activity-env';
 
-const kinds = [
-  'requested',
-  'wrong_code',
-  'identity_mismatch',
-  'frequent_change',
-  'old_number_lost',
-  'support_override',
-  'rejected',
-  'cancelled',
-  'completed',
-  'completed_old',
-  'reverted',
-  'failed',
-  'expired',
-] as const;
 const params = { requestId: 'K7M2QX9PHA', when: '25.11.2026, 01:17 МСК', journalUrl: 'https://portal.test/journal/K7M2QX9PHA', newPhoneMasked: '+7 *** ***-**-02' };
 
 describe('channels (fakes)', () => {
@@ -31,7 +17,7 @@ describe('channels (fakes)', () => {
     expect(Object.keys(channels)).toEqual([...channelNames]);
     let n = 0;
     for (const language of ['ru', 'en'] as const)
-      for (const kind of kinds) for (const name of channelNames) await channels[name].send('+79160000001', { accountId: 'acct-1', requestId: 'K7M2QX9PHA', kind, language, params }, `id-${n++}`);
+      for (const kind of noticeKinds) for (const name of channelNames) await channels[name].send('+79160000001', { accountId: 'acct-1', requestId: 'K7M2QX9PHA', kind, language, params }, `id-${n++}`);
     const texts = [...ports.sms.sent.map((m) => m.text), ...ports.mailer.sent.flatMap((m) => [m.subject, m.text, m.html]), ...ports.push.sent.flatMap((m) => [m.title, m.body])];
     expect([ports.sms.sent.length, ports.mailer.sent.length, ports.push.sent.length]).toEqual([26, 26, 26]);
     expect(texts.filter((t) => !t || t.includes('undefined'))).toEqual([]);

@@ -5,7 +5,7 @@ import { maskEmail, maskPhone } from '../../workflows/domain/mask';
 import { InvalidInputError } from '../../workflows/domain/errors';
 import { policyProblems } from '../../workflows/domain/policy';
 import { deriveCode, deriveProofKeys, hashRecoveryCode, sameSecret } from '../../activities/codes';
-import { formatWhen, renderCodeSms, renderIdentityLinkSms, renderNotice, smsSegments, type NoticeKind } from '../../activities/templates';
+import { formatWhen, noticeKinds, renderCodeSms, renderIdentityLinkSms, renderNotice, smsSegments, type NoticeKind } from '../../activities/templates';
 
 describe('phone numbers (PRE-2)', () => {
   it.each([
@@ -84,21 +84,7 @@ describe('codes (OTP-1, OTP-2)', () => {
 });
 
 describe('texts (CH-2)', () => {
-  const kinds: NoticeKind[] = [
-    'requested',
-    'wrong_code',
-    'identity_mismatch',
-    'frequent_change',
-    'old_number_lost',
-    'support_override',
-    'rejected',
-    'cancelled',
-    'completed',
-    'completed_old',
-    'reverted',
-    'failed',
-    'expired',
-  ];
+  const kinds: readonly NoticeKind[] = noticeKinds;
   const params = { requestId: 'K7M2QX9PHA', when: '25.11.2026 01:17', journalUrl: 'https://j.example/j', newPhoneMasked: '+7 *** ***-**-02' };
 
   it.each(kinds)('CH-2: %s exists in Russian and English, carrying the request id (AFTER-3)', (kind) => {
