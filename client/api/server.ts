@@ -32,7 +32,7 @@ export interface ApiDeps {
 export const API_VERSION = '1.0.0';
 
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
-  const app = Fastify({ bodyLimit: deps.bodyLimit, disableRequestLogging: true, logger: false, return503OnClosing: true, routerOptions: { maxParamLength: 100 } }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({ bodyLimit: deps.bodyLimit, logger: false, return503OnClosing: true, routerOptions: { maxParamLength: 100 } }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   // JSON only: a text body would otherwise reach the validators as a string.
   app.removeContentTypeParser('text/plain');
@@ -131,7 +131,11 @@ function fromFastifyError(err: FastifyError, req: FastifyRequest): unknown {
     const where = (err as { validationContext?: string }).validationContext ?? 'body';
     const keys = (issue.params as { keys?: string[] }).keys;
     const path = issue.instancePath.replace(/^\//, '').replace(/\//g, '.');
-    if (issue.keyword === 'unrecognized_keys' && keys?.length) return new InvalidInputError(`unknown field ${JSON.stringify(keys[0]!.slice(0, 40))}`, { field: keys[0]!.slice(0, 40) });
+    if (issue.keyword === 'unrecognized_keys' && keys?.length) {
+      // A key is caller text too: named back only when it looks like a field name (never a phone, an e-mail).
+      const key = /^[A-Za-z_][A-Za-z0-9_]{0,39}$/.test(keys[0]!) ? keys[0]! : undefined;
+      return new InvalidInputError(key ? `unknown field "${key}"` : 'an unknown field', { field: key ?? 'request' });
+    }
     return new InvalidInputError(issue.message ?? 'invalid input', { field: path || (where === 'body' ? 'request' : where) });
   }
   if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || err.statusCode === 413) return new ApiError('PayloadTooLarge', 413, 'the request body is too large', { field: 'request' });
