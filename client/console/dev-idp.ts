@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { importPKCS8, SignJWT, type CryptoKey, type KeyObject } from 'jose';
 import type { FastifyInstance } from 'fastify';
+import formbody from '@fastify/formbody';
 import { z } from 'zod';
 import { operatorRoles, type OperatorRole } from '../../workflows/phone-change.defs';
 import type { ActionBinding, OperatorIdp } from './sessions';
@@ -46,7 +47,8 @@ export class DevIdp implements OperatorIdp {
   }
 
   /** GET shows who-are-you; POST answers a page whose form carries the login credential to the console. */
-  routes(app: FastifyInstance): void {
+  async routes(app: FastifyInstance): Promise<void> {
+    await app.register(formbody, { bodyLimit: 4096 });
     const form = z.strictObject({
       operator: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/),
       name: z.string().max(100).optional(),

@@ -1,6 +1,6 @@
 /** Server-rendered pages of the console: plain HTML forms, labels on every field, no scripts. */
 import type { ChangeStatus } from '../../workflows/phone-change.defs';
-import { operatorRoles, overrideMethods, terminalStates, type OperatorRole } from '../../workflows/phone-change.defs';
+import { overrideMethods, terminalStates, type OperatorRole } from '../../workflows/phone-change.defs';
 import type { StoredHistoryEntry } from '../../activities/ports';
 import { words, type Lang, type Words } from './i18n';
 import type { OperatorSession } from './sessions';
@@ -102,7 +102,7 @@ export function changeView(lang: Lang, s: OperatorSession, st: ChangeStatus, his
         .join('')}</tbody></table>`
     : '';
   const hist = history.length
-    ? `<table><thead><tr><th scope="col">#</th><th scope="col">UTC</th><th scope="col">${e(t.state)}</th><th scope="col">${e(t.request)}</th><th scope="col">…</th></tr></thead><tbody>${history
+    ? `<table><thead><tr><th scope="col">#</th><th scope="col">UTC</th><th scope="col">${e(t.event)}</th><th scope="col">${e(t.request)}</th><th scope="col">${e(t.text)}</th></tr></thead><tbody>${history
         .map(
           (h) => `<tr><td>${h.seq}</td><td>${e(h.at.slice(0, 19).replace('T', ' '))}</td><td>${e(h.kind)}</td><td>${e(h.requestId)}</td><td>${e(h.text)}${h.actor ? ` (${e(h.actor)})` : ''}</td></tr>`,
         )
@@ -141,7 +141,6 @@ function actions(t: Words, s: OperatorSession, st: ChangeStatus): string {
   }
   if (!terminalStates.has(st.state)) out.push(form('reject', 'support:reject', t.reject, '', t.submitReject));
   if (st.state === 'completed') out.push(form('revert', 'support:revert', t.revert, '', t.submitRevert));
-  void operatorRoles;
   return out.join('\n');
 }
 
