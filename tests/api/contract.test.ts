@@ -127,6 +127,21 @@ describe('issue 15: the OpenAPI document and the routes agree', () => {
   });
 });
 
+describe('issue 15: liveness and readiness', () => {
+  it('/healthz answers while the process is up; /readyz says whether Temporal and NATS answer (503 when not)', async () => {
+    expect(await (await fetch(`${api.url}/healthz`)).json()).toEqual({ status: 'ok' });
+    expect((await fetch(`${api.url}/readyz`)).status).toBe(200);
+    const down = await startTestApi(h, client, { ready: async () => false });
+    try {
+      const r = await fetch(`${down.url}/readyz`);
+      expect(r.status).toBe(503);
+      expect(await r.json()).toEqual({ status: 'not ready' });
+    } finally {
+      await down.close();
+    }
+  });
+});
+
 describe('issue 15: every operation against the running stack (PRE-1, SEC-2, OTP-3, LOST-1, LOST-2, SEC-3, SEC-6, DONE-3, DONE-4, AFTER-1, AFTER-2, AFTER-3, REC-3)', () => {
   it('a whole change with the identity check, resend and its cooldown, history, linked services, test delivery and a revert', async () => {
     const a = await h.newAccount();
