@@ -13,6 +13,7 @@ import { startNats, startTemporal, toolPaths, type RunningServer } from './stack
 import { startSmtpSink, type SmtpSink } from './smtp-sink';
 import { startCodecServer } from '../workers/codec-server';
 import { ensureDevOperatorKeys } from './dev-operator-keys';
+import { startApi } from '../client/api/main';
 
 const TEMPORAL_PORT = 7233;
 const UI_PORT = 8233;
@@ -68,11 +69,15 @@ async function main(): Promise<void> {
   step('bundling the workflow and starting the worker');
   const runtime = await startWorkerRuntime(config, logger);
   const running = runtime.run();
+  // Issue 15: the HTTP API and the support console (API_PORT, 8080 by default).
+  const api = await startApi({ ...env, DATA_DIR: dataDir });
   printBanner(Boolean(servers.length), dataDir, codecEndpoint);
+  step(`HTTP API on ${api.url}/v1 (docs ${api.url}/v1/docs; token: npm run -s api:token), support console ${api.url}/console`);
 
   // The SDK stops the worker on SIGINT/SIGTERM; then the servers go, children last.
   await running;
   step('worker stopped; stopping the servers');
+  await api.close();
   await smtp?.close();
   await codecServer.close();
   await Promise.all(servers.map((s) => s.stop()));

@@ -1,0 +1,323 @@
+/**
+ * Every operation of the HTTP API: one line of routing and one call of the client library each.
+ * The table is the contract: the server registers exactly these routes, the OpenAPI document is
+ * generated from them, and the contract test (tests/api/contract.test.ts) derives its cases from
+ * the document and checks that every `errors` status listed here is produced.
+ */
+import type { z } from 'zod';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { PhoneChangeClient, toTypedError } from '../phone-change-client';
+import { ChangeNotFoundError, RequestIdConflictError } from '../../workflows/domain/errors';
+import { testDeliveryWorkflowId } from '../../workflows/after-change.defs';
+import { accountParams, bodies, queries, responses } from './schemas';
+import { ApiError } from './problem';
+import type { ServiceScope } from './service-auth';
+
+export interface OperationContext {
+  client: PhoneChangeClient;
+  temporal: Client;
+  params: Record<string, string>;
+  query: Record<string, unknown>;
+  body: Record<string, unknown>;
+}
+
+export interface Operation {
+  operationId: string;
+  method: 'GET' | 'POST';
+  url: string;
+  scope: ServiceScope;
+  summary: string;
+  params?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  status: 200 | 201;
+  response: z.ZodType;
+  /** Documented refusals besides 400/401/403 (and 413/415 for bodies), each produced by the contract test. */
+  errors: number[];
+  run(c: OperationContext): Promise<unknown>;
+}
+
+/** The account's change, if it is the one the caller names (request ids are the idempotency keys). */
+async function sameChange(c: OperationContext): Promise<string> {
+  const accountId = c.params.accountId!;
+  const status = await c.client.status(accountId);
+  if (status.requestId !== c.body.requestId) throw new RequestIdConflictError("the account's change has another request id", { field: 'requestId' });
+  return accountId;
+}
+
+const b = (c: OperationContext) => c.body as never;
+
+export const operations: Operation[] = [
+  {
+    operationId: 'startChange',
+    method: 'POST',
+    url: '/v1/changes',
+    scope: 'changes',
+    summary: 'Start a change (PRE-1..PRE-4); the same requestId with the same data returns the same change',
+    body: bodies.start,
+    status: 201,
+    response: responses.changeRef,
+    errors: [404, 409, 422],
+    run: (c) => c.client.start(b(c)),
+  },
+  {
+    operationId: 'getStatus',
+    method: 'GET',
+    url: '/v1/accounts/:accountId/change',
+    scope: 'changes',
+    summary: "The account's current or last change, numbers masked",
+    params: accountParams,
+    status: 200,
+    response: responses.status,
+    errors: [404],
+    run: (c) => c.client.status(c.params.accountId!),
+  },
+  {
+    operationId: 'confirmIdentity',
+    method: 'POST',
+    url: '/v1/accounts/:accountId/change/identity',
+    scope: 'changes',
+    summary: "SEC-2: the identity link's token with the name and passport the citizen typed",
+    params: accountParams,
+    body: bodies.identity,
+    status: 200,
+    response: responses.identityVerdict,
+    errors: [404, 409],
+    run: async (c) => {
+      const { token, fullName, passport } = c.body as { token: string; fullName: string; passport: string };
+      return c.client.confirmIdentity(await sameChange(c), { token, fullName, passport });
+    },
+  },
+  {
+    operationId: 'submitCode',
+    method: 'POST',
+    url: '/v1/accounts/:accountId/change/code',
+    scope: 'changes',
+    summary: 'A code the citizen typed; the worker judges it',
+    params: accountParams,
+    body: bodies.code,
+    status: 200,
+    response: responses.codeVerdict,
+    errors: [404, 409],
+    run: async (c) => c.client.submitCode(await sameChange(c), c.body.step as never, c.body.code as string),
+  },
+  {
+    operationId: 'submitRecoveryCode',
+    method: 'POST',
+    url: '/v1/accounts/:accountId/change/recovery-code',
+    scope: 'changes',
+    summary: "REC-3: one of the owner's backup recovery codes instead of the old number's code",
+    params: accountParams,
+    body: bodies.recoveryCode,
+    status: 200,
+    response: responses.codeVerdict,
+    errors: [404, 409],
+    run: async (c) => c.client.submitRecoveryCode(await sameChange(c), c.body.code as string),
+  },
+  {
+    operationId: 'resendCode',
+    method: 'POST',
+    url: '/v1/accounts/:accountId/change/resend',
+    scope: 'changes',
+    summary: '"Send again" (OTP-3); 429 with Retry-After inside the cooldown',
+    params: accountParams,
+    body: bodies.resend,
+    status: 200,
+    response: responses.resend,
+    errors: [404, 409, 429],
+    run: async (c) => c.client.resend(await sameChange(c), c.body.step as never),
+  },
+  {
+    operationId: 'reportOldNumberLost',
+    method: 'POST',
+    url: '/v1/accounts/:accountId/change/lost',
+    scope: 'changes',
+    summary: 'LOST-1: the citizen cannot receive codes on the old number; the change waits for support',
+    params: accountParams,
+    body: bodies.lost,
+    status: 200,
+    response: responses.changeRef,
+    errors: [404, 409],
+    run: async (c) => c.client.reportOldNumberLost(await sameChange(c)),
+  },
+  {
+    operationId: 'cancelChange',
+    method: 'POST',
+    url: '/v1/accounts/:accountId/change/cancel',
+    scope: 'changes',
+    summary: 'The citizen cancels the open change',
+    params: accountParams,
+    body: bodies.cancel,
+    status: 200,
+    response: responses.changeRef,
+    errors: [404, 409],
+    run: async (c) => c.client.cancel(await sameChange(c), c.body.reason as string | undefined),
+  },
+  {
+    operationId: 'rejectByOwner',
+    method: 'POST',
+    url: '/v1/accounts/:accountId/change/not-me',
+    scope: 'changes',
+    summary: 'SEC-3: "this wasn\'t me", with the token from the notice\'s link',
+    params: accountParams,
+    body: bodies.notMe,
+    status: 200,
+    response: responses.changeRef,
+    errors: [404, 409],
+    run: async (c) => c.client.rejectByOwner(await sameChange(c), c.body.token as string),
+  },
+  {
+    operationId: 'getHistory',
+    method: 'GET',
+    url: '/v1/accounts/:accountId/history',
+    scope: 'changes',
+    summary: "DONE-3: the account's history, newest first",
+    params: accountParams,
+    query: queries.history,
+    status: 200,
+    response: responses.history,
+    errors: [],
+    run: async (c) => ({ entries: await c.client.history(c.params.accountId!, c.query as { limit?: number; beforeSeq?: number }) }),
+  },
+  {
+    operationId: 'getLinkedServices',
+    method: 'GET',
+    url: '/v1/accounts/:accountId/linked-services',
+    scope: 'changes',
+    summary: 'AFTER-1: which linked services have the new number',
+    params: accountParams,
+    status: 200,
+    response: responses.linked,
+    errors: [404],
+    run: (c) => c.client.linkedStatus(c.params.accountId!),
+  },
+  {
+    operationId: 'startTestDelivery',
+    method: 'POST',
+    url: '/v1/accounts/:accountId/test-delivery',
+    scope: 'changes',
+    summary: 'AFTER-2: send a test code to the current number; one at a time per account',
+    params: accountParams,
+    status: 201,
+    response: responses.testStarted,
+    errors: [409],
+    run: (c) => c.client.startTestDelivery(c.params.accountId!),
+  },
+  {
+    operationId: 'confirmTestDelivery',
+    method: 'POST',
+    url: '/v1/accounts/:accountId/test-delivery/code',
+    scope: 'changes',
+    summary: 'AFTER-2: the test code the citizen received',
+    params: accountParams,
+    body: bodies.testCode,
+    status: 200,
+    response: responses.testConfirm,
+    errors: [404],
+    run: (c) => c.client.confirmTestDelivery(c.params.accountId!, c.body.code as string),
+  },
+  {
+    operationId: 'getTestDelivery',
+    method: 'GET',
+    url: '/v1/accounts/:accountId/test-delivery',
+    scope: 'changes',
+    summary: "AFTER-2: the last test delivery's outcome, or running",
+    params: accountParams,
+    status: 200,
+    response: responses.testResult,
+    errors: [404],
+    run: async (c) => {
+      const accountId = c.params.accountId!;
+      const handle = c.temporal.workflow.getHandle(testDeliveryWorkflowId(accountId));
+      const d = await handle.describe().catch((err: unknown) => {
+        throw err instanceof WorkflowNotFoundError ? new ChangeNotFoundError('no test delivery for this account', { field: 'accountId' }) : toTypedError(err);
+      });
+      if (d.status.name === 'RUNNING') return { state: 'running' };
+      return { state: 'finished', ...(await c.client.testDeliveryResult(accountId)) };
+    },
+  },
+  {
+    operationId: 'supportOverride',
+    method: 'POST',
+    url: '/v1/accounts/:accountId/change/support/override',
+    scope: 'support',
+    summary: "LOST-2, FREQ-2: support approves after proving the citizen's identity; `credential` is the operator's, bound to this change and action (SEC-6)",
+    params: accountParams,
+    body: bodies.override,
+    status: 200,
+    response: responses.changeRef,
+    errors: [404, 409],
+    run: async (c) => {
+      const { credential, method, evidenceRef, reason } = c.body as never as { credential: string; method: never; evidenceRef: string; reason: string };
+      return c.client.supportOverride(await sameChange(c), { credential, method, evidenceRef, reason });
+    },
+  },
+  {
+    operationId: 'supportReject',
+    method: 'POST',
+    url: '/v1/accounts/:accountId/change/support/reject',
+    scope: 'support',
+    summary: "Support rejects a change with the operator's credential for it (SEC-6)",
+    params: accountParams,
+    body: bodies.reject,
+    status: 200,
+    response: responses.changeRef,
+    errors: [404, 409],
+    run: async (c) => c.client.rejectBySupport(await sameChange(c), c.body.credential as string, c.body.reason as string),
+  },
+  {
+    operationId: 'supportRevert',
+    method: 'POST',
+    url: '/v1/accounts/:accountId/change/support/revert',
+    scope: 'support',
+    summary: "DONE-4: restore the number a completed change replaced, with the operator's credential for it",
+    params: accountParams,
+    body: bodies.revert,
+    status: 200,
+    response: responses.revert,
+    errors: [404, 409],
+    run: async (c) => c.client.revert(await sameChange(c), c.body.requestId as string, c.body.credential as string, c.body.reason as string),
+  },
+  {
+    operationId: 'supportQueue',
+    method: 'GET',
+    url: '/v1/support/queue',
+    scope: 'support',
+    summary: 'Changes waiting for support (lost number, frequent change, SIM swap), oldest first',
+    query: queries.queue,
+    status: 200,
+    response: responses.queue,
+    errors: [],
+    run: async (c) => ({ changes: await supportQueue(c.client, (c.query.limit as number | undefined) ?? 100) }),
+  },
+  {
+    operationId: 'supportFind',
+    method: 'POST',
+    url: '/v1/support/find',
+    scope: 'support',
+    summary: "AFTER-3: the change a citizen's request id names",
+    body: bodies.find,
+    status: 200,
+    response: responses.found,
+    errors: [404],
+    run: async (c) => {
+      const requestId = c.body.requestId as string;
+      const found = await c.client.findByRequestId(requestId);
+      if (!found) throw new ApiError('NotFound', 404, 'no change with this request id', { field: 'requestId' });
+      return { ...found, requestId };
+    },
+  },
+];
+
+/** The support queue with each change's reason, deadline and masked new number; oldest first. */
+export async function supportQueue(client: PhoneChangeClient, limit: number) {
+  const waiting = await client.list('awaiting_support', limit);
+  const rows = await Promise.all(
+    waiting.map(async (w) => {
+      const st = await client.status(w.accountId).catch(() => undefined);
+      if (st && st.requestId !== w.requestId) return undefined;
+      return { accountId: w.accountId, requestId: w.requestId, startedAt: w.startTime.toISOString(), reason: st?.support?.reason, deadline: st?.deadline, newPhoneMasked: st?.newPhoneMasked };
+    }),
+  );
+  return rows.filter((r) => r !== undefined).sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+}

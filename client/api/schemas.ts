@@ -1,0 +1,92 @@
+/**
+ * The HTTP API's request and response shapes, built from the workflow's own field schemas
+ * (workflows/domain/schemas.ts): the same type, length and range at the edge as in the workflow.
+ * The OpenAPI document is generated from these (fastify-type-provider-zod), so it cannot drift.
+ */
+import { z } from 'zod';
+import { fields, schemas } from '../../workflows/domain/schemas';
+import { changeStates } from '../../workflows/phone-change.defs';
+
+export const accountParams = z.strictObject({ accountId: fields.accountId });
+export const requestIdParams = z.strictObject({ requestId: fields.requestId });
+/** Every action on an open change names it: a retry after the change moved on acts on nothing else. */
+const onChange = <T extends z.core.$ZodLooseShape>(shape: T, what: string) => z.strictObject({ requestId: fields.requestId, ...shape }, `${what} is required`);
+
+export const bodies = {
+  start: z.strictObject(
+    {
+      accountId: fields.accountId,
+      newPhone: z
+        .string('newPhone must be text')
+        .min(1, 'newPhone is required')
+        .max(40, 'newPhone is too long')
+        .meta({ description: 'as typed by the citizen; normalised to E.164', example: '+7 916 555-01-02' }),
+      auth: fields.auth,
+      requestId: fields.requestId.optional().meta({ description: 'idempotency key (PRE-4): repeat it to get the same change; generated when absent' }),
+    },
+    'a start request is required',
+  ),
+  identity: onChange(schemas.confirmIdentity.shape, 'an identity confirmation'),
+  code: onChange(schemas.submitCode.shape, 'a code submission'),
+  recoveryCode: onChange(schemas.recoveryCode.shape, 'a recovery code'),
+  resend: onChange(schemas.resend.shape, 'a resend request'),
+  lost: onChange({}, 'the change'),
+  cancel: onChange(schemas.cancel.shape, 'the change'),
+  notMe: onChange({ token: fields.token }, 'the link token'),
+  override: onChange(schemas.override.shape, 'an override request'),
+  reject: onChange({ credential: fields.credential, reason: fields.reason }, 'a rejection'),
+  revert: onChange({ credential: fields.credential, reason: fields.reason }, 'a revert request'),
+  testCode: schemas.testCode,
+  find: z.strictObject({ requestId: fields.requestId }, 'a request id is required'),
+};
+
+const toInt = (name: string, min: number, max: number) =>
+  z
+    .string(`${name} must be a number`)
+    .regex(/^\d{1,7}$/, `${name} must be a whole number`)
+    .transform(Number)
+    .pipe(z.number().int().min(min, `${name} must be at least ${min}`).max(max, `${name} must be at most ${max}`));
+
+export const queries = {
+  history: z.strictObject({ limit: toInt('limit', 1, 1000).optional(), beforeSeq: toInt('beforeSeq', 1, 1e7).optional() }),
+  queue: z.strictObject({ limit: toInt('limit', 1, 1000).optional() }),
+};
+
+const state = z.enum(changeStates);
+const time = z.string().meta({ format: 'date-time' });
+
+export const responses = {
+  changeRef: z.looseObject({ accountId: z.string(), requestId: z.string(), workflowId: z.string(), state }).meta({ id: 'ChangeRef' }),
+  codeVerdict: z.looseObject({ outcome: z.string(), attemptsLeft: z.number(), codesLeft: z.number(), state }).meta({ id: 'CodeVerdict' }),
+  identityVerdict: z.looseObject({ outcome: z.string(), attemptsLeft: z.number(), state }).meta({ id: 'IdentityVerdict' }),
+  resend: z.looseObject({ step: fields.step, codesLeft: z.number(), codeExpiresAt: time, nextResendAt: time }).meta({ id: 'ResendResult' }),
+  status: z
+    .looseObject({
+      accountId: z.string(),
+      requestId: z.string(),
+      state,
+      auth: fields.auth,
+      startedAt: time,
+      deadline: time.optional(),
+      oldPhoneMasked: z.string().optional(),
+      newPhoneMasked: z.string(),
+      frequentChange: z.boolean(),
+      support: z.looseObject({ reason: z.string() }).optional(),
+      completedAt: time.optional(),
+    })
+    .meta({ id: 'ChangeStatus', description: 'numbers are masked' }),
+  history: z
+    .object({ entries: z.array(z.looseObject({ seq: z.number().int(), at: time, kind: z.string(), requestId: z.string(), text: z.string(), channels: z.array(z.string()) })) })
+    .meta({ id: 'AccountHistory' }),
+  linked: z.looseObject({ state: z.string(), services: z.array(z.looseObject({ name: z.string() })), pending: z.array(z.string()), reminders: z.number() }).meta({ id: 'LinkedSyncStatus' }),
+  revert: z.looseObject({ state: z.literal('reverted') }).meta({ id: 'RevertOutcome' }),
+  testStarted: z.object({ requestId: z.string() }).meta({ id: 'TestDeliveryStarted' }),
+  testConfirm: z.object({ confirmed: z.boolean(), attemptsLeft: z.number() }).meta({ id: 'TestDeliveryVerdict' }),
+  testResult: z.looseObject({ state: z.enum(['running', 'finished']), confirmed: z.boolean().optional(), phoneMasked: z.string().optional() }).meta({ id: 'TestDeliveryResult' }),
+  queue: z
+    .object({
+      changes: z.array(z.object({ accountId: z.string(), requestId: z.string(), startedAt: time, reason: z.string().optional(), deadline: time.optional(), newPhoneMasked: z.string().optional() })),
+    })
+    .meta({ id: 'SupportQueue', description: 'changes waiting for support, oldest first' }),
+  found: z.object({ accountId: z.string(), requestId: z.string(), state: z.string(), workflowId: z.string() }).meta({ id: 'FoundChange' }),
+};

@@ -1,0 +1,122 @@
+/**
+ * Console sign-in: the operators' identity provider posts a short-lived login credential (a JWT
+ * with `aud` = the console, `sub`, `roles`, at most 10 minutes, used once) to /console/login; the
+ * console verifies it with the provider's public key and opens a session of its own, an opaque
+ * random id in an HttpOnly, SameSite=Strict cookie, kept in memory and ending after
+ * CONSOLE_SESSION_TTL (15 minutes by default). Roles come only from the credential.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { importSPKI, jwtVerify, type CryptoKey, type KeyObject } from 'jose';
+import { operatorRoles, type OperatorRole } from '../../workflows/phone-change.defs';
+import type { Lang } from './i18n';
+
+export interface OperatorSession {
+  id: string;
+  operator: string;
+  name?: string;
+  roles: OperatorRole[];
+  expiresAt: number;
+  /** Sent back in every form: a request from another site cannot act (with SameSite=Strict as well). */
+  csrf: string;
+  flash?: { ok: boolean; text: string };
+}
+
+export interface LoginSettings {
+  publicKeyPem: string;
+  issuer: string;
+  audience: string;
+  sessionTtlMs: number;
+}
+
+const LOGIN_MAX_AGE_S = 600;
+
+export class LoginError extends Error {}
+
+export class Sessions {
+  private readonly byId = new Map<string, OperatorSession>();
+  /** Login credentials used already, until they would have expired anyway. */
+  private readonly usedLogins = new Map<string, number>();
+  private key?: Promise<CryptoKey | KeyObject>;
+  constructor(private readonly s: LoginSettings) {}
+
+  async login(idToken: string, now = Date.now()): Promise<OperatorSession> {
+    this.key ??= importSPKI(this.s.publicKeyPem, 'ES256').catch(() => importSPKI(this.s.publicKeyPem, 'RS256'));
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(idToken, await this.key, {
+        issuer: this.s.issuer,
+        audience: this.s.audience,
+        algorithms: ['ES256', 'RS256'],
+        requiredClaims: ['sub', 'exp', 'iat', 'jti'],
+        maxTokenAge: LOGIN_MAX_AGE_S,
+        clockTolerance: 30,
+      }));
+    } catch {
+      throw new LoginError('the login credential does not verify, has expired or is not for this console');
+    }
+    if (typeof payload.sub !== 'string' || typeof payload.jti !== 'string' || payload.exp! - payload.iat! > LOGIN_MAX_AGE_S)
+      throw new LoginError('the login credential is malformed or lives too long');
+    this.sweep(now);
+    if (this.usedLogins.has(payload.jti)) throw new LoginError('the login credential was used already');
+    this.usedLogins.set(payload.jti, payload.exp! * 1000 + 60_000);
+    const roles = Array.isArray(payload.roles) ? operatorRoles.filter((r) => (payload.roles as unknown[]).includes(r)) : [];
+    const session: OperatorSession = {
+      id: randomBytes(32).toString('base64url'),
+      operator: payload.sub,
+      name: typeof payload.name === 'string' ? payload.name.slice(0, 100) : undefined,
+      roles,
+      expiresAt: now + this.s.sessionTtlMs,
+      csrf: randomBytes(24).toString('base64url'),
+    };
+    this.byId.set(session.id, session);
+    return session;
+  }
+
+  get(id: string | undefined, now = Date.now()): OperatorSession | undefined {
+    if (!id || id.length > 100) return undefined;
+    const s = this.byId.get(id);
+    if (!s || s.expiresAt <= now) {
+      if (s) this.byId.delete(id);
+      return undefined;
+    }
+    return s;
+  }
+
+  end(id: string | undefined): void {
+    if (id) this.byId.delete(id);
+  }
+
+  private sweep(now: number): void {
+    for (const [jti, until] of this.usedLogins) if (until <= now) this.usedLogins.delete(jti);
+    for (const [id, s] of this.byId) if (s.expiresAt <= now) this.byId.delete(id);
+  }
+}
+
+export function csrfMatches(session: OperatorSession, sent: unknown): boolean {
+  if (typeof sent !== 'string') return false;
+  const a = Buffer.from(session.csrf);
+  const b = Buffer.from(sent);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The binding of an action credential (SEC-6): one operator, account, change and action. */
+export interface ActionBinding {
+  operator: string;
+  name?: string;
+  roles: OperatorRole[];
+  accountId: string;
+  requestId: string;
+  action: OperatorRole;
+}
+
+/**
+ * The identity provider as the console needs it: a login page to send operators to, and a
+ * credential for one action on one change for a signed-in operator (a token exchange in
+ * production; the local stand-in signs with the development key).
+ */
+export interface OperatorIdp {
+  loginUrl: string;
+  mintActionCredential(b: ActionBinding): Promise<string>;
+}
+
+export type { Lang };
