@@ -309,12 +309,21 @@ export const operations: Operation[] = [
   },
 ];
 
+const STATUS_WAIT_MS = 2000;
+
+function withinMs<T>(ms: number, p: Promise<T>): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
 /** The support queue with each change's reason, deadline and masked new number; oldest first. */
 export async function supportQueue(client: PhoneChangeClient, limit: number) {
   const waiting = await client.list('awaiting_support', limit);
   const rows = await Promise.all(
     waiting.map(async (w) => {
-      const st = await client.status(w.accountId).catch(() => undefined);
+      // A change whose worker is away does not answer queries: list it without its details rather than hang the queue.
+      const st = await withinMs(STATUS_WAIT_MS, client.status(w.accountId)).catch(() => undefined);
       if (st && st.requestId !== w.requestId) return undefined;
       return { accountId: w.accountId, requestId: w.requestId, startedAt: w.startTime.toISOString(), reason: st?.support?.reason, deadline: st?.deadline, newPhoneMasked: st?.newPhoneMasked };
     }),

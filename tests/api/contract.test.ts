@@ -128,9 +128,12 @@ describe('issue 15: the OpenAPI document and the routes agree', () => {
 });
 
 describe('issue 15: liveness and readiness', () => {
-  it('/healthz answers while the process is up; /readyz says whether Temporal and NATS answer (503 when not)', async () => {
+  it('/healthz answers while the process is up; /readyz says whether Temporal and NATS answer (503 when not); the docs page is served', async () => {
     expect(await (await fetch(`${api.url}/healthz`)).json()).toEqual({ status: 'ok' });
     expect((await fetch(`${api.url}/readyz`)).status).toBe(200);
+    const docs = await fetch(`${api.url}/v1/docs/`);
+    expect(docs.status).toBe(200);
+    expect(await docs.text()).toContain('swagger-ui');
     const down = await startTestApi(h, client, { ready: async () => false });
     try {
       const r = await fetch(`${down.url}/readyz`);

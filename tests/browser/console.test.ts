@@ -51,7 +51,7 @@ afterAll(async () => {
 
 async function signIn(roles: string[] = ['support:override', 'support:reject', 'support:revert']): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ locale: 'ru-RU', viewport: { width: 1100, height: 800 } });
-  context.setDefaultTimeout(10_000);
+  context.setDefaultTimeout(20_000);
   const page = await context.newPage();
   page.on('framenavigated', (f) => void urls.push(f.url()));
   await page.goto(`${api.url}/console`);
@@ -76,10 +76,14 @@ async function lostNumberChange(): Promise<{ account: Account; requestId: string
 
 /** Reloads until the queue (Temporal visibility) lists the change. */
 async function waitInQueue(page: Page, requestId: string): Promise<void> {
-  await eventually(async () => {
-    await page.goto(`${api.url}/console`);
-    return (await page.getByRole('link', { name: requestId }).count()) > 0;
-  }, `${requestId} in the queue`);
+  await eventually(
+    async () => {
+      await page.goto(`${api.url}/console`);
+      return (await page.getByRole('link', { name: requestId }).count()) > 0;
+    },
+    `${requestId} in the queue`,
+    40_000,
+  );
 }
 
 describe('issue 15: the support console in the browser (LOST-1, LOST-2, SEC-6, AFTER-3)', () => {
