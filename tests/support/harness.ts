@@ -48,15 +48,22 @@ export async function eventually<T>(probe: () => Promise<T | undefined | false> 
   throw new Error(`timed out waiting for ${what}${last instanceof Error ? ` (last error: ${last.message})` : ''}`);
 }
 
+const TAIL_PULL_EXPIRES_MS = 5000;
+/** The cluster run measures how long a JetStream request may take (tests/support/cluster-setup.ts); the client's 5 s otherwise. */
+const natsApiTimeout = () => inject('natsApiTimeoutMs') ?? 5000;
+
 /** Collects every message of a stream subject from the start, de-duplicated as the stream stores them. */
-class StreamTail<T> {
+export class StreamTail<T> {
   readonly items: T[] = [];
   lastSeq = 0;
   private stopFn?: () => void;
   static async start<T>(nc: NatsConnection, stream: string, subject: string): Promise<StreamTail<T>> {
     const tail = new StreamTail<T>();
-    const consumer = await jetstream(nc).consumers.get(stream, { filter_subjects: [subject] });
-    const messages = await consumer.consume();
+    const consumer = await jetstream(nc, { timeout: natsApiTimeout() }).consumers.get(stream, { filter_subjects: [subject] });
+    // Pulls expire after 5 s (heartbeats every 2.5 s): when the stream's leader dies with the
+    // consumer on it, the tail notices two missed heartbeats and re-creates it within seconds,
+    // not the 30 s of the default 30 s pull.
+    const messages = await consumer.consume({ expires: TAIL_PULL_EXPIRES_MS });
     tail.stopFn = () => void messages.stop();
     void (async () => {
       for await (const m of messages) {
@@ -252,7 +259,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     freshPhone,
     smsTo,
     async smsSettled() {
-      const jsm = await jetstreamManager(services.nc);
+      const jsm = await jetstreamManager(services.nc, { timeout: natsApiTimeout() });
       const last = await jsm.streams.getMessage(STREAMS.outbox.name, { last_by_subj: SUBJECTS.sms }).catch(() => null);
       const seq = last?.seq ?? 0;
       await eventually(() => sms.lastSeq >= seq, 'the SMS tail to catch up');
