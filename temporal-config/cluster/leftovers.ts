@@ -2,11 +2,14 @@
  * A cluster never outlives its run. Every server runs as the leader of a process group of its own
  * (stack.ts launch), so killing the group takes PostgreSQL's backends with the postmaster. A run
  * records its work folder and PIDs in a state file of the checkout (.data/, never another
- * clone's); the next run kills whatever a killed run (SIGKILL, a cut CI job) left behind: the
+ * clone's); a detached reaper (reaper.ts) kills them when the run's process is gone without having
+ * stopped them, and the next run kills whatever is still left (the reaper killed too): the
  * recorded PIDs and any process whose command line names the recorded folder.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface RunRecord {
   workDir: string;
@@ -83,4 +86,10 @@ function commandLine(pid: number): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Starts reaper.ts, detached: when this process ends without forgetting `stateFile`, the reaper kills what it records. */
+export function startReaper(stateFile: string): void {
+  const reaper = fileURLToPath(new URL('./reaper.ts', import.meta.url));
+  spawn(process.execPath, ['--import', 'tsx', reaper, String(process.pid), stateFile], { detached: true, stdio: 'ignore' }).unref();
 }

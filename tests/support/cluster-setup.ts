@@ -4,14 +4,16 @@
  * are children of this process: POST /kill/<node> (SIGKILL), POST /start/<node>.
  *
  * The cluster never outlives the run: its folder and PIDs are recorded in .data/test-cluster.json,
- * teardown and SIGINT/SIGTERM kill them by PID, and the next run kills what a SIGKILLed run left.
+ * teardown and SIGINT/SIGTERM kill them by PID; a detached reaper kills them when this process is
+ * gone without having stopped them (vitest may exit on SIGINT before any hook runs, and SIGKILL
+ * runs none), and the next run kills whatever is still left.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startCluster } from '../../temporal-config/cluster/cluster';
-import { cleanUpLeftovers, forgetRun, killServersOf, recordRun } from '../../temporal-config/cluster/leftovers';
+import { cleanUpLeftovers, forgetRun, killServersOf, recordRun, startReaper } from '../../temporal-config/cluster/leftovers';
 import { measureJetStreamApi, settleStreams } from '../../temporal-config/cluster/nats-cluster';
 import { provideRun } from './global-setup';
 
@@ -26,6 +28,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return provideRun(project, 'phone-change-cluster-', async (workDir) => {
     // Recorded before anything starts: a run killed while starting leaves its folder named.
     recordRun(STATE_FILE, { workDir, pids: {} });
+    startReaper(STATE_FILE);
     const cluster = await startCluster({ workDir, log });
     const record = () => recordRun(STATE_FILE, { workDir, pids: cluster.pids() });
     record();
