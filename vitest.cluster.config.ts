@@ -5,7 +5,7 @@ import { common } from './vitest.config';
 export default defineConfig({
   test: {
     ...common,
-    include: ['tests/integration/happy-path.test.ts', 'tests/integration/paths.test.ts', 'tests/cluster/**/*.test.ts'],
+    include: ['tests/integration/happy-path.test.ts', 'tests/integration/paths.test.ts', 'tests/integration/metrics.test.ts', 'tests/cluster/**/*.test.ts'],
     globalSetup: ['tests/support/cluster-setup.ts'],
     testTimeout: 180_000,
     // The fault test kills nodes under everyone: files run one at a time.

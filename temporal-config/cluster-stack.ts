@@ -28,6 +28,8 @@ async function main(): Promise<void> {
   env.OPERATOR_JWT_PUBLIC_KEY_FILE ??= await ensureDevOperatorKeys(dataDir);
   env.CODEC_SERVER_ORIGINS ??= `http://localhost:${uiPort},http://127.0.0.1:${uiPort}`;
   env.CODEC_SERVER_PORT ??= String(await freePort());
+  env.METRICS_ADDRESS ??= `127.0.0.1:${await freePort()}`;
+  env.WORKER_HEALTH_PORT ??= String(await freePort());
   const early = loadConfig(env);
   const codecServer = await startCodecServer({ codec: payloadCodec(early), tokens: early.codecServer.tokens, allowedOrigins: early.codecServer.origins, port: early.codecServer.port });
   const codecEndpoint = codecServer.url.replace('127.0.0.1', 'localhost');
@@ -37,7 +39,7 @@ async function main(): Promise<void> {
 
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel);
-  installTemporalLogging(logger, config.logLevel);
+  installTemporalLogging(logger, config.logLevel, config.metricsAddress);
   const runtime = await startWorkerRuntime(config, logger);
   const running = runtime.run();
   console.log(`
@@ -47,6 +49,8 @@ phone-change is running on the cluster stack (up in ${((Date.now() - t0) / 1000)
   Codec server      ${codecEndpoint} (sign in at /login with the codec token)
   NATS              ${cluster.natsUrl} (NATS_REPLICAS=${REPLICAS})
   SMTP              ${smtp.url}, mail in ${join(dataDir, 'mail')}
+  Worker metrics    http://${config.metricsAddress}/metrics (Prometheus; README "Metrics and alerts")
+  Worker health     http://127.0.0.1:${config.healthPort}/healthz, /readyz
   PIDs              ${Object.entries(cluster.pids())
     .map(([k, v]) => `${k}=${v}`)
     .join(' ')}

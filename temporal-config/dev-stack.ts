@@ -65,7 +65,7 @@ async function main(): Promise<void> {
 
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel);
-  installTemporalLogging(logger, config.logLevel);
+  installTemporalLogging(logger, config.logLevel, config.metricsAddress);
   step('bundling the workflow and starting the worker');
   const runtime = await startWorkerRuntime(config, logger);
   const running = runtime.run();

@@ -80,10 +80,19 @@ export interface RunningServer {
 }
 
 const children = new Set<ChildProcess>();
+
+/** SIGKILLs every server this process launched and has not seen exit, each with its process group (PostgreSQL's backends too). */
+export function killLaunched(): void {
+  for (const c of children) {
+    try {
+      process.kill(-c.pid!, 'SIGKILL');
+    } catch {
+      c.kill('SIGKILL');
+    }
+  }
+}
 // Never leave a server behind when this process ends without stopping them (a crash, exit()).
-process.once('exit', () => {
-  for (const c of children) c.kill('SIGKILL');
-});
+process.once('exit', killLaunched);
 
 /** Starts a server in a process group of its own, its output appended to logFile. */
 export function launch(bin: string, args: string[], logFile: string, options: { uid?: number; gid?: number; env?: NodeJS.ProcessEnv } = {}): ChildProcess {

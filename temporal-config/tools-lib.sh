@@ -16,11 +16,14 @@ lock_cache() {
   fi
 }
 
-# go install prints nothing while it compiles; a heartbeat shows the build is alive.
+# go install prints nothing while it compiles; a heartbeat shows the build is alive and how far
+# it got (`go install -v` names each package as it is built: $GO_PROGRESS_LOG counts them).
+GO_PROGRESS_LOG="$cache/.go-build-progress.log"
 with_heartbeat() {
   local label="$1"; shift
   local started=$SECONDS
-  ( while sleep 15; do say "$label: still building ($((SECONDS - started)) s)"; done ) &
+  : > "$GO_PROGRESS_LOG"
+  ( while sleep 15; do say "$label: still building ($((SECONDS - started)) s, $(grep -vc ' ' "$GO_PROGRESS_LOG" 2>/dev/null || true) packages compiled so far)"; done ) &
   local beat=$!
   local rc=0
   "$@" || rc=$?
@@ -32,7 +35,8 @@ with_heartbeat() {
 go_build() { # module version destdir
   local module="$1" version="$2" dest="$3"
   mkdir -p "$dest.tmp"
-  GOBIN="$dest.tmp" GOFLAGS="${GOFLAGS:--buildvcs=false}" go install "$module@$version" >&2
+  # -v lists packages as they are built (the heartbeat counts them); errors still reach stderr.
+  GOBIN="$dest.tmp" GOFLAGS="${GOFLAGS:--buildvcs=false}" go install -v "$module@$version" 2> >(tee -a "$GO_PROGRESS_LOG" | grep -v '^[a-zA-Z0-9._~/-]*$' >&2)
   rm -rf "$dest" && mv "$dest.tmp" "$dest"
 }
 

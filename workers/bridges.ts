@@ -25,10 +25,16 @@ export interface BridgeOptions {
   run?: { linkedAcks?: boolean; deliveryReports?: boolean };
 }
 
+/**
+ * On a cluster a durable consumer is made by a vote of its stream's replicas: on a busy machine
+ * that outlasted the client's 5 s default and failed the worker's (and the tests') start.
+ */
+const CONSUMER_API_TIMEOUT_MS = 30_000;
+
 async function consume(nc: NatsConnection, stream: string, durable: string, subject: string, handle: (m: JsMsg) => Promise<void>): Promise<() => Promise<void>> {
-  const jsm = await jetstreamManager(nc);
+  const jsm = await jetstreamManager(nc, { timeout: CONSUMER_API_TIMEOUT_MS });
   await jsm.consumers.add(stream, { durable_name: durable, filter_subject: subject, ack_policy: AckPolicy.Explicit, max_deliver: 20, ack_wait: 30_000_000_000 });
-  const messages = await (await jetstream(nc).consumers.get(stream, durable)).consume();
+  const messages = await (await jetstream(nc, { timeout: CONSUMER_API_TIMEOUT_MS }).consumers.get(stream, durable)).consume();
   const done = (async () => {
     for await (const m of messages) {
       try {
@@ -74,8 +80,8 @@ export async function startBridges(o: BridgeOptions): Promise<() => Promise<void
     );
   }
   if (o.run?.deliveryReports !== false) {
-    const sent = await new Kvm(o.nc).open(BUCKETS.smsSent);
-    const jsm = await jetstreamManager(o.nc);
+    const sent = await new Kvm(jetstream(o.nc, { timeout: CONSUMER_API_TIMEOUT_MS })).open(BUCKETS.smsSent);
+    const jsm = await jetstreamManager(o.nc, { timeout: CONSUMER_API_TIMEOUT_MS });
     const deps = { ...o.deps, findSentSms: (id: string) => findSentSms(sent, jsm, id) };
     stops.push(
       await consume(o.nc, STREAMS.outbox.name, 'sms-report-bridge', SUBJECTS.smsReport, async (m) => {

@@ -67,6 +67,10 @@ const schema = z.object({
   SMPP_PASSWORD: z.string().optional(),
   SMPP_SOURCE_ADDR: z.string().min(1).max(11).default('Gosuslugi'),
   WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_ADDRESS: z
+    .string()
+    .regex(/^[^\s:]+:\d{1,5}$/, 'METRICS_ADDRESS must be host:port (e.g. 0.0.0.0:9464)')
+    .optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
@@ -94,6 +98,8 @@ export interface Config extends Connections {
   bridges: { linkedAcks: boolean; deliveryReports: boolean };
   /** `/healthz` and `/readyz` for a supervisor; no endpoint when unset. */
   healthPort?: number;
+  /** host:port of the Prometheus endpoint (/metrics); none when unset. */
+  metricsAddress?: string;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
 }
 
@@ -134,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bridges: { linkedAcks: e.BRIDGES.split(',').includes('linked_acks'), deliveryReports: e.BRIDGES.split(',').includes('delivery_reports') },
     links: { journal: e.JOURNAL_URL, reject: e.REJECT_URL, identity: e.IDENTITY_URL },
     healthPort: e.WORKER_HEALTH_PORT,
+    metricsAddress: e.METRICS_ADDRESS,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -6,10 +6,10 @@ import { startWorkerRuntime } from './runtime';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  installTemporalLogging(logger, config.logLevel);
+  installTemporalLogging(logger, config.logLevel, config.metricsAddress);
   if (config.proofKeysAreDevDefault) logger.warn('PROOF_MASTER_KEY not set: using the development key (never in production)');
   const runtime = await startWorkerRuntime(config, logger);
-  logger.info({ taskQueue: config.temporal.taskQueue, temporal: config.temporal.address }, 'worker started');
+  logger.info({ taskQueue: config.temporal.taskQueue, temporal: config.temporal.address, metrics: config.metricsAddress }, 'worker started');
   // The SDK shuts the worker down gracefully on SIGINT/SIGTERM; run() resolves afterwards.
   const code = await runtime.run();
   logger.info({ code }, 'worker stopped');

@@ -1,11 +1,13 @@
 /** Everything a worker process runs: adapters, the Temporal worker, the NATS bridges and the health endpoint. */
 import { Client, Connection } from '@temporalio/client';
+import { Runtime } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { payloadCodec, type Config } from './config';
 import { openServices } from './services';
 import { connectWorker, createPhoneChangeWorker } from './worker';
 import { startBridges } from './bridges';
 import { natsConnectivity, startHealthServer } from './health';
+import { instrumentDeps } from './metrics';
 
 export interface WorkerRuntime {
   /** Runs until the worker is shut down (SIGINT/SIGTERM, or NATS lost for good), then closes every connection; resolves with the exit code. */
@@ -14,13 +16,15 @@ export interface WorkerRuntime {
 
 export async function startWorkerRuntime(config: Config, logger: Logger): Promise<WorkerRuntime> {
   const services = await openServices(config);
+  // The runtime is installed by now (installTemporalLogging): its meter feeds METRICS_ADDRESS, or nothing.
+  const deps = instrumentDeps(services.deps, Runtime.instance().metricMeter);
   const { address, namespace, apiKey, tls } = config.temporal;
   const clientConnection = await Connection.connect({ address, apiKey, tls: tls ? {} : undefined });
   const codec = payloadCodec(config);
   const client = new Client({ connection: clientConnection, namespace, dataConverter: { payloadCodecs: [codec] } });
   const connection = await connectWorker(config);
-  const worker = await createPhoneChangeWorker({ connection, namespace, taskQueue: config.temporal.taskQueue, deps: services.deps, codec });
-  const stopBridges = await startBridges({ nc: services.nc, client, deps: services.deps, logger, run: config.bridges });
+  const worker = await createPhoneChangeWorker({ connection, namespace, taskQueue: config.temporal.taskQueue, deps, codec });
+  const stopBridges = await startBridges({ nc: services.nc, client, deps, logger, run: config.bridges });
   const natsUp = natsConnectivity(services.nc, (up) => (up ? logger.info('NATS connection back') : logger.warn('NATS connection lost; reconnecting')));
   const health = config.healthPort === undefined ? undefined : await startHealthServer(config.healthPort, { temporal: () => worker.getState(), nats: natsUp });
   if (health) logger.info({ port: health.port }, 'health endpoint: /healthz, /readyz');

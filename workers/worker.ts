@@ -3,9 +3,12 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { PayloadCodec } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from '../activities';
+import { kindOfActivity } from './metrics';
 import type { Config } from './config';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+/** Bundled with the workflows (a prebuilt bundle must include them too): the product's workflow metrics. */
+export const workflowInterceptorModules = [fileURLToPath(new URL('../workflows/metrics-interceptors.ts', import.meta.url))];
 
 export async function connectWorker(config: Pick<Config, 'temporal'>): Promise<NativeConnection> {
   const { address, apiKey, tls } = config.temporal;
@@ -32,6 +35,7 @@ export async function createPhoneChangeWorker(o: PhoneChangeWorkerOptions): Prom
     activities: createActivities(o.deps),
     dataConverter: o.codec ? { payloadCodecs: [o.codec] } : undefined,
     ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath }),
+    interceptors: { activity: [kindOfActivity], ...(o.workflowBundle ? {} : { workflowModules: workflowInterceptorModules }) },
     // A workflow task on the sticky queue of a worker that died waits this long before another
     // worker takes it (SDK default 10 s): the citizen's wait after a crash, beside the heartbeat timeout.
     stickyQueueScheduleToStartTimeout: '3 seconds',

@@ -8,7 +8,8 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, launch, readToolsEnv, stopChild, toolPaths, waitUntil, type RunningServer } from '../stack';
 import { startPostgres } from './postgres';
-import { fillTemplate, installSchema, setUpNamespace, temporalNode } from './temporal-nodes';
+import { fillTemplate, installSchema, namespaceReadyOn, setUpNamespace, temporalNode } from './temporal-nodes';
+import { killServersOf } from './leftovers';
 import { natsCluster } from './nats-cluster';
 import { startFrontendProxy, type FrontendProxy } from './frontend-proxy';
 import type { ClusterNode } from './node';
@@ -52,6 +53,9 @@ export interface ClusterOptions {
 export async function startCluster(o: ClusterOptions): Promise<Cluster> {
   const tools = clusterTools();
   const log = o.log ?? (() => undefined);
+  // Servers of an earlier run on this folder that was killed outright (they would hold its data).
+  const left = killServersOf({ workDir: o.workDir, pids: {} });
+  if (left.length) log(`killed ${left.length} server(s) an earlier run on ${o.workDir} left running`);
   mkdirSync(o.workDir, { recursive: true });
   chmodSync(o.workDir, 0o755); // PostgreSQL runs as its own user and must reach its data folder
   const started: { stop(): Promise<void> }[] = [];
@@ -72,6 +76,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     );
     started.push({ stop: () => proxy.close() });
     await setUpNamespace(proxy.address);
+    await Promise.all(temporal.map((n) => namespaceReadyOn(n.address)));
     log(`Temporal nodes ${temporal.map((n) => n.address).join(', ')} behind ${proxy.address}`);
     await natsUp;
     log(`NATS JetStream cluster ${natsNodes.map((n) => n.address).join(',')}`);

@@ -17,8 +17,8 @@ if [ ! -x "$pg_bin/postgres" ]; then
   apt-get install -y -q "postgresql-$POSTGRES_MAJOR" >&2 || { apt-get update -q >&2 && apt-get install -y -q "postgresql-$POSTGRES_MAJOR" >&2; }
 fi
 
-ensure_go_tool temporal-server "$TEMPORAL_SERVER_MODULE" "$TEMPORAL_SERVER_VERSION" server "about 4 min on 2 cores"
-ensure_go_tool temporal-sql-tool "$TEMPORAL_SQL_TOOL_MODULE" "$TEMPORAL_SERVER_VERSION" sql "about 1 min after the server"
+ensure_go_tool temporal-server "$TEMPORAL_SERVER_MODULE" "$TEMPORAL_SERVER_VERSION" server "9-10 min on 2 cores, longer under load"
+ensure_go_tool temporal-sql-tool "$TEMPORAL_SQL_TOOL_MODULE" "$TEMPORAL_SERVER_VERSION" sql "under a minute after the server"
 ensure_go_tool temporal-ui-server "$TEMPORAL_UI_SERVER_MODULE" "$TEMPORAL_UI_SERVER_VERSION" server "about 1 min"
 
 echo "TEMPORAL_SERVER_BIN=$cache/temporal-server-$TEMPORAL_SERVER_VERSION/server"

@@ -1,7 +1,9 @@
 /** Three nats-server nodes on loopback forming one JetStream cluster; each keeps its ports and store across restarts. */
 import { join } from 'node:path';
-import { connect } from '@nats-io/transport-node';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { connect, nanos } from '@nats-io/transport-node';
+import { AckPolicy, jetstreamManager } from '@nats-io/jetstream';
+import { BUCKETS, ensureNatsResources, STREAMS, SUBJECTS } from '../../activities/adapters/nats/resources';
+import { NATS_RECONNECT } from '../../workers/services';
 import { freePort, launch, stopChild, waitUntil } from '../stack';
 import type { ClusterNode } from './node';
 
@@ -70,6 +72,63 @@ export async function streamLeader(nodes: ClusterNode[], stream: string): Promis
   try {
     const leader = (await (await jetstreamManager(nc)).streams.info(stream)).cluster?.leader;
     return nodes.find((n) => n.name === leader);
+  } finally {
+    await nc.close();
+  }
+}
+
+/** Every stream and bucket's stream name: the project's resources as NATS holds them. */
+function resourceStreams(): string[] {
+  return [...Object.values(STREAMS).map((s) => s.name), ...Object.values(BUCKETS).map((b) => `KV_${b}`)];
+}
+
+/**
+ * Creates the project's streams and buckets with `replicas` copies and waits until each has a
+ * leader and every replica is current: before that, a consumer request on a stream still forming
+ * can outlast the client's timeout.
+ */
+export async function settleStreams(natsUrl: string, replicas: number, timeoutMs = 120_000): Promise<void> {
+  const nc = await connect({ servers: natsUrl.split(','), ...NATS_RECONNECT });
+  try {
+    await ensureNatsResources(nc, replicas);
+    const jsm = await jetstreamManager(nc, { timeout: 30_000 });
+    const until = Date.now() + timeoutMs;
+    for (const name of resourceStreams()) {
+      for (;;) {
+        const cluster = await jsm.streams
+          .info(name)
+          .then((i) => i.cluster)
+          .catch(() => undefined);
+        const peers = cluster?.replicas ?? [];
+        if (cluster?.leader && peers.length === replicas - 1 && peers.every((p) => p.current && !p.offline)) break;
+        if (Date.now() > until) throw new Error(`stream ${name} did not get ${replicas} current replicas in ${timeoutMs / 1000} s: ${JSON.stringify(cluster)}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  } finally {
+    await nc.close();
+  }
+}
+
+/** The slowest of a few create-and-delete round trips of a consumer with `replicas` copies on the outbox, in ms: what a reader's first request costs now. */
+export async function measureJetStreamApi(natsUrl: string, replicas: number, samples = 5): Promise<number> {
+  const nc = await connect({ servers: natsUrl.split(',') });
+  try {
+    const jsm = await jetstreamManager(nc, { timeout: 60_000 });
+    let worst = 0;
+    for (let i = 0; i < samples; i++) {
+      const t0 = Date.now();
+      const info = await jsm.consumers.add(STREAMS.outbox.name, {
+        name: `probe-${i}-${Date.now()}`,
+        ack_policy: AckPolicy.None,
+        num_replicas: replicas,
+        inactive_threshold: nanos(60_000),
+        filter_subject: SUBJECTS.sms,
+      });
+      await jsm.consumers.delete(STREAMS.outbox.name, info.name);
+      worst = Math.max(worst, Date.now() - t0);
+    }
+    return worst;
   } finally {
     await nc.close();
   }

@@ -89,6 +89,24 @@ export async function setUpNamespace(address: string): Promise<void> {
   }
 }
 
+/**
+ * Ready when each node (not just the one the proxy picked) knows the namespace and its search
+ * attributes: a node learns them from the database within its cache refresh (1 s).
+ */
+export async function namespaceReadyOn(address: string, timeoutMs = 60_000): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    await waitUntilOk(async () => {
+      await connection.workflowService.describeNamespace({ namespace: 'default' });
+      const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
+      const missing = SEARCH_ATTRIBUTES.map((sa) => sa.split('=')[0]!).filter((name) => !customAttributes?.[name]);
+      if (missing.length) throw new Error(`${address} does not know ${missing.join(', ')} yet`);
+    }, timeoutMs);
+  } finally {
+    await connection.close();
+  }
+}
+
 /** A restart on the same data finds them made already (gRPC ALREADY_EXISTS). */
 async function existsOk(call: Promise<unknown>): Promise<void> {
   await call.catch((err: { code?: number }) => {

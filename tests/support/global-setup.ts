@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { startNats, startTemporal, toolPaths } from '../../temporal-config/stack';
-import { workflowsPath } from '../../workers/worker';
+import { killLaunched, startNats, startTemporal, toolPaths } from '../../temporal-config/stack';
+import { workflowInterceptorModules, workflowsPath } from '../../workers/worker';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -17,6 +17,8 @@ declare module 'vitest' {
     natsUrl: string;
     /** NATS_REPLICAS of the run's workers (1 when not provided). */
     natsReplicas?: number;
+    /** The JetStream API timeout for test readers (5 s, the client's default, when not provided): the cluster run measures it. */
+    natsApiTimeoutMs?: number;
     workflowBundlePath: string;
     workDir: string;
     /** The cluster run's control endpoint (tests/support/cluster-setup.ts); absent on the dev server. */
@@ -52,8 +54,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
 /** Starts the servers in a fresh work folder while bundling the workflows, and provides both to test files. */
 export async function provideRun(project: TestProject, prefix: string, start: (workDir: string) => Promise<RunServers>): Promise<() => Promise<void>> {
   const t0 = Date.now();
+  const run: { servers?: RunServers } = {};
+  // Killed from outside (a CI timeout, Ctrl-C), even while the servers are starting: take them
+  // down too, they run in process groups of their own and would not get the signal.
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      run.servers?.kill();
+      killLaunched();
+      process.exit(128 + (signal === 'SIGHUP' ? 1 : signal === 'SIGINT' ? 2 : 15));
+    });
+  }
   const workDir = mkdtempSync(join(tmpdir(), prefix));
-  const [servers, bundle] = await Promise.all([start(workDir), bundleWorkflowCode({ workflowsPath, logger: quietLogger })]);
+  const [servers, bundle] = await Promise.all([start(workDir).then((s) => (run.servers = s)), bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: quietLogger })]);
   const workflowBundlePath = join(workDir, 'workflow-bundle.js');
   writeFileSync(workflowBundlePath, bundle.code);
   project.provide('temporalAddress', servers.temporalAddress);
@@ -61,17 +73,16 @@ export async function provideRun(project: TestProject, prefix: string, start: (w
   if (servers.natsReplicas) project.provide('natsReplicas', servers.natsReplicas);
   project.provide('workflowBundlePath', workflowBundlePath);
   project.provide('workDir', workDir);
-  // Killed from outside (a CI timeout, Ctrl-C): take the servers down too, they run in groups of their own.
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
-    process.once(signal, () => {
-      servers.kill();
-      process.exit(128 + (signal === 'SIGHUP' ? 1 : signal === 'SIGINT' ? 2 : 15));
-    });
-  }
   console.log(`[global-setup] temporal ${servers.temporalAddress}, nats ${servers.natsUrl}, bundle ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   return async () => {
-    await servers.stop();
-    if (!process.env.KEEP_TEST_DIR) rmSync(workDir, { recursive: true, force: true });
+    try {
+      await servers.stop();
+    } finally {
+      // Whatever did not stop in time goes now.
+      servers.kill();
+      killLaunched();
+      if (!process.env.KEEP_TEST_DIR) rmSync(workDir, { recursive: true, force: true });
+    }
   };
 }
 

@@ -7,8 +7,8 @@ import { exportSPKI, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import { startSmtpSink, type SmtpSink, type SmtpSinkOptions } from '../../temporal-config/smtp-sink';
 import { openServices, type Services } from '../../workers/services';
 import { natsServers } from '../../workers/config';
@@ -48,23 +48,73 @@ export async function eventually<T>(probe: () => Promise<T | undefined | false> 
   throw new Error(`timed out waiting for ${what}${last instanceof Error ? ` (last error: ${last.message})` : ''}`);
 }
 
-/** Collects every message of a stream subject from the start, de-duplicated as the stream stores them. */
-class StreamTail<T> {
+/** Pulls expire after 5 s, so heartbeats come every 2.5 s and a lost pull is noticed within seconds. */
+const TAIL_PULL_EXPIRES_MS = 5000;
+/** The cluster run measures how long a JetStream request may take (tests/support/cluster-setup.ts); the client's 5 s otherwise. */
+const natsApiTimeout = () => inject('natsApiTimeoutMs') ?? 5000;
+
+/**
+ * Collects every message of a stream subject from the start, de-duplicated as the stream stores
+ * them, in stream order. Its consumer has as many replicas as the stream: an ordered consumer
+ * (one replica, on one node) stopped for as long as its node was down, and a test waiting for an
+ * SMS published meanwhile waited for the node instead. Messages are acknowledged, so a delivery
+ * lost with a node comes again; the stream sequence keeps each one once.
+ */
+export class StreamTail<T> {
   readonly items: T[] = [];
+  private readonly seqs: number[] = [];
   lastSeq = 0;
   private stopFn?: () => void;
+  private settledFn?: () => Promise<boolean>;
   static async start<T>(nc: NatsConnection, stream: string, subject: string): Promise<StreamTail<T>> {
     const tail = new StreamTail<T>();
-    const consumer = await jetstream(nc).consumers.get(stream, { filter_subjects: [subject] });
-    const messages = await consumer.consume();
-    tail.stopFn = () => void messages.stop();
+    const timeout = natsApiTimeout();
+    const jsm = await jetstreamManager(nc, { timeout });
+    const replicas = (await jsm.streams.info(stream)).config.num_replicas;
+    const name = `tail-${randomUUID()}`;
+    await jsm.consumers.add(stream, {
+      name,
+      filter_subject: subject,
+      deliver_policy: DeliverPolicy.All,
+      ack_policy: AckPolicy.Explicit,
+      ack_wait: nanos(5000),
+      num_replicas: replicas,
+      inactive_threshold: nanos(5 * 60_000),
+    });
+    const consumer = await jetstream(nc, { timeout }).consumers.get(stream, name);
+    const messages = await consumer.consume({ expires: TAIL_PULL_EXPIRES_MS });
+    tail.stopFn = () => {
+      void messages.stop();
+      jsm.consumers.delete(stream, name).catch(() => undefined);
+    };
+    tail.settledFn = async () => {
+      const info = await consumer.info();
+      return info.num_pending === 0 && info.num_ack_pending === 0;
+    };
     void (async () => {
       for await (const m of messages) {
-        tail.items.push(m.json<T>());
-        tail.lastSeq = m.seq;
+        tail.add(m.seq, m.json<T>());
+        m.ack();
       }
     })();
     return tail;
+  }
+  private add(seq: number, item: T): void {
+    if (seq > this.lastSeq) {
+      this.seqs.push(seq);
+      this.items.push(item);
+      this.lastSeq = seq;
+      return;
+    }
+    // Redelivered after a lost node: once, in its place.
+    const at = this.seqs.findIndex((s) => s >= seq);
+    if (this.seqs[at] === seq) return;
+    this.seqs.splice(at, 0, seq);
+    this.items.splice(at, 0, item);
+  }
+  /** Everything the stream holds on the subject has been received (nothing pending or unacknowledged). */
+  settled(): Promise<boolean> {
+    return this.settledFn?.() ?? Promise.resolve(true);
   }
   stop(): void {
     this.stopFn?.();
@@ -252,10 +302,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     freshPhone,
     smsTo,
     async smsSettled() {
-      const jsm = await jetstreamManager(services.nc);
-      const last = await jsm.streams.getMessage(STREAMS.outbox.name, { last_by_subj: SUBJECTS.sms }).catch(() => null);
-      const seq = last?.seq ?? 0;
-      await eventually(() => sms.lastSeq >= seq, 'the SMS tail to catch up');
+      await eventually(() => sms.settled(), 'the SMS tail to catch up');
     },
     async newAccount(overrides = {}) {
       const account: Account = {

@@ -1,0 +1,95 @@
+/**
+ * A cluster never outlives its run. Every server runs as the leader of a process group of its own
+ * (stack.ts launch), so killing the group takes PostgreSQL's backends with the postmaster. A run
+ * records its work folder and PIDs in a state file of the checkout (.data/, never another
+ * clone's); a detached reaper (reaper.ts) kills them when the run's process is gone without having
+ * stopped them, and the next run kills whatever is still left (the reaper killed too): the
+ * recorded PIDs and any process whose command line names the recorded folder.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface RunRecord {
+  workDir: string;
+  /** name → PID of each server (PostgreSQL, Temporal and NATS nodes, the UI). */
+  pids: Record<string, number | undefined>;
+}
+
+export function recordRun(stateFile: string, run: RunRecord): void {
+  mkdirSync(dirname(stateFile), { recursive: true });
+  writeFileSync(stateFile, JSON.stringify(run, null, 2));
+}
+
+export function forgetRun(stateFile: string): void {
+  rmSync(stateFile, { force: true });
+}
+
+/** Kills what the run recorded in `stateFile` left running and removes its folder; returns the PIDs killed. */
+export function cleanUpLeftovers(stateFile: string, log: (line: string) => void = () => undefined): number[] {
+  if (!existsSync(stateFile)) return [];
+  let run: RunRecord;
+  try {
+    run = JSON.parse(readFileSync(stateFile, 'utf8')) as RunRecord;
+  } catch {
+    forgetRun(stateFile);
+    return [];
+  }
+  const killed = killServersOf(run);
+  if (killed.length) log(`killed ${killed.length} server(s) left running by an earlier run (PIDs ${killed.join(', ')})`);
+  rmSync(run.workDir, { recursive: true, force: true });
+  forgetRun(stateFile);
+  return killed;
+}
+
+/** SIGKILLs the process group of every recorded PID still running a server of `run.workDir`, and of any other process naming that folder. */
+export function killServersOf(run: RunRecord): number[] {
+  const pids = new Set(Object.values(run.pids).filter((p): p is number => typeof p === 'number'));
+  for (const pid of processesNaming(run.workDir)) pids.add(pid);
+  const killed: number[] = [];
+  pids.delete(process.pid);
+  for (const pid of pids) {
+    // A recorded PID may have been reused by an unrelated process since: only one naming our folder.
+    if (!commandLine(pid)?.includes(run.workDir)) continue;
+    killGroup(pid);
+    killed.push(pid);
+  }
+  return killed;
+}
+
+export function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+}
+
+function processesNaming(workDir: string): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return []; // not Linux: the recorded PIDs only
+  }
+  return entries.filter((e) => /^\d+$/.test(e) && commandLine(Number(e))?.includes(workDir)).map(Number);
+}
+
+function commandLine(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Starts reaper.ts, detached: when this process ends without forgetting `stateFile`, the reaper kills what it records. */
+export function startReaper(stateFile: string): void {
+  const reaper = fileURLToPath(new URL('./reaper.ts', import.meta.url));
+  spawn(process.execPath, ['--import', 'tsx', reaper, String(process.pid), stateFile], { detached: true, stdio: 'ignore' }).unref();
+}
