@@ -61,3 +61,14 @@ export const outgoing = proxyLocalActivities<Pick<All, 'deliver'>>({
   localRetryThreshold: '1 second',
   retry: { initialInterval: '200 ms', backoffCoefficient: 2, maximumInterval: '2 seconds', maximumAttempts: 3, nonRetryableErrorTypes },
 });
+
+/**
+ * The linked-service sync's announcements and its record (v7), local: each service's message has
+ * its id per round, so a retry reaches nobody twice; a service that is down is the sync's own
+ * reminder loop's business, so retries here stay brief.
+ */
+export const messagingLocal = proxyLocalActivities<Pick<All, 'announceToLinkedServices' | 'recordHistory'>>({
+  startToCloseTimeout: '10 seconds',
+  localRetryThreshold: '10 seconds',
+  retry: { initialInterval: '200 ms', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 30, nonRetryableErrorTypes },
+});

@@ -482,14 +482,17 @@ describe('phone-change workflow with stub activities', () => {
 describe('the workflows after a change, with stub activities', () => {
   it('AFTER-1 (stub activities): linked services told, acknowledged, outcome recorded', async () => {
     const stubs = stubActivities({}, { announceToLinkedServices: async () => ['bank_cards', 'mobile_app'] });
-    const { status } = await withWorker('v7-linked-synced', stubs, async (tq) => {
+    const { status, events } = await withWorker('v7-linked-synced', stubs, async (tq) => {
       const workflowId = `linked-sync/stub-${randomUUID().slice(0, 8)}/REQ123456`;
       const handle = await client.workflow.start('linkedSync', { workflowId, taskQueue: tq, args: [{ accountId: 'stub-a', requestId: 'REQ123456' }] });
       await eventually(async () => (await handle.query(linkedStatusQuery)).services.length === 2, 'announced');
       for (const service of ['bank_cards', 'mobile_app']) await handle.signal(linkedAckSignal, { service });
-      return { workflowId, status: (await handle.result()) as LinkedSyncStatus };
+      const status = (await handle.result()) as LinkedSyncStatus;
+      return { workflowId, status, events: (await handle.fetchHistory()).events ?? [] };
     });
     expect(status).toMatchObject({ state: 'synced', pending: [] });
+    // Issue 12 (v7): announcements and the record are local activities (one event each, no workflow task).
+    expect(events.filter((e) => e.activityTaskScheduledEventAttributes)).toEqual([]);
     expect(stubs.recordHistory.mock.calls[0]?.[0]).toMatchObject({ kind: 'linked_synced', key: 'linked-synced' });
   });
 
