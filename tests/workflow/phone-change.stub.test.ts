@@ -216,6 +216,32 @@ describe('phone-change workflow with stub activities', () => {
     expect(events.filter((e) => e.activityTaskScheduledEventAttributes || e.startChildWorkflowExecutionInitiatedEventAttributes)).toEqual([]);
   });
 
+  it('CH-1 OTP-1 (stub activities): a send that fails retryably inside the combined activity goes again alone, as a regular activity with the same de-duplication key', async () => {
+    let failures = 1;
+    const stubs = stubActivities(
+      {},
+      {
+        sendCode: async () => {
+          if (failures-- > 0) throw new Error('gateway timeout');
+        },
+      },
+    );
+    const { result, events } = await withWorker('v7-send-retried-alone', stubs, async (tq) => {
+      const { accountId, handle } = await start(tq);
+      await proveBoth(handle);
+      const result = (await handle.result()) as PhoneChangeResult;
+      return { accountId, result, events: (await handle.fetchHistory()).events ?? [] };
+    });
+    expect(result.state).toBe('completed');
+    // The first try inside `deliver`, the second alone: the same code (step, seq), so one SMS at most reaches the phone.
+    expect(stubs.sendCode.mock.calls.map((c) => c[0] as { step: string; seq: number }).slice(0, 2)).toEqual([
+      expect.objectContaining({ step: 'old', seq: 1 }),
+      expect.objectContaining({ step: 'old', seq: 1 }),
+    ]);
+    const scheduled = events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
+    expect(scheduled).toEqual(['sendCode']);
+  });
+
   it('PRE-1 (stub activities): a refusal from the account check answers the start with the typed error; nothing is sent', async () => {
     const stubs = stubActivities(
       {},
