@@ -13,6 +13,7 @@ import { currentRun, dedupId } from './context';
 import { isDefinite, updateAccount } from './compare-and-set';
 import { admitter, numberKey } from './limits';
 import type { Account, ActivityDeps, ContactRegistry, Language } from './ports';
+import type { Policy } from '../workflows/domain/policy';
 
 export interface AccountSnapshot {
   oldPhone: string;
@@ -47,7 +48,7 @@ export interface BindPhoneRequest {
   changedAt: string;
 }
 
-export function createAccountActivities(deps: Pick<ActivityDeps, 'registry' | 'limiter' | 'limits' | 'keys'>) {
+export function createAccountActivities(deps: Pick<ActivityDeps, 'registry' | 'limiter' | 'limits' | 'keys' | 'policy'>) {
   const { registry, keys } = deps;
   const admit = admitter(deps.limiter, deps.limits);
 
@@ -115,7 +116,12 @@ export function createAccountActivities(deps: Pick<ActivityDeps, 'registry' | 'l
     await registry.releasePhone(req.oldPhone, req.accountId);
   }
 
-  return { loadAccount, bindPhone };
+  /** SEC-7, PRE-1..PRE-6 (v7): the worker's policy and the account check in one local activity (one history event, not two). */
+  async function openChange(req: LoadAccountRequest): Promise<{ policy: Policy; account: AccountSnapshot }> {
+    return { policy: deps.policy, account: await loadAccount(req) };
+  }
+
+  return { loadAccount, bindPhone, openChange };
 }
 
 /** Adds an account and binds its number in the index (back-office and development use). */

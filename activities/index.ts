@@ -13,6 +13,7 @@ import { createOperatorActivities } from './operator-checks';
 import { createProofActivities } from './proofs';
 import { createLinkedServiceActivities } from './linked-services';
 import { createRevertActivities } from './revert';
+import { createOutgoingActivities, startLinkedSync } from './outgoing';
 
 export type { ActivityDeps, Links } from './ports';
 export type { AccountSnapshot, BindPhoneRequest, LoadAccountRequest } from './accounts';
@@ -21,16 +22,22 @@ export type { NoticeRequest, NoticeResult, PublishEventRequest, RecordRequest } 
 export type { VerifyOperatorRequest } from './operator-checks';
 export type { AnnounceLinkedRequest } from './linked-services';
 export type { Contacts, RevertRequest, RevertResult } from './revert';
+export type { Delivered, Outgoing } from './outgoing';
 
 export function createActivities(deps: ActivityDeps) {
+  const notices = createNoticeActivities(deps);
+  const codeSending = createCodeSendingActivities(deps);
   return withTypedFailures({
     ...createAccountActivities(deps),
-    ...createCodeSendingActivities(deps),
-    ...createNoticeActivities(deps),
+    ...codeSending,
+    ...notices,
     ...createOperatorActivities(deps),
     ...createLinkedServiceActivities(deps),
     ...createRevertActivities(deps),
     ...createProofActivities(deps),
+    startLinkedSync,
+    // What goes out together, in one activity (issue 12): the same senders as the activities above.
+    ...createOutgoingActivities({ ...notices, ...codeSending, startLinkedSync }),
   });
 }
 

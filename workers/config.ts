@@ -71,6 +71,16 @@ const schema = z.object({
     .string()
     .regex(/^[^\s:]+:\d{1,5}$/, 'METRICS_ADDRESS must be host:port (e.g. 0.0.0.0:9464)')
     .optional(),
+  // Issue 12, worker tuning: README "Figures" says how these were chosen.
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(1000),
+  WORKER_WORKFLOW_TASK_SLOTS: z.coerce.number().int().min(2).max(1000).default(40),
+  WORKER_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(10_000).default(100),
+  WORKER_LOCAL_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(10_000).default(100),
+  WORKER_STICKY_QUEUE_TIMEOUT: z.string().default('3s'),
+  WORKER_RESOURCE_TUNER: z
+    .string()
+    .regex(/^0?\.\d+,0?\.\d+$/, 'WORKER_RESOURCE_TUNER must be targetMemory,targetCpu as fractions, e.g. 0.8,0.9')
+    .optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
@@ -100,6 +110,8 @@ export interface Config extends Connections {
   healthPort?: number;
   /** host:port of the Prometheus endpoint (/metrics); none when unset. */
   metricsAddress?: string;
+  /** Issue 12: the worker's cache, task slots (or the SDK's resource-based tuner) and sticky queue timeout. */
+  worker: WorkerTuning;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
 }
 
@@ -142,6 +154,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     healthPort: e.WORKER_HEALTH_PORT,
     metricsAddress: e.METRICS_ADDRESS,
     logLevel: e.LOG_LEVEL,
+    worker: parseWorkerTuning(e),
+  };
+}
+
+export interface WorkerTuning {
+  /** Changes kept in memory between their tasks; an evicted one is rebuilt by replay when a message arrives. */
+  maxCachedWorkflows: number;
+  /** Fixed slots, or the SDK's resource-based tuner aiming at these fractions of memory and CPU. */
+  slots: { workflowTasks: number; activities: number; localActivities: number } | { targetMemoryUsage: number; targetCpuUsage: number };
+  stickyQueueTimeoutMs: number;
+}
+
+function parseWorkerTuning(e: z.infer<typeof schema>): WorkerTuning {
+  let stickyQueueTimeoutMs: number;
+  try {
+    stickyQueueTimeoutMs = parseDuration(e.WORKER_STICKY_QUEUE_TIMEOUT);
+  } catch (err) {
+    throw new ConfigError(`invalid configuration:\n  WORKER_STICKY_QUEUE_TIMEOUT: ${(err as Error).message}`);
+  }
+  const tuner = e.WORKER_RESOURCE_TUNER?.split(',').map(Number);
+  if (tuner && tuner.some((x) => !(x > 0 && x < 1))) throw new ConfigError('invalid configuration:\n  WORKER_RESOURCE_TUNER: each fraction between 0 and 1');
+  return {
+    maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
+    slots: tuner
+      ? { targetMemoryUsage: tuner[0]!, targetCpuUsage: tuner[1]! }
+      : { workflowTasks: e.WORKER_WORKFLOW_TASK_SLOTS, activities: e.WORKER_ACTIVITY_SLOTS, localActivities: e.WORKER_LOCAL_ACTIVITY_SLOTS },
+    stickyQueueTimeoutMs,
   };
 }
 

@@ -23,7 +23,7 @@ export async function startWorkerRuntime(config: Config, logger: Logger): Promis
   const codec = payloadCodec(config);
   const client = new Client({ connection: clientConnection, namespace, dataConverter: { payloadCodecs: [codec] } });
   const connection = await connectWorker(config);
-  const worker = await createPhoneChangeWorker({ connection, namespace, taskQueue: config.temporal.taskQueue, deps, codec });
+  const worker = await createPhoneChangeWorker({ connection, namespace, taskQueue: config.temporal.taskQueue, deps, codec, config: config.worker });
   const stopBridges = await startBridges({ nc: services.nc, client, deps, logger, run: config.bridges });
   const natsUp = natsConnectivity(services.nc, (up) => (up ? logger.info('NATS connection back') : logger.warn('NATS connection lost; reconnecting')));
   const health = config.healthPort === undefined ? undefined : await startHealthServer(config.healthPort, { temporal: () => worker.getState(), nats: natsUp });

@@ -4,7 +4,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import type { PayloadCodec } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from '../activities';
 import { kindOfActivity } from './metrics';
-import type { Config } from './config';
+import type { Config, WorkerTuning } from './config';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 /** Bundled with the workflows (a prebuilt bundle must include them too): the product's workflow metrics. */
@@ -25,6 +25,21 @@ export interface PhoneChangeWorkerOptions {
   /** A prebuilt bundle (tests build it once); otherwise the workflows are bundled now. */
   workflowBundle?: { codePath: string };
   tuning?: Partial<Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'>>;
+  /** Issue 12: from configuration (WORKER_*); the SDK's defaults when absent (tests). */
+  config?: WorkerTuning;
+}
+
+/** The worker options WORKER_* set: a bounded cache keeps memory flat however many changes wait. */
+export function tuningOptions(t: WorkerTuning): Partial<WorkerOptions> {
+  const slots =
+    'targetMemoryUsage' in t.slots
+      ? { tuner: { tunerOptions: { targetMemoryUsage: t.slots.targetMemoryUsage, targetCpuUsage: t.slots.targetCpuUsage } } }
+      : {
+          maxConcurrentWorkflowTaskExecutions: t.slots.workflowTasks,
+          maxConcurrentActivityTaskExecutions: t.slots.activities,
+          maxConcurrentLocalActivityExecutions: t.slots.localActivities,
+        };
+  return { maxCachedWorkflows: t.maxCachedWorkflows, stickyQueueScheduleToStartTimeout: t.stickyQueueTimeoutMs, ...slots };
 }
 
 export async function createPhoneChangeWorker(o: PhoneChangeWorkerOptions): Promise<Worker> {
@@ -39,6 +54,7 @@ export async function createPhoneChangeWorker(o: PhoneChangeWorkerOptions): Prom
     // A workflow task on the sticky queue of a worker that died waits this long before another
     // worker takes it (SDK default 10 s): the citizen's wait after a crash, beside the heartbeat timeout.
     stickyQueueScheduleToStartTimeout: '3 seconds',
+    ...(o.config ? tuningOptions(o.config) : {}),
     ...o.tuning,
   });
 }

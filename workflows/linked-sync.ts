@@ -7,13 +7,16 @@
  * told always comes from the registry, so neither this workflow's input nor a signal can put a
  * number of its own into the services' feed.
  */
-import { condition, setHandler } from '@temporalio/workflow';
-import { messaging as acts, proofs } from './activity-proxies';
+import { condition, patched, setHandler } from '@temporalio/workflow';
+import { messaging, messagingLocal, proofs } from './activity-proxies';
 import { parse, schemas } from './domain/schemas';
 import type { LinkedSyncState } from './domain/outcomes';
 import { linkedAckSignal, linkedRevertedSignal, linkedStatusQuery, type LinkedSyncInput, type LinkedSyncStatus } from './after-change.defs';
 
 export async function linkedSync(input: LinkedSyncInput): Promise<LinkedSyncStatus> {
+  // Issue 12 (v7): the announcements and the record are short and de-duplicated (one message id
+  // per service and round), so they run as local activities: one event each, no workflow task.
+  const acts = patched('fewer-events-v7') ? messagingLocal : messaging;
   let services: string[] = [];
   const acked = new Map<string, string>();
   let reminders = 0;

@@ -4,7 +4,7 @@
  * change's codes and told by push. The result (confirmed or not) is returned and recorded.
  */
 import { allHandlersFinished, condition, setHandler } from '@temporalio/workflow';
-import { messaging as acts, proofs } from './activity-proxies';
+import { messaging as acts, proofs, registry } from './activity-proxies';
 import { CodesExhaustedError, InvalidInputError } from './domain/errors';
 import { maskPhone } from './domain/mask';
 import { parse, schemas } from './domain/schemas';
@@ -60,7 +60,7 @@ export async function testDelivery(input: TestDeliveryInput): Promise<TestDelive
     const policy = await proofs.workerPolicy();
     ttlMs = policy.testDeliveryTtlMs;
     maxWrong = policy.maxWrongPerCode;
-    contacts = await acts.loadContacts(input.accountId);
+    contacts = await registry.loadContacts(input.accountId);
     await acts.sendCode({ accountId: input.accountId, requestId: input.requestId, step: 'test', seq: 1, to: contacts.phone, language: contacts.language, ttlMinutes: Math.ceil(ttlMs / 60_000) });
   } catch (err) {
     contacts = undefined;

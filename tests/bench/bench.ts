@@ -3,12 +3,15 @@
  * answer, what a waiting change costs, and how far that is from Temporal's own floor. Prints
  * figures and writes bench-results/latest.{json,md}. Never asserts on timings.
  *
- * Settings (environment): BENCH_CHANGES (200), BENCH_CONCURRENCY (20), BENCH_WAITING (1000,10000).
+ * Settings (environment): BENCH_CHANGES (200), BENCH_CONCURRENCY (20), BENCH_CHANGES_AT_4 (40),
+ * BENCH_WAITING (1000,10000), BENCH_WORKERS (1,2), WORKER_* (passed to the workers, e.g.
+ * WORKER_MAX_CACHED_WORKFLOWS). Beside each phase the machine's load average is recorded: the
+ * machine may be shared, so compare ratios (real / floor) from the same run.
  * With TEMPORAL_ADDRESS / NATS_URL set it uses those servers instead of starting its own.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
@@ -28,7 +31,13 @@ import { sampleTree } from './proc';
 
 const N = Number(process.env.BENCH_CHANGES ?? 200);
 const C = Number(process.env.BENCH_CONCURRENCY ?? 20);
+/** What a citizen feels: latencies at low load, from this many changes at concurrency 4. */
+const N4 = Number(process.env.BENCH_CHANGES_AT_4 ?? 40);
 const WAITING = (process.env.BENCH_WAITING ?? '1000,10000').split(',').filter(Boolean).map(Number);
+/** Worker processes to run the throughput phase with (each count with its own floor). */
+const WORKERS = (process.env.BENCH_WORKERS ?? '1,2').split(',').filter(Boolean).map(Number);
+/** The workers' cache bound (WORKER_MAX_CACHED_WORKFLOWS; workers/config.ts default 1000). */
+const CACHE = process.env.WORKER_MAX_CACHED_WORKFLOWS ?? '1000';
 const IDENTITY = { fullName: 'Иванова Анна Сергеевна', passport: '4510 123456' };
 /** The worker's master secret; the bench's client holds no key (SEC-5), only its back-office account set-up hashes identity data. */
 const masterKey = randomBytes(32);
@@ -169,6 +178,8 @@ async function main(): Promise<void> {
     LIMIT_CODES_PER_NUMBER: '1000/1h',
   };
   const worker = spawnWorker(['workers/main.ts'], workerEnv, join(dir, 'worker.log'));
+  const temporalPid = servers.find((x) => x.address === temporalAddress)?.process.pid;
+  const natsPid = servers.find((x) => x.address === natsUrl)?.process.pid;
 
   let seq = 0;
   const newAccount = async () => {
@@ -188,8 +199,9 @@ async function main(): Promise<void> {
   const tokenOf = (text: string) => text.trim().split('/').at(-1)!; // links end in /<account>/<token>
   const codeOf = (text: string) => /\b(\d{6})\b/.exec(text)![1]!;
 
-  const timings = { firstCode: [] as number[], verdict: [] as number[], completion: [] as number[] };
-  async function oneChange(i: number, record = true): Promise<void> {
+  type Timings = { firstSms: number[]; verdict: number[]; completion: number[] };
+  const newTimings = (): Timings => ({ firstSms: [], verdict: [], completion: [] });
+  async function oneChange(i: number, timings?: Timings): Promise<void> {
     const account = await newAccount();
     const newPhone = newPhoneFor(i);
     const t0 = performance.now();
@@ -209,36 +221,19 @@ async function main(): Promise<void> {
     const result = await client.result(account.accountId);
     const t6 = performance.now();
     if (result.state !== 'completed') throw new Error(`change ended ${result.state}`);
-    if (record) {
-      timings.firstCode.push(t1 - t0);
+    if (timings) {
+      timings.firstSms.push(t1 - t0);
       timings.verdict.push(t2 - t1, t4 - t3);
       timings.completion.push(t6 - t5);
     }
   }
+  let nextIndex = 0;
+  const indices = (n: number) => Array.from({ length: n }, () => nextIndex++);
 
-  log('warming up (bundling in the worker, first changes)');
-  const warm = await pool(
-    [...Array(5).keys()].map((i) => 1_000_000 + i),
-    5,
-    (i) => oneChange(i, false),
-    'warm-up',
-  );
+  log(`warming up (bundling in the worker, first changes); workers' cache bound ${CACHE}`);
+  const warm = await pool(indices(5), 5, (i) => oneChange(i), 'warm-up');
   if (warm > 0) throw new Error('warm-up changes failed; see the worker log in ' + dir);
 
-  const before = sampleTree(worker.pid!);
-  const tRun = performance.now();
-  log(`running ${N} complete changes, concurrency ${C}`);
-  const failures = await pool([...Array(N).keys()], C, (i) => oneChange(i), 'changes');
-  const runSeconds = (performance.now() - tRun) / 1000;
-  const after = sampleTree(worker.pid!);
-  const historyLengths: number[] = [];
-  for await (const wf of temporal.workflow.list({ query: `WorkflowType = 'phoneChange' AND ExecutionStatus = 'Completed'` })) {
-    historyLengths.push(wf.historyLength ?? 0);
-    if (historyLengths.length >= 20) break;
-  }
-
-  log('floor: the same shape with empty bodies');
-  const floorWorker = spawnWorker(['tests/bench/floor-worker.ts'], { TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_TASK_QUEUE: 'floor' }, join(dir, 'floor-worker.log'));
   const raw = new Client({ connection });
   const floorOne = async () => {
     const id = `floor-${randomUUID()}`;
@@ -248,57 +243,119 @@ async function main(): Promise<void> {
     for (const proof of ['identity', 'old', 'new']) await h.executeUpdate(floorProof, { args: [proof] });
     await h.result();
   };
-  await pool([...Array(5).keys()], 5, floorOne, 'floor warm-up');
-  const floorBefore = sampleTree(floorWorker.pid!);
-  const tFloor = performance.now();
-  const floorFailures = await pool([...Array(N).keys()], C, floorOne, 'floor');
-  const floorSeconds = (performance.now() - tFloor) / 1000;
-  const floorAfter = sampleTree(floorWorker.pid!);
-  await stop(floorWorker);
 
-  const waiting: { count: number; workerMbPerChange: number; serverMbPerChange: number | null; submitP50: number; startSeconds: number; failures: number }[] = [];
-  // Waiting changes are opened cumulatively (1000, then 9000 more for 10000): memory per change is
-  // measured against the state before the first one.
-  const temporalPid = servers[0]?.process.pid;
-  const wBase = sampleTree(worker.pid!);
-  const sBase = temporalPid ? sampleTree(temporalPid) : undefined;
-  let opened = 0;
+  /** One throughput phase with `count` worker processes: the real changes, then the floor on as many floor workers. */
+  const workers = [worker];
+  const throughput: Throughput[] = [];
+  let latency20: Timings | undefined;
+  for (const count of WORKERS) {
+    while (workers.length < count) workers.push(spawnWorker(['workers/main.ts'], workerEnv, join(dir, `worker-${workers.length + 1}.log`)));
+    if (count > 1) await pool(indices(5), 5, (i) => oneChange(i), `warm-up of ${count} workers`);
+    const timings = newTimings();
+    const before = workers.map((w) => sampleTree(w.pid!));
+    const load = loadavg()[0]!;
+    const t = performance.now();
+    log(`${count} worker(s): ${N} complete changes, concurrency ${C}`);
+    const failures = await pool(indices(N), C, (i) => oneChange(i, timings), `changes, ${count} worker(s)`);
+    const seconds = (performance.now() - t) / 1000;
+    const cpu = workers.reduce((a, w, k) => a + sampleTree(w.pid!).cpuSeconds - before[k]!.cpuSeconds, 0);
+    latency20 ??= timings;
+    log(`floor, ${count} floor worker(s): the naive shape with empty bodies`);
+    const floorWorkers = Array.from({ length: count }, (_, k) =>
+      spawnWorker(['tests/bench/floor-worker.ts'], { TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_TASK_QUEUE: 'floor' }, join(dir, `floor-worker-${k}.log`)),
+    );
+    await pool([...Array(5).keys()], 5, floorOne, 'floor warm-up');
+    const fBefore = floorWorkers.map((w) => sampleTree(w.pid!));
+    const tf = performance.now();
+    const floorFailures = await pool([...Array(N).keys()], C, floorOne, `floor, ${count} worker(s)`);
+    const floorSeconds = (performance.now() - tf) / 1000;
+    const floorCpu = floorWorkers.reduce((a, w, k) => a + sampleTree(w.pid!).cpuSeconds - fBefore[k]!.cpuSeconds, 0);
+    await Promise.all(floorWorkers.map(stop));
+    throughput.push({
+      workers: count,
+      completedPerSecond: N / seconds,
+      floorPerSecond: N / floorSeconds,
+      ratio: seconds > 0 ? floorSeconds / seconds : NaN,
+      workerCpuSecondsPerChange: cpu / N,
+      floorCpuSecondsPerChange: floorCpu / N,
+      failures,
+      floorFailures,
+      loadAverage: load,
+    });
+  }
+  while (workers.length > 1) await stop(workers.pop()!);
+
+  log(`latency at concurrency 4: ${N4} complete changes`);
+  const latency4 = newTimings();
+  const load4 = loadavg()[0]!;
+  const failures4 = await pool(indices(N4), 4, (i) => oneChange(i, latency4), 'changes at 4');
+
+  const historyLengths: number[] = [];
+  for await (const wf of temporal.workflow.list({ query: `WorkflowType = 'phoneChange' AND ExecutionStatus = 'Completed'` })) {
+    historyLengths.push(wf.historyLength ?? 0);
+    if (historyLengths.length >= 20) break;
+  }
+  const syncLengths: number[] = [];
+  for await (const wf of temporal.workflow.list({ query: `WorkflowType = 'linkedSync' AND ExecutionStatus = 'Completed'` })) {
+    syncLengths.push(wf.historyLength ?? 0);
+    if (syncLengths.length >= 20) break;
+  }
+  const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+
+  // Waiting changes are opened cumulatively (1000, then 9000 more for 10000), on one worker whose
+  // cache is bounded; a submission goes to the longest-waiting ones (evicted: rebuilt by replay).
+  const waiting: Waiting[] = [];
+  const serversRss = () => (temporalPid ? sampleTree(temporalPid).rssMb : 0) + (natsPid ? sampleTree(natsPid).rssMb : 0);
+  const dbBytes = () => ['temporal.db', 'temporal.db-wal'].reduce((a, f) => a + (existsSync(join(dir, f)) ? statSync(join(dir, f)).size : 0), 0);
+  const sBase = serversRss();
+  const dBase = dbBytes();
+  const waitingAccounts: { accountId: string; phone: string }[] = [];
+  let used = 0;
   for (const w of [...WAITING].sort((a, b) => a - b)) {
-    log(`opening changes that wait for the identity check: ${opened} → ${w}`);
+    log(`opening changes that wait for the identity check: ${waitingAccounts.length} → ${w}`);
     const tw = performance.now();
     const wf = await pool(
-      [...Array(Math.max(0, w - opened)).keys()],
+      [...Array(Math.max(0, w - waitingAccounts.length)).keys()],
       50,
       async () => {
         const a = await newAccount();
         await client.start({ accountId: a.accountId, newPhone: newPhoneFor(5_000_000 + seq), auth: 'two_factor' });
+        waitingAccounts.push(a);
       },
       `waiting ${w}`,
     );
     const startSeconds = (performance.now() - tw) / 1000;
-    opened = w;
-    const wa = sampleTree(worker.pid!);
-    const sa = temporalPid ? sampleTree(temporalPid) : undefined;
+    const load = loadavg()[0]!;
+    const rss = sampleTree(worker.pid!).rssMb;
+    const serverKb = ((serversRss() - sBase) * 1024) / w;
+    const dbKb = (dbBytes() - dBase) / 1024 / w;
     const rtts: number[] = [];
-    for (let i = 0; i < 15; i++) {
-      const a = await newAccount();
-      await client.start({ accountId: a.accountId, newPhone: newPhoneFor(6_000_000 + seq), auth: 'two_factor' });
+    for (const a of waitingAccounts.slice(used, used + 15)) {
       const link = await sms.next(a.phone, 'identity_link');
       const t = performance.now();
       await client.confirmIdentity(a.accountId, { token: tokenOf(link), ...IDENTITY });
       rtts.push(performance.now() - t);
     }
+    used += 15;
     waiting.push({
       count: w,
-      workerMbPerChange: (wa.rssMb - wBase.rssMb) / w,
-      serverMbPerChange: sa && sBase ? (sa.rssMb - sBase.rssMb) / w : null,
+      workerRssMb: rss,
+      serverKbPerChange: temporalPid ? serverKb : null,
+      dbKbPerChange: temporalPid ? dbKb : null,
       submitP50: pct(rtts, 50),
+      submitP99: pct(rtts, 99),
       startSeconds,
       failures: wf,
+      loadAverage: load,
     });
   }
 
-  const results = {
+  const lat = (t: Timings) => ({
+    startToFirstSms: { p50: pct(t.firstSms, 50), p95: pct(t.firstSms, 95), p99: pct(t.firstSms, 99) },
+    submitToVerdict: { p50: pct(t.verdict, 50), p95: pct(t.verdict, 95), p99: pct(t.verdict, 99) },
+    lastCodeToCompleted: { p50: pct(t.completion, 50), p95: pct(t.completion, 95), p99: pct(t.completion, 99) },
+  });
+  const results: Results = {
     at: new Date().toISOString(),
     machine: {
       cores: cpus().length,
@@ -309,28 +366,29 @@ async function main(): Promise<void> {
       natsServer: versions().nats,
       sdk: '1.24.0',
     },
-    settings: { changes: N, concurrency: C, waiting: WAITING, persistence: process.env.TEMPORAL_ADDRESS ? 'external' : 'SQLite file, WAL, synchronous=normal' },
-    changes: {
-      completedPerSecond: N / runSeconds,
-      failures,
-      latencyMs: {
-        startToFirstMessage: { p50: pct(timings.firstCode, 50), p95: pct(timings.firstCode, 95), p99: pct(timings.firstCode, 99) },
-        submitToVerdict: { p50: pct(timings.verdict, 50), p95: pct(timings.verdict, 95), p99: pct(timings.verdict, 99) },
-        lastCodeToCompleted: { p50: pct(timings.completion, 50), p95: pct(timings.completion, 95), p99: pct(timings.completion, 99) },
-      },
-      historyEventsPerChange: historyLengths.reduce((a, b) => a + b, 0) / Math.max(1, historyLengths.length),
-      workerCpuSecondsPerChange: (after.cpuSeconds - before.cpuSeconds) / N,
-      workerPeakRssMb: after.peakRssMb,
+    settings: {
+      changes: N,
+      concurrency: C,
+      changesAt4: N4,
+      waiting: WAITING,
+      workers: WORKERS,
+      cache: CACHE,
+      persistence: process.env.TEMPORAL_ADDRESS ? 'external' : 'SQLite file, WAL, synchronous=normal',
     },
-    floor: { completedPerSecond: N / floorSeconds, failures: floorFailures, workerCpuSecondsPerChange: (floorAfter.cpuSeconds - floorBefore.cpuSeconds) / N },
+    historyEventsPerChange: avg(historyLengths),
+    historyEventsPerLinkedSync: avg(syncLengths),
+    throughput,
+    latencyMs: { at4: lat(latency4), at20: lat(latency20 ?? newTimings()) },
+    failuresAt4: failures4,
+    loadAverageAt4: load4,
+    workerPeakRssMb: sampleTree(worker.pid!).peakRssMb,
     waiting,
     totalSeconds: (Date.now() - started) / 1000,
   };
-  const ratio = results.changes.completedPerSecond / results.floor.completedPerSecond;
-  const md = table(results, ratio);
+  const md = table(results);
   console.log(`\n${md}`);
   mkdirSync('bench-results', { recursive: true });
-  writeFileSync('bench-results/latest.json', JSON.stringify({ ...results, ratioToFloor: ratio }, null, 2));
+  writeFileSync('bench-results/latest.json', JSON.stringify(results, null, 2));
   writeFileSync('bench-results/latest.md', md);
   log(`wrote bench-results/latest.json and latest.md in ${results.totalSeconds.toFixed(0)} s`);
 
@@ -338,9 +396,9 @@ async function main(): Promise<void> {
   await connection.close();
   await nc.close();
   await smtp.close();
-  await Promise.all(servers.map((s) => s.stop()));
+  await Promise.all(servers.map((x) => x.stop()));
   rmSync(dir, { recursive: true, force: true });
-  if (failures > 0 || floorFailures > 0) process.exitCode = 1;
+  if (throughput.some((t) => t.failures > 0 || t.floorFailures > 0) || failures4 > 0) process.exitCode = 1;
 }
 
 function versions(): { temporal: string; nats: string } {
@@ -349,48 +407,78 @@ function versions(): { temporal: string; nats: string } {
   return { temporal: `CLI ${v('TEMPORAL_CLI_VERSION')}`, nats: v('NATS_SERVER_VERSION') };
 }
 
-type Results = {
+type Pct = { p50: number; p95: number; p99: number };
+type Latencies = { startToFirstSms: Pct; submitToVerdict: Pct; lastCodeToCompleted: Pct };
+interface Throughput {
+  workers: number;
+  completedPerSecond: number;
+  floorPerSecond: number;
+  ratio: number;
+  workerCpuSecondsPerChange: number;
+  floorCpuSecondsPerChange: number;
+  failures: number;
+  floorFailures: number;
+  loadAverage: number;
+}
+interface Waiting {
+  count: number;
+  workerRssMb: number;
+  serverKbPerChange: number | null;
+  dbKbPerChange: number | null;
+  submitP50: number;
+  submitP99: number;
+  startSeconds: number;
+  failures: number;
+  loadAverage: number;
+}
+interface Results {
   at: string;
   machine: Record<string, unknown>;
-  settings: { changes: number; concurrency: number; persistence: string };
-  changes: {
-    completedPerSecond: number;
-    failures: number;
-    latencyMs: Record<string, { p50: number; p95: number; p99: number }>;
-    historyEventsPerChange: number;
-    workerCpuSecondsPerChange: number;
-    workerPeakRssMb: number;
-  };
-  floor: { completedPerSecond: number; failures: number; workerCpuSecondsPerChange: number };
-  waiting: { count: number; workerMbPerChange: number; serverMbPerChange: number | null; submitP50: number; startSeconds: number; failures: number }[];
-};
+  settings: { changes: number; concurrency: number; changesAt4: number; waiting: number[]; workers: number[]; cache: string; persistence: string };
+  historyEventsPerChange: number;
+  historyEventsPerLinkedSync: number;
+  throughput: Throughput[];
+  latencyMs: { at4: Latencies; at20: Latencies };
+  failuresAt4: number;
+  loadAverageAt4: number;
+  workerPeakRssMb: number;
+  waiting: Waiting[];
+  totalSeconds: number;
+}
 
-function table(r: Results, ratio: number): string {
-  const l = r.changes.latencyMs;
-  const row = (name: string, x: { p50: number; p95: number; p99: number }) => `| ${name} | ${ms(x.p50)} | ${ms(x.p95)} | ${ms(x.p99)} |`;
+function table(r: Results): string {
   const m = r.machine;
+  const la = (x: number) => x.toFixed(1);
+  const row = (name: string, x: Pct) => `| ${name} | ${ms(x.p50)} | ${ms(x.p95)} | ${ms(x.p99)} |`;
+  const first = r.waiting[0];
   return [
-    `Benchmark ${r.at.slice(0, 16)}Z: ${m.cores} cores (${m.cpu}), ${m.memoryGb} GB, Node ${m.node}, Temporal ${m.temporal}, nats-server ${m.natsServer}, SDK ${m.sdk}; ${r.settings.changes} changes at concurrency ${r.settings.concurrency}; ${r.settings.persistence}.`,
+    `Benchmark ${r.at.slice(0, 16)}Z: ${m.cores} cores (${m.cpu}), ${m.memoryGb} GB, Node ${m.node}, Temporal ${m.temporal}, nats-server ${m.natsServer}, SDK ${m.sdk}; ${r.settings.changes} changes at concurrency ${r.settings.concurrency}, ${r.settings.changesAt4} at 4; workers' cache bound ${r.settings.cache}; ${r.settings.persistence}.`,
     '',
-    '| throughput | completed/s | worker CPU s/change | failures |',
+    `History events per change (identity check, two codes, linked services): ${r.historyEventsPerChange.toFixed(0)}; its linked-service sync, a workflow of its own: ${r.historyEventsPerLinkedSync.toFixed(0)}.`,
+    '',
+    '| throughput at concurrency ' + r.settings.concurrency + ' | phone change /s | floor /s | ratio real / floor | worker CPU s/change (floor) | failures | load average |',
+    '|---|---|---|---|---|---|---|',
+    ...r.throughput.map(
+      (t) =>
+        `| ${t.workers} worker process${t.workers > 1 ? 'es' : ''} | ${t.completedPerSecond.toFixed(1)} | ${t.floorPerSecond.toFixed(1)} | ${t.ratio.toFixed(2)} | ${t.workerCpuSecondsPerChange.toFixed(3)} (${t.floorCpuSecondsPerChange.toFixed(3)}) | ${t.failures + t.floorFailures} | ${la(t.loadAverage)} |`,
+    ),
+    '',
+    `| latency (ms), 1 worker | p50 | p95 | p99 |`,
     '|---|---|---|---|',
-    `| phone change (identity check, 2 codes, linked services) | ${r.changes.completedPerSecond.toFixed(1)} | ${r.changes.workerCpuSecondsPerChange.toFixed(3)} | ${r.changes.failures} |`,
-    `| floor (same updates, activities and timers, empty) | ${r.floor.completedPerSecond.toFixed(1)} | ${r.floor.workerCpuSecondsPerChange.toFixed(3)} | ${r.floor.failures} |`,
-    `| ratio real / floor | ${ratio.toFixed(2)} | | |`,
+    row('at 4 concurrent: start → first SMS (identity link) published', r.latencyMs.at4.startToFirstSms),
+    row('at 4 concurrent: proof submitted → verdict', r.latencyMs.at4.submitToVerdict),
+    row('at 4 concurrent: last code submitted → completed', r.latencyMs.at4.lastCodeToCompleted),
+    row(`at ${r.settings.concurrency} concurrent: start → first SMS (identity link) published`, r.latencyMs.at20.startToFirstSms),
+    row(`at ${r.settings.concurrency} concurrent: proof submitted → verdict`, r.latencyMs.at20.submitToVerdict),
+    row(`at ${r.settings.concurrency} concurrent: last code submitted → completed`, r.latencyMs.at20.lastCodeToCompleted),
     '',
-    '| latency (ms) | p50 | p95 | p99 |',
-    '|---|---|---|---|',
-    row('start → first SMS (identity link) published', l.startToFirstMessage!),
-    row('proof submitted → verdict', l.submitToVerdict!),
-    row('last code submitted → completed', l.lastCodeToCompleted!),
+    `Load average during the run at 4: ${la(r.loadAverageAt4)} (failures ${r.failuresAt4}). Worker peak RSS: ${r.workerPeakRssMb.toFixed(0)} MB.`,
     '',
-    `History events per change: ${r.changes.historyEventsPerChange.toFixed(0)}. Worker peak RSS: ${r.changes.workerPeakRssMb.toFixed(0)} MB.`,
-    '',
-    '| waiting changes | opened in s (cumulative steps) | worker MB/change | server MB/change | submission p50 ms while they wait | failures |',
-    '|---|---|---|---|---|---|',
+    '| waiting changes (1 worker) | opened in s (cumulative) | worker RSS MB | vs the first row | server + NATS RSS KB/change | SQLite KB/change | submission to a long-waiting change p50 / p99 ms | failures | load average |',
+    '|---|---|---|---|---|---|---|---|---|',
     ...r.waiting.map(
       (w) =>
-        `| ${w.count} | ${w.startSeconds.toFixed(0)} | ${w.workerMbPerChange.toFixed(4)} | ${w.serverMbPerChange === null ? 'n/a' : w.serverMbPerChange.toFixed(4)} | ${ms(w.submitP50)} | ${w.failures} |`,
+        `| ${w.count} | ${w.startSeconds.toFixed(0)} | ${w.workerRssMb.toFixed(0)} | ${first ? ((w.workerRssMb / first.workerRssMb - 1) * 100).toFixed(1) : '0'} % | ${w.serverKbPerChange === null ? 'n/a' : w.serverKbPerChange.toFixed(1)} | ${w.dbKbPerChange === null ? 'n/a' : w.dbKbPerChange.toFixed(1)} | ${ms(w.submitP50)} / ${ms(w.submitP99)} | ${w.failures} | ${la(w.loadAverage)} |`,
     ),
     '',
   ].join('\n');

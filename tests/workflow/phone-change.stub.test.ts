@@ -12,6 +12,7 @@ import { toolPaths } from '../../temporal-config/stack';
 import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { PhoneChangeActivities } from '../../activities';
+import { createOutgoingActivities, startLinkedSync, type Senders } from '../../activities/outgoing';
 import { toTypedError } from '../../client/phone-change-client';
 import {
   cancelUpdate,
@@ -63,7 +64,7 @@ type Stub = (req: never) => Promise<unknown>;
 /** STUB activities: the worker's judgements are played by fixed values (the real ones are tested against real servers). */
 function stubActivities(policy: Partial<Policy> = {}, overrides: Partial<Record<keyof PhoneChangeActivities, Stub>> = {}) {
   const fn = (impl: Stub) => vi.fn<(req: never) => Promise<unknown>>(impl);
-  return {
+  const stubs = {
     workerPolicy: fn(overrides.workerPolicy ?? (async () => resolvePolicy({ identityCheck: false, ...policy }))),
     loadAccount: fn(overrides.loadAccount ?? (async () => ({ oldPhone: '+79160000001', email: 'a@example.test', language: 'ru', revision: 1, hasIdentity: true }))),
     sendCode: fn(overrides.sendCode ?? (async () => undefined)),
@@ -90,8 +91,16 @@ function stubActivities(policy: Partial<Policy> = {}, overrides: Partial<Record<
           return { id: 'op-17', name: 'Петрова', roles: ['support:override'] };
         }),
     ),
+    // The real start through the worker's client: the sync is a workflow of its own (AFTER-1).
+    startLinkedSync: fn(overrides.startLinkedSync ?? ((req: never) => startLinkedSync(req))),
   };
+  // v7's combined activities run the stubs above, so what they were asked is asserted as before.
+  const openChange = fn(async (req: never) => ({ policy: await stubs.workerPolicy(undefined as never), account: await stubs.loadAccount(req) }));
+  return { ...stubs, openChange, deliver: fn(createOutgoingActivities(stubs as unknown as Senders).deliver as Stub) };
 }
+
+/** The kinds of items each `deliver` call (one local activity) carried, in order. */
+const delivered = (stubs: ReturnType<typeof stubActivities>) => stubs.deliver.mock.calls.map((c) => (c[0] as { kind: string }[]).map((i) => i.kind));
 
 /** Shaped like a JWT (the workflow checks the shape); the stub verifier accepts only this one. */
 const SIGNED = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJvcC0xNyJ9.c2lnbmVk';
@@ -172,7 +181,7 @@ type Handle = ReturnType<Client['workflow']['getHandle']>;
 describe('phone-change workflow with stub activities', () => {
   it('DONE-1 (stub activities): both codes accepted → bound once, notices and events in order', async () => {
     const stubs = stubActivities();
-    const { accountId, result, syncType } = await withWorker('v6-completed', stubs, async (tq) => {
+    const { accountId, result, syncType, events } = await withWorker('v7-completed', stubs, async (tq) => {
       const { accountId, handle, ref } = await start(tq);
       await proveBoth(handle);
       const result = (await handle.result()) as PhoneChangeResult;
@@ -180,7 +189,8 @@ describe('phone-change workflow with stub activities', () => {
       const sync = client.workflow.getHandle(linkedSyncWorkflowId(accountId, ref.requestId));
       const syncType = (await sync.describe()).type;
       await sync.terminate('test over');
-      return { accountId, result, syncType };
+      const events = (await handle.fetchHistory()).events ?? [];
+      return { accountId, result, syncType, events };
     });
     expect(result.state).toBe('completed');
     expect(stubs.sendCode).toHaveBeenCalledTimes(2);
@@ -197,6 +207,39 @@ describe('phone-change workflow with stub activities', () => {
     expect(eventsPublished(stubs)).toEqual(['requested', 'completed']);
     expect(stubs.publishEvent).not.toHaveBeenCalled(); // events travel with their notices (one activity, not two)
     expect(syncType).toBe('linkedSync');
+    // Issue 12 (v7): what goes out together leaves in one local activity: the request notice with
+    // the first code; both completion notices with the start of the linked sync (no child workflow).
+    expect(delivered(stubs)).toEqual([['sendCode', 'notify'], ['sendCode'], ['notify', 'notify', 'startLinkedSync']]);
+    expect(stubs.startLinkedSync.mock.calls.map((c) => c[0])).toEqual([{ accountId, requestId: expect.any(String) }]);
+    // Three workflow tasks (start, two codes); the identity check adds one more (bench: events per change).
+    expect(events.length).toBeLessThanOrEqual(30);
+    expect(events.filter((e) => e.activityTaskScheduledEventAttributes || e.startChildWorkflowExecutionInitiatedEventAttributes)).toEqual([]);
+  });
+
+  it('CH-1 OTP-1 (stub activities): a send that fails retryably inside the combined activity goes again alone, as a regular activity with the same de-duplication key', async () => {
+    let failures = 1;
+    const stubs = stubActivities(
+      {},
+      {
+        sendCode: async () => {
+          if (failures-- > 0) throw new Error('gateway timeout');
+        },
+      },
+    );
+    const { result, events } = await withWorker('v7-send-retried-alone', stubs, async (tq) => {
+      const { accountId, handle } = await start(tq);
+      await proveBoth(handle);
+      const result = (await handle.result()) as PhoneChangeResult;
+      return { accountId, result, events: (await handle.fetchHistory()).events ?? [] };
+    });
+    expect(result.state).toBe('completed');
+    // The first try inside `deliver`, the second alone: the same code (step, seq), so one SMS at most reaches the phone.
+    expect(stubs.sendCode.mock.calls.map((c) => c[0] as { step: string; seq: number }).slice(0, 2)).toEqual([
+      expect.objectContaining({ step: 'old', seq: 1 }),
+      expect.objectContaining({ step: 'old', seq: 1 }),
+    ]);
+    const scheduled = events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
+    expect(scheduled).toEqual(['sendCode']);
   });
 
   it('PRE-1 (stub activities): a refusal from the account check answers the start with the typed error; nothing is sent', async () => {
@@ -208,7 +251,7 @@ describe('phone-change workflow with stub activities', () => {
         },
       },
     );
-    const { e } = await withWorker('v6-refused', stubs, async (tq) => {
+    const { e } = await withWorker('v7-refused', stubs, async (tq) => {
       const accountId = `stub-${randomUUID().slice(0, 8)}`;
       return { accountId, e: await start(tq, accountId).catch((x: unknown) => x) };
     });
@@ -226,7 +269,7 @@ describe('phone-change workflow with stub activities', () => {
         },
       },
     );
-    const { result, answer } = await withWorker('v6-failed-number-taken', stubs, async (tq) => {
+    const { result, answer } = await withWorker('v7-failed-number-taken', stubs, async (tq) => {
       const { accountId, handle } = await start(tq);
       await update(handle, submitCodeUpdate, { step: 'old', code: OLD_CODE });
       const answer = await update(handle, submitCodeUpdate, { step: 'new', code: NEW_CODE });
@@ -239,7 +282,7 @@ describe('phone-change workflow with stub activities', () => {
 
   it('OTP-4 (stub activities): wrong entries up to exhaustion fail the change', async () => {
     const stubs = stubActivities({ maxCodesPerStep: 1, maxWrongPerCode: 2 });
-    const { result } = await withWorker('v6-failed-exhausted', stubs, async (tq) => {
+    const { result } = await withWorker('v7-failed-exhausted', stubs, async (tq) => {
       const { accountId, handle } = await start(tq);
       expect(await update(handle, submitCodeUpdate, { step: 'old', code: WRONG_CODE })).toMatchObject({ outcome: 'wrong', attemptsLeft: 1 });
       expect(await update(handle, submitCodeUpdate, { step: 'old', code: WRONG_CODE })).toMatchObject({ outcome: 'exhausted', attemptsLeft: 0 });
@@ -257,7 +300,7 @@ describe('phone-change workflow with stub activities', () => {
 
   it('OTP-3 (stub activities): resend sends code 2; only the latest code counts', async () => {
     const stubs = stubActivities({ resendCooldownMs: 1 });
-    const { result } = await withWorker('v6-completed-resend', stubs, async (tq) => {
+    const { result } = await withWorker('v7-completed-resend', stubs, async (tq) => {
       const { accountId, handle } = await start(tq);
       expect(await update(handle, resendCodeUpdate, { step: 'old' })).toMatchObject({ step: 'old', codesLeft: 3 });
       await proveBoth(handle);
@@ -269,7 +312,7 @@ describe('phone-change workflow with stub activities', () => {
 
   it('OTP-4 (stub activities): when the worker reports the account blocked, further entries are refused before history', async () => {
     const stubs = stubActivities({}, { notify: async (req: { countWrongEntry?: boolean }) => (req.countWrongEntry ? { blockedForMs: 60_000 } : {}) });
-    const { blocked, status } = await withWorker('v6-blocked', stubs, async (tq) => {
+    const { blocked, status } = await withWorker('v7-blocked', stubs, async (tq) => {
       const { accountId, handle } = await start(tq);
       await update(handle, submitCodeUpdate, { step: 'old', code: WRONG_CODE });
       const blocked = await update(handle, submitCodeUpdate, { step: 'old', code: OLD_CODE });
@@ -284,7 +327,7 @@ describe('phone-change workflow with stub activities', () => {
 
   it('OTP-5 (stub activities): the deadline expires the change', async () => {
     const stubs = stubActivities({ changeTtlMs: 1000 });
-    const { result } = await withWorker('v6-expired', stubs, async (tq) => {
+    const { result } = await withWorker('v7-expired', stubs, async (tq) => {
       const { accountId, handle } = await start(tq);
       return { accountId, result: (await handle.result()) as PhoneChangeResult };
     });
@@ -294,7 +337,7 @@ describe('phone-change workflow with stub activities', () => {
 
   it('SEC-2 SEC-5 (stub activities): identity confirmed through the link; a mismatch spends the link and a new one goes out', async () => {
     const stubs = stubActivities({ identityCheck: true });
-    const { result } = await withWorker('v6-completed-identity', stubs, async (tq) => {
+    const { result } = await withWorker('v7-completed-identity', stubs, async (tq) => {
       const { accountId, handle, ref } = await start(tq);
       expect(ref.state).toBe('awaiting_identity');
       const forged = await update(handle, confirmIdentityUpdate, { token: 'forgedTOKEN-000001', ...IDENTITY });
@@ -313,7 +356,7 @@ describe('phone-change workflow with stub activities', () => {
 
   it('SEC-2 (stub activities): identity mismatches exhausted fail the change', async () => {
     const stubs = stubActivities({ identityCheck: true, maxWrongPerCode: 2 });
-    const { result } = await withWorker('v6-failed-identity', stubs, async (tq) => {
+    const { result } = await withWorker('v7-failed-identity', stubs, async (tq) => {
       const { accountId, handle } = await start(tq);
       for (let i = 0; i < 2; i++) await update(handle, confirmIdentityUpdate, { token: IDENTITY_TOKEN, ...IDENTITY, passport: '4510 000000' });
       return { accountId, result: (await handle.result()) as PhoneChangeResult };
@@ -323,7 +366,7 @@ describe('phone-change workflow with stub activities', () => {
 
   it('REC-3 (stub activities): a backup recovery code replaces the old-number code; wrong ones are limited and told', async () => {
     const stubs = stubActivities({ maxWrongPerCode: 2 });
-    const { result } = await withWorker('v6-completed-recovery-code', stubs, async (tq) => {
+    const { result } = await withWorker('v7-completed-recovery-code', stubs, async (tq) => {
       const { accountId, handle } = await start(tq);
       expect(await update(handle, submitRecoveryCodeUpdate, { code: 'ZZZZ9999' })).toMatchObject({ outcome: 'wrong', attemptsLeft: 1 });
       expect(await update(handle, submitRecoveryCodeUpdate, { code: 'AB12CD34' })).toMatchObject({ outcome: 'accepted', state: 'awaiting_new_number' });
@@ -336,7 +379,7 @@ describe('phone-change workflow with stub activities', () => {
 
   it('LOST-1 LOST-2 LOST-3 (stub activities): lost old number → support override → new code → completed', async () => {
     const stubs = stubActivities();
-    const { result, status } = await withWorker('v6-completed-lost-override', stubs, async (tq) => {
+    const { result, status } = await withWorker('v7-completed-lost-override', stubs, async (tq) => {
       const { accountId, handle } = await start(tq);
       expect((await handle.executeUpdate(reportOldNumberLostUpdate)).state).toBe('awaiting_support');
       const missing = await update(handle, supportOverrideUpdate, { ...OVERRIDE, evidenceRef: '' });
@@ -365,7 +408,7 @@ describe('phone-change workflow with stub activities', () => {
       { identityCheck: true },
       { loadAccount: async () => ({ oldPhone: '+79160000001', email: 'a@example.test', language: 'ru', revision: 3, hasIdentity: true, lastPhoneChangeAt: new Date().toISOString() }) },
     );
-    const { result } = await withWorker('v6-completed-frequent-override', stubs, async (tq) => {
+    const { result } = await withWorker('v7-completed-frequent-override', stubs, async (tq) => {
       const { accountId, handle, ref } = await start(tq);
       expect(ref.state).toBe('awaiting_support');
       expect((await handle.query(statusQuery)).frequentChange).toBe(true);
@@ -383,7 +426,7 @@ describe('phone-change workflow with stub activities', () => {
       { changeTtlMs: 1000 },
       { loadAccount: async () => ({ oldPhone: '+79160000001', language: 'en', revision: 3, hasIdentity: false, lastPhoneChangeAt: new Date().toISOString() }) },
     );
-    const { result } = await withWorker('v6-expired-frequent', stubs, async (tq) => {
+    const { result } = await withWorker('v7-expired-frequent', stubs, async (tq) => {
       const { accountId, handle } = await start(tq);
       return { accountId, result: (await handle.result()) as PhoneChangeResult };
     });
@@ -393,7 +436,7 @@ describe('phone-change workflow with stub activities', () => {
 
   it('SEC-3 (stub activities): the "not me" token rejects the change at once; a forged one is refused', async () => {
     const stubs = stubActivities();
-    const { result } = await withWorker('v6-rejected', stubs, async (tq) => {
+    const { result } = await withWorker('v7-rejected', stubs, async (tq) => {
       const { accountId, handle } = await start(tq);
       const forged = await update(handle, rejectUpdate, { by: 'owner', token: 'forgedTOKEN-000001' });
       expect(forged).toBeInstanceOf(InvalidTokenError);
@@ -407,7 +450,7 @@ describe('phone-change workflow with stub activities', () => {
 
   it('SEC-3 (stub activities): support rejects with a credential', async () => {
     const stubs = stubActivities();
-    const { result } = await withWorker('v6-rejected-by-support', stubs, async (tq) => {
+    const { result } = await withWorker('v7-rejected-by-support', stubs, async (tq) => {
       const { accountId, handle } = await start(tq);
       expect(await update(handle, rejectUpdate, { by: 'support', credential: SIGNED, reason: 'owner called' })).toMatchObject({ state: 'rejected' });
       return { accountId, result: (await handle.result()) as PhoneChangeResult };
@@ -418,7 +461,7 @@ describe('phone-change workflow with stub activities', () => {
 
   it('cancel (stub activities): the citizen cancels an open change', async () => {
     const stubs = stubActivities();
-    const { result } = await withWorker('v6-cancelled', stubs, async (tq) => {
+    const { result } = await withWorker('v7-cancelled', stubs, async (tq) => {
       const { accountId, handle } = await start(tq);
       expect((await handle.executeUpdate(cancelUpdate, { args: [{ reason: 'changed my mind' }] })).state).toBe('cancelled');
       return { accountId, result: (await handle.result()) as PhoneChangeResult };
@@ -429,7 +472,7 @@ describe('phone-change workflow with stub activities', () => {
 
   it('PRE-5 SEC-1 (stub activities): a self-service start without two factors is refused before any activity', async () => {
     const stubs = stubActivities();
-    const { e } = await withWorker('v6-refused-two-factor', stubs, async (tq) => {
+    const { e } = await withWorker('v7-refused-two-factor', stubs, async (tq) => {
       const accountId = `stub-${randomUUID().slice(0, 8)}`;
       const workflowId = workflowIdFor(accountId);
       const args = { requestId: 'REQpassword', newPhone: '+79160000002', auth: 'password_only' as const };
@@ -450,7 +493,7 @@ describe('phone-change workflow with stub activities', () => {
         },
       },
     );
-    const { ref, rejected } = await withWorker('v6-notice-undelivered', stubs, async (tq) => {
+    const { ref, rejected } = await withWorker('v7-notice-undelivered', stubs, async (tq) => {
       const { accountId, handle, ref } = await start(tq);
       // The "not me" link is live even though its notice failed.
       const rejected = await update(handle, rejectUpdate, { by: 'owner', token: REJECT_TOKEN });
@@ -465,20 +508,23 @@ describe('phone-change workflow with stub activities', () => {
 describe('the workflows after a change, with stub activities', () => {
   it('AFTER-1 (stub activities): linked services told, acknowledged, outcome recorded', async () => {
     const stubs = stubActivities({}, { announceToLinkedServices: async () => ['bank_cards', 'mobile_app'] });
-    const { status } = await withWorker('v6-linked-synced', stubs, async (tq) => {
+    const { status, events } = await withWorker('v7-linked-synced', stubs, async (tq) => {
       const workflowId = `linked-sync/stub-${randomUUID().slice(0, 8)}/REQ123456`;
       const handle = await client.workflow.start('linkedSync', { workflowId, taskQueue: tq, args: [{ accountId: 'stub-a', requestId: 'REQ123456' }] });
       await eventually(async () => (await handle.query(linkedStatusQuery)).services.length === 2, 'announced');
       for (const service of ['bank_cards', 'mobile_app']) await handle.signal(linkedAckSignal, { service });
-      return { workflowId, status: (await handle.result()) as LinkedSyncStatus };
+      const status = (await handle.result()) as LinkedSyncStatus;
+      return { workflowId, status, events: (await handle.fetchHistory()).events ?? [] };
     });
     expect(status).toMatchObject({ state: 'synced', pending: [] });
+    // Issue 12 (v7): announcements and the record are local activities (one event each, no workflow task).
+    expect(events.filter((e) => e.activityTaskScheduledEventAttributes)).toEqual([]);
     expect(stubs.recordHistory.mock.calls[0]?.[0]).toMatchObject({ kind: 'linked_synced', key: 'linked-synced' });
   });
 
   it('DONE-4 hole 11 (stub activities): a revert stops the linked sync, which tells services the restored number', async () => {
     const stubs = stubActivities({}, { announceToLinkedServices: async () => ['bank_cards'] });
-    const { syncStatus, outcome } = await withWorker('v6-reverted', stubs, async (tq) => {
+    const { syncStatus, outcome } = await withWorker('v7-reverted', stubs, async (tq) => {
       const accountId = `stub-${randomUUID().slice(0, 8)}`;
       const sync = await client.workflow.start('linkedSync', {
         workflowId: linkedSyncWorkflowId(accountId, 'REQ123456'),
@@ -499,7 +545,7 @@ describe('the workflows after a change, with stub activities', () => {
 
   it('AFTER-2 SEC-5 (stub activities): a test code judged by the worker; wrong entries limited', async () => {
     const stubs = stubActivities({ maxWrongPerCode: 2 }, { verifyCode: async (req: { code: string }) => ({ match: req.code === '333333' }) });
-    const { result, third } = await withWorker('v6-test-delivery', stubs, async (tq) => {
+    const { result, third } = await withWorker('v7-test-delivery', stubs, async (tq) => {
       const accountId = `stub-${randomUUID().slice(0, 8)}`;
       const workflowId = testDeliveryWorkflowId(accountId);
       const handle = await client.workflow.start('testDelivery', { workflowId, taskQueue: tq, args: [{ accountId, requestId: 'REQ123456' }] });

@@ -4,75 +4,42 @@
  * frequent (LOST-*, FREQ-*), proves the new number (OTP-2), binds it atomically and tells everyone.
  * States and transitions: diagram.mmd beside this file.
  */
-import { allHandlersFinished, condition, log, startChild } from '@temporalio/workflow';
-import { proofs, registry, registryLocal } from '../activity-proxies';
+import { allHandlersFinished, condition, log, patched, sleep, startChild } from '@temporalio/workflow';
+import { registry, registryLocal } from '../activity-proxies';
 import type { linkedSync } from '../linked-sync';
 import { linkedSyncWorkflowId } from '../after-change.defs';
-import { InvalidInputError, ProfileMismatchError, TwoFactorRequiredError } from '../domain/errors';
-import { policyProblems } from '../domain/policy';
-import { parse, schemas } from '../domain/schemas';
-import { failureFromActivity, failureInfo } from '../failures';
+import { failureFromActivity } from '../failures';
 import * as code from '../code-step';
 import { operatorName } from '../checks';
 import type { FailureInfo, PhoneChangeInput, PhoneChangeResult, Step, SupportReason } from '../phone-change.defs';
 import { ChangeModel, iso, type End } from './model';
-import { everywhere, notice, ownerOnly, type Channels, type NoticeExtra } from './notices';
+import { everywhere, notice, noticeItem, ownerOnly, type Channels, type NoticeExtra } from './notices';
+import { sendTogether, warnIfFailed } from './outgoing';
 import { issueCode, sendIdentityLink } from './proofs';
 import { registerHandlers } from './handlers';
+import { validate } from './validate';
 
 export async function phoneChange(input: PhoneChangeInput): Promise<PhoneChangeResult> {
   const m = new ChangeModel(input);
+  // Issue 12: fewer history events per change (what goes out together in one local activity, a
+  // local binding, the linked sync started by an activity). The v6 shape stays for the histories
+  // that began under it, until it retires (README "Changing a workflow").
+  m.v7 = patched('fewer-events-v7');
   registerHandlers(m);
   const announced: Promise<unknown>[] = [];
   if (await validate(m)) {
     // SEC-3: the "not me" link is live before its notice leaves, and the start does not wait for the notice.
     m.rejectLinkIssued = true;
-    announced.push(notice(m, 'requested', everywhere(m), '', { withRejectLink: true, event: { type: 'requested' } }));
+    const extra = { withRejectLink: true, event: { type: 'requested' } };
+    // v7: it goes out with the first send of the change (identity link, first code or support notice).
+    if (m.v7) m.carry.push(noticeItem(m, 'requested', everywhere(m), '', extra));
+    else announced.push(notice(m, 'requested', everywhere(m), '', extra));
     await finish(m, await proceed(m));
+    if (m.carry.length > 0) await sendTogether(m, []);
   }
-  await Promise.all(announced);
+  await Promise.all([...announced, ...m.background]);
   await condition(allHandlersFinished);
   return { requestId: input.requestId, state: m.state, completedAt: iso(m.completedAt), failure: m.failure };
-}
-
-/** SEC-7, PRE-1..PRE-6: refuses (nothing sent) when the input or the account does not qualify. */
-async function validate(m: ChangeModel): Promise<boolean> {
-  const policy = await proofs.workerPolicy();
-  const problems = policyProblems(policy);
-  // The worker refuses to start with such a policy; a change never runs on one.
-  if (problems.length > 0) throw new Error(`the worker's policy is out of bounds: ${problems.join('; ')}`);
-  m.policy = policy;
-  try {
-    parse(schemas.input, m.input);
-  } catch (err) {
-    return refuse(m, failureInfo(err as InvalidInputError));
-  }
-  if (m.input.auth === 'password_only') {
-    return refuse(m, failureInfo(new TwoFactorRequiredError('a self-service change needs a two-factor session (password and a one-time code)', { field: 'auth' })));
-  }
-  try {
-    m.account = await registryLocal.loadAccount({ accountId: m.input.accountId, requestId: m.input.requestId, newPhone: m.input.newPhone, auth: m.input.auth });
-  } catch (err) {
-    return refuse(m, failureFromActivity(err));
-  }
-  m.frequent = isFrequent(m);
-  m.identityRequired = m.rules.identityCheck && !m.frequent;
-  if (m.identityRequired && !m.account.hasIdentity) {
-    return refuse(m, failureInfo(new ProfileMismatchError('the profile has no identity data to check against: fix the profile first', { field: 'accountId' })));
-  }
-  return true;
-}
-
-/** FREQ-1: the previous change completed less than the window ago (workflow time). */
-function isFrequent(m: ChangeModel): boolean {
-  const last = m.snapshot.lastPhoneChangeAt;
-  return last !== undefined && Date.now() - Date.parse(last) < m.rules.frequentChangeWindowMs;
-}
-
-function refuse(m: ChangeModel, failure: FailureInfo): false {
-  m.failure = failure;
-  m.setState('refused');
-  return false;
 }
 
 async function proceed(m: ChangeModel): Promise<End> {
@@ -132,10 +99,25 @@ async function awaitSupport(m: ChangeModel, reason: SupportReason): Promise<End 
 
 /** Waits for `done`, a stop (reject, cancel) or the deadline; returns how the change ends, or undefined to go on. */
 async function wait(m: ChangeModel, done: () => boolean): Promise<End | undefined> {
+  if (m.v7) {
+    // v7: one timer for the whole change, not one started and cancelled per wait (two events each).
+    m.deadlineTimer ??= sleepUntilDeadline(m);
+    await condition(() => done() || m.stop !== undefined || m.expired);
+    if (m.stop) return m.stop;
+    return done() ? undefined : { state: 'expired' };
+  }
   const remaining = m.deadline! - Date.now();
   const settled = remaining > 0 && (await condition(() => done() || m.stop !== undefined, remaining));
   if (m.stop) return m.stop;
   return settled ? undefined : { state: 'expired' };
+}
+
+/** OTP-5 (v7): the change's deadline, started at its first wait; nothing cancels it (the change just ends). */
+function sleepUntilDeadline(m: ChangeModel): Promise<void> {
+  const expire = () => void (m.expired = true);
+  const remaining = m.deadline! - Date.now();
+  if (remaining <= 0) return Promise.resolve(expire());
+  return sleep(remaining).then(expire, () => undefined);
 }
 
 /** PRE-3, DONE-1: binds the number atomically. */
@@ -143,7 +125,13 @@ async function commit(m: ChangeModel): Promise<End> {
   m.setState('committing');
   const changedAt = Date.now();
   try {
-    await registry.bindPhone({ accountId: m.input.accountId, requestId: m.input.requestId, oldPhone: m.snapshot.oldPhone, newPhone: m.input.newPhone, changedAt: new Date(changedAt).toISOString() });
+    await (m.v7 ? registryLocal : registry).bindPhone({
+      accountId: m.input.accountId,
+      requestId: m.input.requestId,
+      oldPhone: m.snapshot.oldPhone,
+      newPhone: m.input.newPhone,
+      changedAt: new Date(changedAt).toISOString(),
+    });
   } catch (err) {
     return { state: 'failed', failure: failureFromActivity(err) };
   }
@@ -189,7 +177,15 @@ async function close(
 function completionNotices(m: ChangeModel): Promise<unknown>[] {
   const done = { sms: [m.input.newPhone], email: true, push: true };
   const old = { sms: [m.snapshot.oldPhone], email: false, push: false };
-  return [notice(m, 'completed', done, '', { event: { type: 'completed', data: { newPhone: m.input.newPhone } } }), notice(m, 'completed_old', old), startLinkedSync(m)];
+  const completedEvent = { event: { type: 'completed', data: { newPhone: m.input.newPhone } } };
+  if (!m.v7) return [notice(m, 'completed', done, '', completedEvent), notice(m, 'completed_old', old), startLinkedSync(m)];
+  // v7: both notices and the start of the linked sync in one activity (no child workflow).
+  const items = [
+    noticeItem(m, 'completed', done, '', completedEvent),
+    noticeItem(m, 'completed_old', old),
+    { kind: 'startLinkedSync' as const, req: { accountId: m.input.accountId, requestId: m.input.requestId } },
+  ];
+  return [sendTogether(m, items).then((ds) => ds.forEach((d, i) => warnIfFailed(items[i]!, d)))];
 }
 
 /** AFTER-1: a workflow of its own that outlives this one, so the account is free for its next change. */

@@ -3,7 +3,7 @@
  * Phases and handlers above read and change it; nothing here calls an activity.
  */
 import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { AccountSnapshot } from '../../activities';
+import type { AccountSnapshot, Outgoing } from '../../activities';
 import type { Policy } from '../domain/policy';
 import { maskPhone } from '../domain/mask';
 import { WrongStateError } from '../domain/errors';
@@ -42,6 +42,18 @@ export interface IdentityCheck {
 
 export class ChangeModel {
   state: ChangeState = 'validating';
+  /**
+   * The command shape (README "Changing a workflow"): v7 sends what goes out together in one local
+   * activity and binds locally; false while v6 histories replay. Decided once, first thing.
+   */
+  v7 = false;
+  /** v7: what goes out with the change's next send (the request notice). */
+  readonly carry: Outgoing[] = [];
+  /** v7: retries of carried items, awaited before the change ends. */
+  readonly background: Promise<unknown>[] = [];
+  /** v7: the change's one deadline timer, and whether it fired (OTP-5). */
+  deadlineTimer?: Promise<void>;
+  expired = false;
   readonly startedAt = Date.now();
   /** SEC-7: from the worker's configuration, loaded first. */
   policy?: Policy;
@@ -92,6 +104,8 @@ export class ChangeModel {
 
   setState(state: ChangeState): void {
     this.state = state;
+    // v7: `committing` lasts one workflow task (the binding is local): not worth a history event.
+    if (this.v7 && state === 'committing') return;
     upsertSearchAttributes([
       { key: searchAttributes.state, value: state },
       { key: searchAttributes.accountId, value: this.input.accountId },

@@ -7,8 +7,9 @@ import { log } from '@temporalio/workflow';
 import { messaging } from '../activity-proxies';
 import { maskPhone } from '../domain/mask';
 import { failureFromActivity } from '../failures';
-import type { NoticeRequest, NoticeResult } from '../../activities';
+import type { NoticeRequest, NoticeResult, Outgoing } from '../../activities';
 import type { ChangeModel } from './model';
+import { sendTogether, warnIfFailed } from './outgoing';
 
 /** Where a notice goes: SMS to these numbers, and e-mail and push to the account when set. */
 export interface Channels {
@@ -24,25 +25,37 @@ export const pushOnly = (): Channels => ({ sms: [], email: false, push: true });
 export const everywhere = (m: ChangeModel): Channels => ({ sms: [m.snapshot.oldPhone], email: true, push: true });
 
 export async function notice(m: ChangeModel, kind: NoticeRequest['kind'], to: Channels, keySuffix = '', extra: NoticeExtra = {}): Promise<NoticeResult | undefined> {
-  const key = m.nextKey(`${kind}${keySuffix}`);
+  const item = noticeItem(m, kind, to, keySuffix, extra);
+  if (m.v7) {
+    const [d] = await sendTogether(m, [item]);
+    warnIfFailed(item, d!);
+    return d!.ok ? (d!.result ?? {}) : undefined;
+  }
   try {
-    return await messaging.notify({
-      accountId: m.input.accountId,
-      requestId: m.input.requestId,
-      kind,
-      key,
-      language: m.snapshot.language,
-      smsTo: to.sms,
-      email: to.email ? m.snapshot.email : undefined,
-      push: to.push,
-      params: { requestId: m.input.requestId, newPhoneMasked: maskPhone(m.input.newPhone) },
-      at: new Date().toISOString(),
-      ...extra,
-    });
+    return await messaging.notify(item.req);
   } catch (err) {
     log.warn('notice not delivered', { kind, failure: failureFromActivity(err).type });
     return undefined;
   }
+}
+
+/** A notice to send, with its de-duplication key (the next of the change). */
+export function noticeItem(m: ChangeModel, kind: NoticeRequest['kind'], to: Channels, keySuffix = '', extra: NoticeExtra = {}): Extract<Outgoing, { kind: 'notify' }> {
+  const key = m.nextKey(`${kind}${keySuffix}`);
+  const req: NoticeRequest = {
+    accountId: m.input.accountId,
+    requestId: m.input.requestId,
+    kind,
+    key,
+    language: m.snapshot.language,
+    smsTo: to.sms,
+    email: to.email ? m.snapshot.email : undefined,
+    push: to.push,
+    params: { requestId: m.input.requestId, newPhoneMasked: maskPhone(m.input.newPhone) },
+    at: new Date().toISOString(),
+    ...extra,
+  };
+  return { kind: 'notify', req };
 }
 
 /** OTP-4: a wrong entry is told by push and counted against the account's limit, which may block further entries. */

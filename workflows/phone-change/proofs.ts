@@ -11,6 +11,7 @@ import * as code from '../code-step';
 import { terminalStates, type CodeOutcome, type CodeVerdict, type ConfirmIdentityRequest, type IdentityVerdict, type ResendResult, type Step, type SubmitCodeRequest } from '../phone-change.defs';
 import { iso, type ChangeModel } from './model';
 import { wrongEntry } from './notices';
+import { sendTogether, warnIfFailed } from './outgoing';
 
 const waitingFor = { old: 'awaiting_old_number', new: 'awaiting_new_number' } as const;
 
@@ -35,7 +36,7 @@ export async function issueCode(m: ChangeModel, step: Step): Promise<void> {
   s.sentAt = Date.now();
   s.sending = true;
   try {
-    await messaging.sendCode({
+    const req = {
       accountId: m.input.accountId,
       requestId: m.input.requestId,
       step,
@@ -43,7 +44,13 @@ export async function issueCode(m: ChangeModel, step: Step): Promise<void> {
       to: step === 'old' ? m.snapshot.oldPhone : m.input.newPhone,
       language: m.snapshot.language,
       ttlMinutes: Math.ceil(m.rules.codeTtlMs / 60_000),
-    });
+    };
+    if (m.v7) {
+      const [d] = await sendTogether(m, [{ kind: 'sendCode', req }]);
+      if (!d!.ok) throw fromInfo(d!.failure);
+    } else {
+      await messaging.sendCode(req);
+    }
     code.recordSent(s, Date.now(), m.rules);
   } catch (err) {
     Object.assign(s, before);
@@ -141,7 +148,13 @@ export async function sendIdentityLink(m: ChangeModel): Promise<void> {
   id.seq += 1;
   id.sending = true;
   try {
-    await messaging.sendIdentityLink({ accountId: m.input.accountId, requestId: m.input.requestId, seq: id.seq, to: m.snapshot.oldPhone, language: m.snapshot.language });
+    const req = { accountId: m.input.accountId, requestId: m.input.requestId, seq: id.seq, to: m.snapshot.oldPhone, language: m.snapshot.language };
+    if (m.v7) {
+      const item = { kind: 'sendIdentityLink', req } as const;
+      warnIfFailed(item, (await sendTogether(m, [item]))[0]!);
+    } else {
+      await messaging.sendIdentityLink(req);
+    }
   } catch (err) {
     log.warn('identity link not sent', { failure: failureFromActivity(err).type });
   } finally {

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../workers/config';
+import { tuningOptions } from '../../workers/worker';
+
+describe('worker tuning from configuration (issue 12)', () => {
+  it('a bounded workflow cache, fixed slots and a 3 s sticky queue timeout by default; each WORKER_* variable sets its option', () => {
+    const d = loadConfig({}).worker;
+    expect(d).toEqual({ maxCachedWorkflows: 1000, slots: { workflowTasks: 40, activities: 100, localActivities: 100 }, stickyQueueTimeoutMs: 3000 });
+    const t = loadConfig({
+      WORKER_MAX_CACHED_WORKFLOWS: '250',
+      WORKER_WORKFLOW_TASK_SLOTS: '8',
+      WORKER_ACTIVITY_SLOTS: '20',
+      WORKER_LOCAL_ACTIVITY_SLOTS: '30',
+      WORKER_STICKY_QUEUE_TIMEOUT: '5s',
+    }).worker;
+    expect(tuningOptions(t)).toEqual({
+      maxCachedWorkflows: 250,
+      stickyQueueScheduleToStartTimeout: 5000,
+      maxConcurrentWorkflowTaskExecutions: 8,
+      maxConcurrentActivityTaskExecutions: 20,
+      maxConcurrentLocalActivityExecutions: 30,
+    });
+  });
+
+  it("WORKER_RESOURCE_TUNER uses the SDK's resource-based tuner instead of fixed slots", () => {
+    const o = tuningOptions(loadConfig({ WORKER_RESOURCE_TUNER: '0.8,0.9' }).worker);
+    expect(o.tuner).toEqual({ tunerOptions: { targetMemoryUsage: 0.8, targetCpuUsage: 0.9 } });
+    expect(o.maxConcurrentWorkflowTaskExecutions).toBeUndefined();
+  });
+
+  it('bad values stop the process with a ConfigError naming the variable', () => {
+    const bad: Record<string, string>[] = [
+      { WORKER_MAX_CACHED_WORKFLOWS: '-1' },
+      { WORKER_MAX_CACHED_WORKFLOWS: 'many' },
+      { WORKER_WORKFLOW_TASK_SLOTS: '1' },
+      { WORKER_STICKY_QUEUE_TIMEOUT: '3 seconds' },
+      { WORKER_RESOURCE_TUNER: '0.8' },
+      { WORKER_RESOURCE_TUNER: '1.5,0.9' },
+    ];
+    for (const env of bad) {
+      const name = Object.keys(env)[0]!;
+      expect(() => loadConfig(env)).toThrow(ConfigError);
+      expect(() => loadConfig(env)).toThrow(new RegExp(name));
+    }
+  });
+});
