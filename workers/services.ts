@@ -1,6 +1,7 @@
 /** Composes the adapters behind the activities from configuration. The only place that does. */
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Config } from './config';
+import { NATS_RECONNECT } from '../activities/adapters/connections';
 import type { ActivityDeps } from '../activities';
 import { ensureNatsResources } from '../activities/adapters/nats/resources';
 import { NatsContactRegistry } from '../activities/adapters/nats/registry';
@@ -18,13 +19,6 @@ export interface Services {
   deps: ActivityDeps;
   close(): Promise<void>;
 }
-
-/**
- * NATS outages are waited out: the client reconnects without limit (a worker that gave up after
- * the default 10 attempts stayed up failing every activity), every 2 s with up to 1 s of jitter so
- * a fleet does not reconnect in step. Publishes made meanwhile fail and their activities retry.
- */
-export const NATS_RECONNECT = { maxReconnectAttempts: -1, reconnectTimeWait: 2000, reconnectJitter: 1000 } as const;
 
 export async function openServices(
   config: Pick<Config, 'nats' | 'smtpUrl' | 'mailFrom' | 'proofKeys' | 'policy' | 'links' | 'linkedServices'> & Partial<Pick<Config, 'sms' | 'operators' | 'limits'>>,

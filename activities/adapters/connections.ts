@@ -31,6 +31,13 @@ export const connectionEnv = {
     .optional(),
 };
 
+/**
+ * NATS outages are waited out: the client reconnects without limit (a worker that gave up after
+ * the default 10 attempts stayed up failing every activity), every 2 s with up to 1 s of jitter so
+ * a fleet does not reconnect in step. Publishes made meanwhile fail and their activities retry.
+ */
+export const NATS_RECONNECT = { maxReconnectAttempts: -1, reconnectTimeWait: 2000, reconnectJitter: 1000 } as const;
+
 export interface Connections {
   production: boolean;
   temporal: { address: string; namespace: string; taskQueue: string; apiKey?: string; tls: boolean };

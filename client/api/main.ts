@@ -8,6 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import { connect } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
 import pino from 'pino';
+import { NATS_RECONNECT } from '../../activities/adapters/connections';
 import { AesGcmCodec } from '../../activities/adapters/payload-codec';
 import { JetStreamHistory } from '../../activities/adapters/nats/publishers';
 import { PhoneChangeClient } from '../phone-change-client';
@@ -31,7 +32,7 @@ export async function startApi(env: NodeJS.ProcessEnv = process.env): Promise<Ru
   const logger = pino({ level: config.logLevel, base: { service: 'phone-change-api' } });
   const { address, namespace, apiKey, tls } = config.temporal;
   const connection = await Connection.connect({ address, apiKey, tls: tls ? {} : undefined });
-  const nc = await connect({ servers: config.natsServers, name: 'phone-change-api', maxReconnectAttempts: -1 });
+  const nc = await connect({ servers: config.natsServers, name: 'phone-change-api', ...NATS_RECONNECT });
   const codec = new AesGcmCodec(config.payloadKeys, { requireEncryption: config.production, refuseUnreadable: true });
   const temporal = new Client({ connection, namespace, dataConverter: { payloadCodecs: [codec] } });
   const client = new PhoneChangeClient({ client: temporal, taskQueue: config.temporal.taskQueue, history: new JetStreamHistory(jetstream(nc)) });

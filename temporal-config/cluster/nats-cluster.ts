@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { connect, nanos } from '@nats-io/transport-node';
 import { AckPolicy, jetstreamManager } from '@nats-io/jetstream';
 import { BUCKETS, ensureNatsResources, STREAMS, SUBJECTS } from '../../activities/adapters/nats/resources';
-import { NATS_RECONNECT } from '../../workers/services';
+import { NATS_RECONNECT } from '../../activities/adapters/connections';
 import { freePort, launch, stopChild, waitUntil } from '../stack';
 import type { ClusterNode } from './node';
 
