@@ -58,8 +58,8 @@ export function createChannels({ sms, mailer, push }: ChannelPorts): Record<Chan
     email: {
       addresses: (req) => (req.email ? [{ to: req.email, key: 'email' }] : []),
       addressOf: (account) => account.email,
-      send: (to, n, id) => mailer.send({ to, ...renderEmail(n.language, n.kind, n.params) }, id),
-      relay: (to, text, _n, id) => mailer.send({ to, ...relayEmail(text) }, id),
+      send: (to, n, id) => mailer.send({ to, kind: n.kind, ...renderEmail(n.language, n.kind, n.params) }, id),
+      relay: (to, text, _n, id) => mailer.send({ to, kind: 'sms_fallback', ...relayEmail(text) }, id),
     },
     push: {
       addresses: (req) => (req.push ? [{ to: req.accountId, key: 'push' }] : []),

@@ -150,6 +150,8 @@ export interface PushSender {
 
 export interface MailMessage {
   to: string;
+  /** The notice's kind, for counting sends; never part of the mail itself. */
+  kind?: string;
   subject: string;
   text: string;
   html: string;

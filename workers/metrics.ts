@@ -5,9 +5,7 @@
  * from the workflow interceptor (workflows/metrics-interceptors.ts), and from here what the
  * worker actually sent and which limits it hit, counted at the ports so the activities stay as they are.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { MetricMeter } from '@temporalio/common';
-import type { ActivityInboundCallsInterceptor, ActivityInterceptorsFactory } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities';
 import { METRIC } from '../workflows/metric-names';
 
@@ -24,19 +22,6 @@ export function prometheusTelemetry(bindAddress: string) {
     },
   };
 }
-
-/** The notice kind of the activity running now (mail carries no kind of its own). */
-const currentKind = new AsyncLocalStorage<string>();
-
-/** Runs each activity with its request's `kind` at hand, for the mail counter. */
-export const kindOfActivity: ActivityInterceptorsFactory = () => ({
-  inbound: {
-    async execute(input, next) {
-      const kind = (input.args[0] as { kind?: unknown } | undefined)?.kind;
-      return typeof kind === 'string' ? currentKind.run(kind, () => next(input)) : next(input);
-    },
-  } satisfies ActivityInboundCallsInterceptor,
-});
 
 /** The ports with counters around them: a send counts once the port accepted it. */
 export function instrumentDeps<D extends Pick<ActivityDeps, 'sms' | 'push' | 'mailer' | 'limiter'>>(deps: D, meter: MetricMeter): D {
@@ -61,8 +46,7 @@ export function instrumentDeps<D extends Pick<ActivityDeps, 'sms' | 'push' | 'ma
     mailer: {
       async send(m, id) {
         await deps.mailer.send(m, id);
-        // Outside an activity only the delivery-report bridge sends mail: an SMS's fallback.
-        mail.add(1, { kind: currentKind.getStore() ?? 'sms_fallback' });
+        mail.add(1, { kind: m.kind ?? 'unknown' });
       },
     },
     limiter: {

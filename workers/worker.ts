@@ -3,7 +3,6 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { PayloadCodec } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from '../activities';
-import { kindOfActivity } from './metrics';
 import type { Config, WorkerTuning } from './config';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -50,7 +49,7 @@ export async function createPhoneChangeWorker(o: PhoneChangeWorkerOptions): Prom
     activities: createActivities(o.deps),
     dataConverter: o.codec ? { payloadCodecs: [o.codec] } : undefined,
     ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath }),
-    interceptors: { activity: [kindOfActivity], ...(o.workflowBundle ? {} : { workflowModules: workflowInterceptorModules }) },
+    interceptors: o.workflowBundle ? {} : { workflowModules: workflowInterceptorModules },
     // A workflow task on the sticky queue of a worker that died waits this long before another
     // worker takes it (SDK default 10 s): the citizen's wait after a crash, beside the heartbeat timeout.
     stickyQueueScheduleToStartTimeout: '3 seconds',

@@ -27,7 +27,7 @@ describe('notify (fakes, MockActivityEnvironment)', () => {
     const [sms] = a.ports.sms.sent;
     expect(sms).toMatchObject({ to: OLD, kind: 'completed', id: a.id('completed/sms/0'), text: expect.stringContaining('https://portal.test/journal/K7M2QX9PHA') });
     expect(a.ports.mailer.sent).toEqual([
-      { to: 'anna@example.test', subject: 'Номер телефона изменён', text: expect.stringContaining('K7M2QX9PHA'), html: expect.stringMatching(/^<p>/), id: a.id('completed/email') },
+      { to: 'anna@example.test', kind: 'completed', subject: 'Номер телефона изменён', text: expect.stringContaining('K7M2QX9PHA'), html: expect.stringMatching(/^<p>/), id: a.id('completed/email') },
     ]);
     expect(a.ports.push.sent).toEqual([{ accountId: 'acct-1', requestId: 'K7M2QX9PHA', kind: 'completed', title: 'Номер телефона изменён', body: sms!.text, id: a.id('completed/push') }]);
     expect(await a.ports.history.list('acct-1')).toEqual([expect.objectContaining({ kind: 'completed', channels: ['sms', 'email', 'push'], text: sms!.text, seq: 1 })]);

@@ -48,7 +48,7 @@ describe('delivery fallback (fakes)', () => {
     expect(await handleDeliveryReport({ id: m.id, status: 'undeliverable' }, deps)).toBe('fallback_sent');
     expect(await handleDeliveryReport({ id: m.id, status: 'undeliverable' }, deps)).toBe('fallback_sent'); // redelivered report
     expect(ports.push.sent).toEqual([{ accountId: 'acct-1', requestId: 'K7M2QX9PHA', kind: 'completed', title: 'Госуслуги', body: m.text, id: `${m.id}/fallback/push` }]);
-    expect(ports.mailer.sent).toEqual([{ to: 'anna@example.test', subject: m.text.slice(0, 60), text: m.text, html: `<p>${m.text}</p>`, id: `${m.id}/fallback/email` }]);
+    expect(ports.mailer.sent).toEqual([{ to: 'anna@example.test', kind: 'sms_fallback', subject: m.text.slice(0, 60), text: m.text, html: `<p>${m.text}</p>`, id: `${m.id}/fallback/email` }]);
     expect((await ports.history.list('acct-1')).map(({ kind, channels, text }) => ({ kind, channels, text }))).toEqual([
       { kind: 'sms_undeliverable', channels: ['push', 'email'], text: 'SMS "completed" undeliverable; sent by push and email instead' },
     ]);

@@ -37,7 +37,7 @@ export class SmtpMailer implements Mailer {
   async send(message: MailMessage, dedupId: string): Promise<void> {
     const key = createHash('sha256').update(dedupId).digest('hex');
     await this.once.run(key, async () => {
-      await this.transport.sendMail({ from: this.from, messageId: `<${key}@phone-change>`, ...message });
+      await this.transport.sendMail({ from: this.from, messageId: `<${key}@phone-change>`, to: message.to, subject: message.subject, text: message.text, html: message.html });
     });
   }
 
