@@ -13,6 +13,8 @@ import { createOperatorActivities } from './operator-checks';
 import { createProofActivities } from './proofs';
 import { createLinkedServiceActivities } from './linked-services';
 import { createRevertActivities } from './revert';
+import { createOperatorSignalActivities } from './operator-signals';
+import { createRecyclingActivities } from './recycling';
 
 export type { ActivityDeps, Links } from './ports';
 export type { AccountSnapshot, BindPhoneRequest, LoadAccountRequest } from './accounts';
@@ -21,6 +23,8 @@ export type { NoticeRequest, NoticeResult, PublishEventRequest, RecordRequest } 
 export type { VerifyOperatorRequest } from './operator-checks';
 export type { AnnounceLinkedRequest } from './linked-services';
 export type { Contacts, RevertRequest, RevertResult } from './revert';
+export type { OldSimCheckRequest, OldSimVerdict } from './operator-signals';
+export type { BindingOutcome, CheckBindingRequest } from './recycling';
 
 export function createActivities(deps: ActivityDeps) {
   return withTypedFailures({
@@ -31,6 +35,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createLinkedServiceActivities(deps),
     ...createRevertActivities(deps),
     ...createProofActivities(deps),
+    ...createOperatorSignalActivities(deps),
+    ...createRecyclingActivities(deps),
   });
 }
 

@@ -25,6 +25,26 @@ export interface ActivityDeps {
   /** SEC-7: the change policy of this worker's configuration; no caller input changes it. */
   policy: Policy;
   links: Links;
+  /** SIG-1, SIG-2: the mobile operator's CAMARA APIs and what to do without them; checks are off when absent. */
+  operatorSignals?: OperatorSignals;
+}
+
+/** Port: what the mobile operator knows of a number (CAMARA SIM Swap and Number Recycling). */
+export interface OperatorApi {
+  /** SIG-1: whether the number's SIM changed within the last `maxAgeHours`. */
+  simSwapped(phone: string, maxAgeHours: number): Promise<boolean>;
+  /** SIG-2: whether the number went to another subscriber after `specifiedDate` (YYYY-MM-DD). */
+  numberRecycled(phone: string, specifiedDate: string): Promise<boolean>;
+}
+
+export interface OperatorSignals {
+  api: OperatorApi;
+  /** SIG-1: the SIM-swap window in hours (72 by default). */
+  simSwapMaxAgeHours: number;
+  /** SIG-1: when the API cannot answer: hold the change for support, or go on and flag it in the history. */
+  whenDown: 'hold' | 'proceed_and_flag';
+  /** SIG-2: the sweep's pace: numbers per batch, the pause between batches, batches per run (then continue-as-new). */
+  sweep: { batchSize: number; pauseMs: number; batchesPerRun: number };
 }
 
 /** Where the citizen's links point. */
@@ -63,6 +83,11 @@ export interface Account {
   recoveryCodesSpent?: { hash: string; requestId: string }[];
   /** DONE-4: set when that change was reverted (makes a retried revert a no-op). */
   revertedRequestId?: string;
+  /** SIG-2: when the current number was bound to this account (the date asked of Number Recycling). */
+  phoneBoundAt?: string;
+  /** SIG-2: a number of this account that the operator gave to another subscriber; nothing goes to it for this account any more. */
+  recycledPhone?: string;
+  recycledAt?: string;
 }
 
 export interface Versioned<T> {
@@ -83,6 +108,8 @@ export interface ContactRegistry {
   releasePhone(phone: string, accountId: string): Promise<void>;
   /** Atomically records who holds a request id unless someone does; returns the holder afterwards. */
   claimRequestId(requestId: string, holder: string): Promise<string>;
+  /** SIG-2: bound numbers in key order after `after`, at most `limit` (the recycled-number sweep). */
+  listPhones?(after: string | undefined, limit: number): Promise<{ phone: string; accountId: string }[]>;
 }
 
 export interface HistoryEntry {

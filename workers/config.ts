@@ -84,6 +84,21 @@ const schema = z.object({
   SMPP_SYSTEM_ID: z.string().min(1).optional(),
   SMPP_PASSWORD: z.string().optional(),
   SMPP_SOURCE_ADDR: z.string().min(1).max(11).default('Gosuslugi'),
+  // SIG-1, SIG-2: the mobile operator's CAMARA APIs (checks are off without a URL).
+  OPERATOR_API_URL: z.url().optional(),
+  OPERATOR_API_TOKEN_URL: z.url().optional(),
+  OPERATOR_API_CLIENT_ID: z.string().min(1).max(200).optional(),
+  OPERATOR_API_CLIENT_SECRET: z.string().min(1).max(500).optional(),
+  OPERATOR_API_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(3000),
+  OPERATOR_API_ATTEMPTS: z.coerce.number().int().min(1).max(5).default(2),
+  SIM_SWAP_MAX_AGE_HOURS: z.coerce.number().int().min(1).max(2400).default(72),
+  OPERATOR_API_DOWN_RULE: z.enum(['hold', 'proceed_and_flag']).default('hold'),
+  RECYCLING_SWEEP_BATCH: z.coerce.number().int().min(1).max(500).default(50),
+  RECYCLING_SWEEP_PAUSE_MS: z.coerce.number().int().min(0).max(3_600_000).default(1000),
+  RECYCLING_SWEEP_EVERY: z
+    .string()
+    .regex(/^\d+[smhd]$/, 'RECYCLING_SWEEP_EVERY: e.g. 24h')
+    .default('24h'),
   WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
@@ -117,6 +132,8 @@ export interface Config {
   bridges: { linkedAcks: boolean; deliveryReports: boolean };
   /** `/healthz` and `/readyz` for a supervisor; no endpoint when unset. */
   healthPort?: number;
+  /** SIG-1, SIG-2: the operator's CAMARA APIs; the checks are off when absent. */
+  operatorApi?: OperatorApiConfig;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
 }
 
@@ -193,7 +210,38 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bridges: { linkedAcks: e.BRIDGES.split(',').includes('linked_acks'), deliveryReports: e.BRIDGES.split(',').includes('delivery_reports') },
     links: { journal: e.JOURNAL_URL, reject: e.REJECT_URL, identity: e.IDENTITY_URL },
     healthPort: e.WORKER_HEALTH_PORT,
+    operatorApi: parseOperatorApi(e),
     logLevel: e.LOG_LEVEL,
+  };
+}
+
+export interface OperatorApiConfig {
+  baseUrl: string;
+  tokenUrl?: string;
+  clientId: string;
+  clientSecret: string;
+  timeoutMs: number;
+  attempts: number;
+  simSwapMaxAgeHours: number;
+  whenDown: 'hold' | 'proceed_and_flag';
+  sweep: { batchSize: number; pauseMs: number; batchesPerRun: number; every: string };
+}
+
+function parseOperatorApi(e: z.infer<typeof schema>): OperatorApiConfig | undefined {
+  if (!e.OPERATOR_API_URL) return undefined;
+  if (!e.OPERATOR_API_CLIENT_ID || !e.OPERATOR_API_CLIENT_SECRET) {
+    throw new ConfigError('invalid configuration:\n  OPERATOR_API_CLIENT_ID, OPERATOR_API_CLIENT_SECRET: required with OPERATOR_API_URL');
+  }
+  return {
+    baseUrl: e.OPERATOR_API_URL.replace(/\/+$/, ''),
+    tokenUrl: e.OPERATOR_API_TOKEN_URL,
+    clientId: e.OPERATOR_API_CLIENT_ID,
+    clientSecret: e.OPERATOR_API_CLIENT_SECRET,
+    timeoutMs: e.OPERATOR_API_TIMEOUT_MS,
+    attempts: e.OPERATOR_API_ATTEMPTS,
+    simSwapMaxAgeHours: e.SIM_SWAP_MAX_AGE_HOURS,
+    whenDown: e.OPERATOR_API_DOWN_RULE,
+    sweep: { batchSize: e.RECYCLING_SWEEP_BATCH, pauseMs: e.RECYCLING_SWEEP_PAUSE_MS, batchesPerRun: 20, every: e.RECYCLING_SWEEP_EVERY },
   };
 }
 

@@ -2,3 +2,4 @@ export { phoneChange } from './phone-change';
 export { linkedSync } from './linked-sync';
 export { phoneRevert } from './phone-revert';
 export { testDelivery } from './test-delivery';
+export { recyclingSweep } from './recycling-sweep';

@@ -33,7 +33,7 @@ export type AuthMethod = (typeof authMethods)[number];
 export type OverrideMethod = (typeof overrideMethods)[number];
 
 /** Why a change waits for support. */
-export type SupportReason = 'old_number_lost' | 'frequent_change';
+export type SupportReason = 'old_number_lost' | 'frequent_change' | 'sim_swap' | 'sim_swap_unverified';
 
 export type Step = 'old' | 'new';
 

@@ -61,6 +61,8 @@ export class RequestIdConflictError extends PhoneChangeError {}
 export class TestDeliveryOpenError extends PhoneChangeError {}
 /** DONE-4: the change is older than the revert window. */
 export class RevertWindowClosedError extends PhoneChangeError {}
+/** SIG-1, SIG-2: the operator's CAMARA API did not answer usefully; `details.kind` is `unavailable` (down, slow, 5xx, 429), `refused` (4xx) or `malformed`. */
+export class OperatorApiError extends PhoneChangeError {}
 
 const classes = {
   InvalidInputError,
@@ -82,6 +84,7 @@ const classes = {
   RateLimitedError,
   RequestIdConflictError,
   TestDeliveryOpenError,
+  OperatorApiError,
 } as const;
 
 export type PhoneChangeErrorType = keyof typeof classes;

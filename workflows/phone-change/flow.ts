@@ -19,6 +19,7 @@ import { ChangeModel, iso, type End } from './model';
 import { everywhere, notice, ownerOnly, type Channels, type NoticeExtra } from './notices';
 import { issueCode, sendIdentityLink } from './proofs';
 import { registerHandlers } from './handlers';
+import { simSwapHold } from './sim-swap';
 
 export async function phoneChange(input: PhoneChangeInput): Promise<PhoneChangeResult> {
   const m = new ChangeModel(input);
@@ -82,6 +83,8 @@ async function proceed(m: ChangeModel): Promise<End> {
   } else {
     if (m.identityRequired) end = await checkIdentity(m);
     if (!end && !m.oldNumberLost) end = await prove(m, 'old');
+    const simSwap = !end && !m.oldNumberLost ? await simSwapHold(m) : undefined; // SIG-1
+    if (!end && simSwap) end = await awaitSupport(m, simSwap);
     if (!end && m.oldNumberLost) end = await awaitSupport(m, 'old_number_lost');
   }
   end ??= await prove(m, 'new');
