@@ -15,6 +15,7 @@ import { createLinkedServiceActivities } from './linked-services';
 import { createRevertActivities } from './revert';
 import { createOperatorSignalActivities } from './operator-signals';
 import { createRecyclingActivities } from './recycling';
+import { createPasswordActivities } from './passwords';
 
 export type { ActivityDeps, Links } from './ports';
 export type { AccountSnapshot, BindPhoneRequest, LoadAccountRequest } from './accounts';
@@ -37,6 +38,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createProofActivities(deps),
     ...createOperatorSignalActivities(deps),
     ...createRecyclingActivities(deps),
+    ...createPasswordActivities(deps),
   });
 }
 

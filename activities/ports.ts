@@ -88,6 +88,11 @@ export interface Account {
   /** SIG-2: a number of this account that the operator gave to another subscriber; nothing goes to it for this account any more. */
   recycledPhone?: string;
   recycledAt?: string;
+  /** REC-1, REC-2: the password as an Argon2id hash (PHC string); nothing else of it is kept anywhere. */
+  passwordHash?: string;
+  passwordChangedAt?: string;
+  /** REC-2: a temporary password set by support: it must be changed at first login and stops working at this time. */
+  temporaryPasswordExpiresAt?: string;
 }
 
 export interface Versioned<T> {

@@ -224,11 +224,11 @@ export function renderNotice(language: Language, kind: NoticeKind, params: Notic
 
 export function renderCodeSms(language: Language, purpose: CodePurpose, code: string, minutes: number): string {
   if (language === 'en') {
-    const what = { old: 'to change your phone number', new: 'to confirm your new number', test: 'to check delivery', recovery: '' }[purpose];
+    const what = { old: 'to change your phone number', new: 'to confirm your new number', test: 'to check delivery', recovery: '', reset: 'to reset your password' }[purpose];
     return `Gosuslugi: code ${code} ${what}. Valid ${minutes} min. Never tell it to anyone.`;
   }
   // One UCS-2 segment (70 characters) keeps a code SMS cheap and unsplit.
-  const what = { old: 'для смены номера', new: 'для нового номера', test: 'проверки доставки', recovery: '' }[purpose];
+  const what = { old: 'для смены номера', new: 'для нового номера', test: 'проверки доставки', recovery: '', reset: 'для сброса пароля' }[purpose];
   return `Госуслуги: код ${code} ${what}. ${minutes} мин. Никому не сообщайте`;
 }
 

@@ -21,11 +21,16 @@ import { JetStreamHistory, readSubject } from '../activities/adapters/nats/publi
 import type { SmsMessage } from '../activities/ports';
 import { demoAccounts, demoRecoveryCodes, seedAccounts } from './demo-accounts';
 import { mintDevOperatorToken } from '../temporal-config/dev-operator-keys';
+import { RecoveryClient } from './recovery-client';
+import { addOperatorDevCommands, addRecoveryCommands } from './cli-recovery';
 
 export interface Session {
   config: Config;
   client: PhoneChangeClient;
   nc: NatsConnection;
+  /** REC-1, REC-2; and the raw Temporal client for the SIG-2 sweep's schedule. */
+  recovery: RecoveryClient;
+  temporal: Client;
   close(): Promise<void>;
 }
 
@@ -34,12 +39,10 @@ async function openSession(): Promise<Session> {
   const { address, namespace, apiKey, tls } = config.temporal;
   const connection = await Connection.connect({ address, apiKey, tls: tls ? {} : undefined });
   const nc = await connect({ servers: config.nats.servers, name: 'phone-change-cli' });
-  const client = new PhoneChangeClient({
-    client: new Client({ connection, namespace, dataConverter: { payloadCodecs: [payloadCodec(config)] } }),
-    taskQueue: config.temporal.taskQueue,
-    history: new JetStreamHistory(jetstream(nc)),
-  });
-  return { config, client, nc, close: async () => void (await Promise.all([connection.close(), nc.close()])) };
+  const temporal = new Client({ connection, namespace, dataConverter: { payloadCodecs: [payloadCodec(config)] } });
+  const client = new PhoneChangeClient({ client: temporal, taskQueue: config.temporal.taskQueue, history: new JetStreamHistory(jetstream(nc)) });
+  const recovery = new RecoveryClient({ client: temporal, taskQueue: config.temporal.taskQueue, passwordPublicKey: config.passwordPublicKey });
+  return { config, client, nc, recovery, temporal, close: async () => void (await Promise.all([connection.close(), nc.close()])) };
 }
 
 /** Runs a command with a session and prints its result as JSON. */
@@ -250,7 +253,9 @@ export function buildProgram(open: () => Promise<Session>, print: (line: string)
     .requiredOption(accountOption, 'account id')
     .action(run((s, o: { account: string }) => s.client.testDeliveryResult(o.account)));
 
+  addRecoveryCommands(program, support, run);
   const dev = program.command('dev').description('development helpers for the local stack');
+  addOperatorDevCommands(dev, run);
 
   dev
     .command('seed')

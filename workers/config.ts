@@ -13,6 +13,7 @@ import { AesGcmCodec, parsePayloadKeys, type CodecKey } from '../activities/adap
 import { deriveProofKeys, MIN_KEY_BYTES, proofKeyPurposes, type ProofKeys } from '../activities/codes';
 import { resolvePolicy, type Policy } from '../workflows/domain/policy';
 import { ConfigError } from '../activities/config-error';
+import { passwordPublicKey } from '../activities/adapters/password-seal';
 
 const keyVar = (purpose: string) => `PROOF_KEY_${purpose.toUpperCase()}`;
 const base64Key = (name: string) =>
@@ -99,6 +100,11 @@ const schema = z.object({
     .string()
     .regex(/^\d+[smhd]$/, 'RECYCLING_SWEEP_EVERY: e.g. 24h')
     .default('24h'),
+  // REC-1, REC-2: the worker's public password key for clients that hold no proof key (base64, 32 bytes).
+  PASSWORD_PUBLIC_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/_-]{43}=?$/, 'PASSWORD_PUBLIC_KEY must be 32 bytes in base64')
+    .optional(),
   WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
@@ -134,6 +140,8 @@ export interface Config {
   healthPort?: number;
   /** SIG-1, SIG-2: the operator's CAMARA APIs; the checks are off when absent. */
   operatorApi?: OperatorApiConfig;
+  /** REC-1, REC-2: clients seal new passwords to this key (the worker's, derived from its proof keys unless PASSWORD_PUBLIC_KEY is set). */
+  passwordPublicKey: Buffer;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
 }
 
@@ -211,6 +219,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     links: { journal: e.JOURNAL_URL, reject: e.REJECT_URL, identity: e.IDENTITY_URL },
     healthPort: e.WORKER_HEALTH_PORT,
     operatorApi: parseOperatorApi(e),
+    passwordPublicKey: e.PASSWORD_PUBLIC_KEY ? Buffer.from(e.PASSWORD_PUBLIC_KEY, 'base64') : passwordPublicKey(proofKeys.passwords),
     logLevel: e.LOG_LEVEL,
   };
 }

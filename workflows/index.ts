@@ -3,3 +3,5 @@ export { linkedSync } from './linked-sync';
 export { phoneRevert } from './phone-revert';
 export { testDelivery } from './test-delivery';
 export { recyclingSweep } from './recycling-sweep';
+export { passwordReset } from './password-reset';
+export { supportRecovery } from './support-recovery';

@@ -145,7 +145,7 @@ export interface OperatorRef {
 }
 
 /** The action a support operator's credential is bound to (its `action` claim), and the role it needs. */
-export const operatorRoles = ['support:override', 'support:reject', 'support:revert'] as const;
+export const operatorRoles = ['support:override', 'support:reject', 'support:revert', 'support:recovery'] as const;
 export type OperatorRole = (typeof operatorRoles)[number];
 
 /** LOST-2: a support decision; every field is recorded, with the operator the credential proves. */

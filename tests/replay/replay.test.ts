@@ -21,7 +21,7 @@ describe('replay of recorded histories', () => {
     expect(scenarios.length).toBeGreaterThan(15);
     expect(fixtures).toEqual(expect.arrayContaining(scenarios));
     const types = fixtures.map((f) => JSON.parse(readFileSync(new URL(f, dir), 'utf8')).events[0].workflowExecutionStartedEventAttributes.workflowType.name as string);
-    expect(new Set(types)).toEqual(new Set(['phoneChange', 'linkedSync', 'phoneRevert', 'testDelivery', 'recyclingSweep']));
+    expect(new Set(types)).toEqual(new Set(['phoneChange', 'linkedSync', 'phoneRevert', 'testDelivery', 'recyclingSweep', 'passwordReset', 'supportRecovery']));
   });
 
   it.each(fixtures)('replays %s without non-determinism', async (file) => {

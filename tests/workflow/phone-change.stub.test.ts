@@ -51,6 +51,7 @@ import {
   type TestDeliveryResult,
 } from '../../workflows/after-change.defs';
 import type { SweepProgress } from '../../workflows/recycling.defs';
+import { enableLoginUpdate, passwordResetWorkflowId, recoveryStatusQuery, resetPasswordUpdate, setPasswordUpdate, supportRecoveryWorkflowId, type RecoveryStatus } from '../../workflows/recovery.defs';
 
 const OLD_CODE = '111111';
 const NEW_CODE = '222222';
@@ -80,6 +81,10 @@ function stubActivities(policy: Partial<Policy> = {}, overrides: Partial<Record<
     notify: fn(overrides.notify ?? (async () => ({}))),
     bindPhone: fn(overrides.bindPhone ?? (async () => undefined)),
     publishEvent: fn(overrides.publishEvent ?? (async () => undefined)),
+    loadRecoveryAccount: fn(overrides.loadRecoveryAccount ?? (async () => ({ language: 'ru', emailMasked: 'a***@example.test' }))),
+    sendResetCode: fn(overrides.sendResetCode ?? (async () => undefined)),
+    setPassword: fn(overrides.setPassword ?? (async (req: { sealed: string }) => ({ match: req.sealed === SEALED_OK }))),
+    issueTemporaryPassword: fn(overrides.issueTemporaryPassword ?? (async () => ({ expiresAt: new Date(Date.now() + 3_600_000).toISOString() }))),
     listBindings: fn(overrides.listBindings ?? (async () => [])),
     checkBinding: fn(overrides.checkBinding ?? (async () => 'kept')),
     sweepSettings: fn(overrides.sweepSettings ?? (async () => ({ batchSize: 2, pauseMs: 10, batchesPerRun: 1, enabled: true }))),
@@ -97,6 +102,10 @@ function stubActivities(policy: Partial<Policy> = {}, overrides: Partial<Record<
     ),
   };
 }
+
+/** Shaped like a sealed password (the workflow checks the shape); the stub judge accepts only this one. */
+const SEALED_OK = `v1.${'A'.repeat(43)}.${'B'.repeat(16)}.${'C'.repeat(60)}`;
+const SEALED_WRONG = `v1.${'A'.repeat(43)}.${'B'.repeat(16)}.${'D'.repeat(60)}`;
 
 /** Shaped like a JWT (the workflow checks the shape); the stub verifier accepts only this one. */
 const SIGNED = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJvcC0xNyJ9.c2lnbmVk';
@@ -579,5 +588,36 @@ describe('the workflows after a change, with stub activities', () => {
     expect(progress).toMatchObject({ checked: 3, recycled: 1, unknown: 0, done: true, runs: 1, cursor: '+79160000013' });
     expect(stubs.checkBinding.mock.calls.map((c) => (c[0] as { phone: string }).phone)).toEqual(bound);
     expect(forged).toMatchObject({ checked: 0, done: true });
+  });
+  it('REC-1 (stub activities): a reset code to the e-mail; a wrong sealed code+password is counted, the right one completes', async () => {
+    const stubs = stubActivities();
+    const { result } = await withWorker('v7-password-reset', stubs, async (tq) => {
+      const accountId = `stub-${randomUUID().slice(0, 8)}`;
+      const workflowId = passwordResetWorkflowId(accountId);
+      const handle = await client.workflow.start('passwordReset', { workflowId, taskQueue: tq, args: [{ accountId, requestId: 'REQ1234567' }] });
+      await eventually(async () => (await handle.query(recoveryStatusQuery)).codeExpiresAt !== undefined, 'the code sent');
+      expect(await handle.executeUpdate(resetPasswordUpdate, { args: [{ password: SEALED_WRONG }] })).toMatchObject({ outcome: 'wrong', attemptsLeft: 2 });
+      expect(await handle.executeUpdate(resetPasswordUpdate, { args: [{ password: SEALED_OK }] })).toMatchObject({ outcome: 'accepted', state: 'completed' });
+      return { workflowId, result: (await handle.result()) as RecoveryStatus };
+    });
+    expect(result).toMatchObject({ kind: 'email_reset', state: 'completed' });
+    expect(stubs.sendResetCode).toHaveBeenCalledTimes(1);
+    expect(stubs.setPassword.mock.calls.map((c) => (c[0] as { kind: string; seq: number }).seq)).toEqual([1, 1]);
+  });
+
+  it('REC-2 (stub activities): support enables login with a verified credential; the first login replaces the temporary password', async () => {
+    const stubs = stubActivities();
+    const { result } = await withWorker('v7-support-recovery', stubs, async (tq) => {
+      const accountId = `stub-${randomUUID().slice(0, 8)}`;
+      const workflowId = supportRecoveryWorkflowId(accountId);
+      const handle = await client.workflow.start('supportRecovery', { workflowId, taskQueue: tq, args: [{ accountId, requestId: 'REQ1234567' }] });
+      await eventually(async () => (await handle.query(recoveryStatusQuery)).state === 'awaiting_support', 'awaiting support');
+      const decision = { credential: SIGNED, method: 'service_centre_passport' as const, evidenceRef: 'MFC-1', reason: 'passport checked', newPhone: '+79160000002' };
+      expect(await handle.executeUpdate(enableLoginUpdate, { args: [decision] })).toMatchObject({ state: 'awaiting_first_login' });
+      expect(await handle.executeUpdate(setPasswordUpdate, { args: [{ password: SEALED_OK }] })).toMatchObject({ state: 'completed' });
+      return { workflowId, result: (await handle.result()) as RecoveryStatus };
+    });
+    expect(result).toMatchObject({ kind: 'support', state: 'completed', operator: { id: 'op-17' } });
+    expect(stubs.verifyOperator.mock.calls.map((c) => (c[0] as { role: string }).role)).toEqual(['support:recovery']);
   });
 });
