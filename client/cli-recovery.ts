@@ -67,8 +67,8 @@ export function addRecoveryCommands(program: Command, support: Command, run: Run
 export function addOperatorDevCommands(dev: Command, run: Run): void {
   const op = dev.command('operator').description('the local mobile operator (CAMARA SIM Swap, Number Recycling)');
   const post = async (s: Session, path: string, body: unknown) => {
-    const url = s.config.operatorApi?.baseUrl;
-    if (!url) throw new Error('no operator API configured (OPERATOR_API_URL)');
+    // The local stack's operator when none is configured (the CLI runs beside `npm start`).
+    const url = s.config.operatorApi?.baseUrl ?? 'http://127.0.0.1:9091';
     const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     return res.json();
   };
