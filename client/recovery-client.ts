@@ -102,10 +102,11 @@ export class RecoveryClient {
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw toTypedError(err);
     }
-    // The first answer once the workflow has looked at the account.
-    for (let i = 0; i < 100; i++) {
-      const s = await typed(() => handle.query(recoveryStatusQuery));
-      if (s.state !== 'validating') return s;
+    // The first answer once the workflow has looked at the account (a query fails until its first task ran).
+    const until = Date.now() + 30_000;
+    while (Date.now() < until) {
+      const s = await handle.query(recoveryStatusQuery).catch(() => undefined);
+      if (s && s.state !== 'validating') return s;
       await new Promise((r) => setTimeout(r, 100));
     }
     return typed(() => handle.query(recoveryStatusQuery));

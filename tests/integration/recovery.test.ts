@@ -111,7 +111,7 @@ describe('access recovery (REC-1, REC-2)', () => {
       expectAbsent(text, stored.passwordHash!, where);
       if (where !== 'mail') expectAbsent(text, code, where); // the code travelled sealed, never in clear
     }
-  });
+  }, 180_000); // two CLI processes and a whole change: slow on a loaded machine
 
   it('REC-1 attacker: a password sealed for another account or recovery, a forged blob, or raw unsealed text changes nothing', async () => {
     const account = await h.newAccount();
@@ -188,5 +188,5 @@ describe('access recovery (REC-1, REC-2)', () => {
       expectAbsent(text, 'Leto-2026!Sobaka', where);
       expectAbsent(text, after.passwordHash!, where);
     }
-  });
+  }, 180_000);
 });
