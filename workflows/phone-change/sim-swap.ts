@@ -6,7 +6,7 @@
  * hold (`sim_swap_unverified`) or go on with the change flagged in the history. Behind
  * `patched('sim-swap-v7')` (README "Changing a workflow"): changes started before it replay as before.
  */
-import { patched, proxyActivities } from '@temporalio/workflow';
+import { patched, proxyLocalActivities } from '@temporalio/workflow';
 import type { OldSimVerdict, PhoneChangeActivities } from '../../activities';
 import { nonRetryableErrorTypes } from '../domain/errors';
 import type { SupportReason } from '../phone-change.defs';
@@ -14,10 +14,13 @@ import type { ChangeModel } from './model';
 
 export const SIM_SWAP_PATCH = 'sim-swap-v7';
 
-/** The adapter retries within its own timeouts; two tries of the whole check at most, so a slow operator never holds the change up for long. */
-const operator = proxyActivities<PhoneChangeActivities>({
+/**
+ * Local: one marker in history instead of three events, and no server round trip (the check runs
+ * on every change). The adapter retries within its own timeouts; two tries of the whole check at
+ * most, so a slow operator never holds the change up for long.
+ */
+const operator = proxyLocalActivities<PhoneChangeActivities>({
   startToCloseTimeout: '30 seconds',
-  heartbeatTimeout: '3 seconds',
   retry: { initialInterval: '1 second', maximumAttempts: 2, nonRetryableErrorTypes },
 });
 
