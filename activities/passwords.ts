@@ -17,6 +17,8 @@ import { admitter } from './limits';
 import { openPassword } from './adapters/password-seal';
 import type { ActivityDeps, Language } from './ports';
 import type { ChannelName } from '../workflows/domain/channels';
+import { passwordChangedText, resetCodeText, temporaryPasswordText } from './templates/account';
+import { textToHtml } from './templates/email';
 
 /** OWASP's Argon2id minimum (m=19 MiB, t=2, p=1). */
 const ARGON2 = { algorithm: Algorithm.Argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
@@ -77,18 +79,6 @@ export interface TemporaryPasswordRequest {
   reason: string;
 }
 
-const resetText: Record<Language, (code: string, ttl: number) => { subject: string; text: string }> = {
-  ru: (code, ttl) => ({
-    subject: 'Код для восстановления пароля',
-    text: `Код для восстановления пароля: ${code}. Действует ${ttl} мин. Никому не сообщайте его. Если вы не восстанавливаете пароль, обратитесь в поддержку.`,
-  }),
-  en: (code, ttl) => ({ subject: 'Password reset code', text: `Your password reset code: ${code}. Valid for ${ttl} min. Do not share it. If you are not resetting your password, contact support.` }),
-};
-const tempText: Record<Language, (pw: string) => string> = {
-  ru: (pw) => `Госуслуги: временный пароль ${pw}. Действует 24 ч, смените его при первом входе.`,
-  en: (pw) => `Gosuslugi: temporary password ${pw}. Valid 24 h; change it at first login.`,
-};
-
 export function createPasswordActivities(deps: Pick<ActivityDeps, 'registry' | 'history' | 'events' | 'mailer' | 'push' | 'sms' | 'keys' | 'limiter' | 'limits'>) {
   const { registry, history, events, keys } = deps;
   const admit = admitter(deps.limiter, deps.limits);
@@ -111,8 +101,8 @@ export function createPasswordActivities(deps: Pick<ActivityDeps, 'registry' | '
     const key = `reset-code-${req.seq}`;
     const subject = createHmac('sha256', keys.limits).update(`email|${account.email.toLowerCase()}`).digest('base64url');
     await admit('codesPerNumber', subject, dedupId(key));
-    const t = resetText[account.language](code, req.ttlMinutes);
-    await deps.mailer.send({ to: account.email, subject: t.subject, text: t.text, html: `<p>${t.text}</p>` }, dedupId(key));
+    const t = resetCodeText[account.language](code, req.ttlMinutes);
+    await deps.mailer.send({ to: account.email, subject: t.subject, text: t.text, html: textToHtml(t.text) }, dedupId(key));
     await record(req.accountId, req.requestId, 'reset_code_sent', `password reset code ${req.seq} sent to ${maskEmail(account.email)}`, key, undefined, ['email']);
   }
 
@@ -150,13 +140,9 @@ export function createPasswordActivities(deps: Pick<ActivityDeps, 'registry' | '
     );
     await events.publish({ type: 'sessions_end', accountId: req.accountId, requestId: req.requestId, at, reason: 'password_changed' }, dedupId('sessions-end'));
     const language = found.value.language;
-    const text = language === 'en' ? 'Your password was changed. If it was not you, contact support.' : 'Пароль вашей учётной записи изменён. Если это были не вы, обратитесь в поддержку.';
-    if (found.value.email)
-      await deps.mailer.send({ to: found.value.email, subject: language === 'en' ? 'Password changed' : 'Пароль изменён', text, html: `<p>${text}</p>` }, dedupId('password-changed-mail'));
-    await deps.push.send(
-      { accountId: req.accountId, requestId: req.requestId, kind: 'password_changed', title: language === 'en' ? 'Password changed' : 'Пароль изменён', body: text },
-      dedupId('password-changed-push'),
-    );
+    const { subject, text } = passwordChangedText[language];
+    if (found.value.email) await deps.mailer.send({ to: found.value.email, subject, text, html: textToHtml(text) }, dedupId('password-changed-mail'));
+    await deps.push.send({ accountId: req.accountId, requestId: req.requestId, kind: 'password_changed', title: subject, body: text }, dedupId('password-changed-push'));
     return { match: true };
   }
 
@@ -175,7 +161,10 @@ export function createPasswordActivities(deps: Pick<ActivityDeps, 'registry' | '
       result: value,
     }));
     const attempt = `temporary-password-${Date.now()}`;
-    await deps.sms.send({ to: req.newPhone, text: tempText[account.language](temporary), accountId: req.accountId, requestId: req.requestId, kind: 'temporary_password' }, dedupId(attempt));
+    await deps.sms.send(
+      { to: req.newPhone, text: temporaryPasswordText[account.language](temporary), accountId: req.accountId, requestId: req.requestId, kind: 'temporary_password' },
+      dedupId(attempt),
+    );
     await record(
       req.accountId,
       req.requestId,

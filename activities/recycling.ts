@@ -10,7 +10,9 @@ import { maskPhone } from '../workflows/domain/mask';
 import { OperatorApiError } from '../workflows/domain/errors';
 import { dedupId } from './context';
 import { updateAccount } from './compare-and-set';
-import type { ActivityDeps, Language } from './ports';
+import type { ActivityDeps } from './ports';
+import { recycledNumberText } from './templates/account';
+import { textToHtml } from './templates/email';
 
 export type RecyclingDeps = Pick<ActivityDeps, 'registry' | 'history' | 'events' | 'mailer' | 'push' | 'operatorSignals'>;
 
@@ -22,19 +24,6 @@ export interface CheckBindingRequest {
   /** Where the check came from, for the history: the sweep, the operator's feed, or a change's start. */
   source: 'sweep' | 'feed' | 'start';
 }
-
-const texts: Record<Language, (masked: string) => { subject: string; body: string; push: string }> = {
-  ru: (masked) => ({
-    subject: 'Номер телефона больше не привязан к учётной записи',
-    body: `Оператор связи сообщил, что номер ${masked} передан другому абоненту. Мы отвязали его от вашей учётной записи: коды и уведомления на него больше не отправляются. Чтобы указать новый номер, обратитесь в службу поддержки или в центр обслуживания с паспортом.`,
-    push: `Номер ${masked} передан оператором другому абоненту и отвязан. Смените номер через поддержку.`,
-  }),
-  en: (masked) => ({
-    subject: 'Your phone number is no longer linked to your account',
-    body: `Your operator reports that the number ${masked} now belongs to another subscriber. We unlinked it from your account: no codes or notices go to it any more. To set a new number, contact support or visit a service centre with your passport.`,
-    push: `The number ${masked} went to another subscriber and was unlinked. Change your number through support.`,
-  }),
-};
 
 /** The date the binding was made, as Number Recycling takes it (YYYY-MM-DD); undefined when the registry does not know it. */
 function boundOn(account: { phoneBoundAt?: string; lastPhoneChangeAt?: string }): string | undefined {
@@ -76,14 +65,14 @@ async function finishRelease(deps: RecyclingDeps, phone: string, owner: string, 
   const account = (await deps.registry.getAccount(owner))?.value;
   const at = account?.recycledAt ?? new Date().toISOString();
   const masked = maskPhone(phone);
-  const t = texts[account?.language ?? 'ru'](masked);
+  const t = recycledNumberText[account?.language ?? 'ru'](masked);
   const requestId = `recycled-${at.slice(0, 10)}`;
   await deps.history.append(
     owner,
     { at, kind: 'number_recycled', requestId, channels: ['email', 'push'], text: `the operator reports ${masked} recycled to another subscriber (${source}); unbound, codes and notices stop` },
     dedupId(`${key}-history`),
   );
-  if (account?.email) await deps.mailer.send({ to: account.email, subject: t.subject, text: t.body, html: `<p>${t.body}</p>` }, dedupId(`${key}-mail`));
+  if (account?.email) await deps.mailer.send({ to: account.email, subject: t.subject, text: t.body, html: textToHtml(t.body) }, dedupId(`${key}-mail`));
   await deps.push.send({ accountId: owner, requestId, kind: 'number_recycled', title: t.subject, body: t.push }, dedupId(`${key}-push`));
   await deps.events.publish({ type: 'number_recycled', accountId: owner, requestId, at, phoneMasked: masked, source }, dedupId(`${key}-event`));
   return 'recycled';
