@@ -14,6 +14,7 @@ import { isDefinite, updateAccount } from './compare-and-set';
 import { admitter, numberKey } from './limits';
 import type { Account, ActivityDeps, ContactRegistry, Language } from './ports';
 import type { Policy } from '../workflows/domain/policy';
+import { releaseIfRecycled, type RecyclingDeps } from './recycling';
 
 export interface AccountSnapshot {
   oldPhone: string;
@@ -48,7 +49,7 @@ export interface BindPhoneRequest {
   changedAt: string;
 }
 
-export function createAccountActivities(deps: Pick<ActivityDeps, 'registry' | 'limiter' | 'limits' | 'keys' | 'policy'>) {
+export function createAccountActivities(deps: Pick<ActivityDeps, 'registry' | 'limiter' | 'limits' | 'keys' | 'policy'> & RecyclingDeps) {
   const { registry, keys } = deps;
   const admit = admitter(deps.limiter, deps.limits);
 
@@ -68,7 +69,8 @@ export function createAccountActivities(deps: Pick<ActivityDeps, 'registry' | 'l
     await admit('startsPerAccount', req.accountId, dedupId('start'));
     await admit('startsPerNumber', numberKey(keys.limits, req.newPhone), dedupId('start'));
     const owner = await registry.ownerOf(req.newPhone);
-    if (owner !== undefined && owner !== req.accountId) {
+    // SIG-2: a number the operator recycled since it was bound there is released first, and the change goes on.
+    if (owner !== undefined && owner !== req.accountId && (await releaseIfRecycled(deps, req.newPhone, owner, 'start', 'recycled-start')) !== 'recycled') {
       throw new NumberTakenError('the new number is bound to another account', { field: 'newPhone' });
     }
     // PRE-4, AFTER-3: a request id names one change for good; reused by another run it is a conflict.
@@ -106,6 +108,7 @@ export function createAccountActivities(deps: Pick<ActivityDeps, 'registry' | 'l
           lastPhoneChangeAt: req.changedAt,
           lastChangeRequestId: req.requestId,
           revertedRequestId: undefined,
+          phoneBoundAt: req.changedAt,
         };
         return { write: next, result: undefined };
       });

@@ -8,7 +8,7 @@ import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import type { Step } from '../workflows/phone-change.defs';
 
 /** A code proves the old number, the new number, or a test delivery (AFTER-2). */
-export type CodePurpose = Step | 'test';
+export type CodePurpose = Step | 'test' | 'reset';
 /** Single-use link tokens: the identity check (SEC-2) and "this wasn't me" (SEC-3). */
 export type TokenPurpose = 'identity' | 'reject';
 
@@ -20,15 +20,17 @@ export interface ProofKeys {
   recovery: Buffer;
   /** Keys rate-limit subjects of phone numbers (no number in a subject). */
   limits: Buffer;
+  /** REC-1: the X25519 private key new passwords are sealed to (the client holds only its public half). */
+  passwords: Buffer;
 }
-export const proofKeyPurposes = ['codes', 'tokens', 'identity', 'recovery', 'limits'] as const satisfies readonly (keyof ProofKeys)[];
+export const proofKeyPurposes = ['codes', 'tokens', 'identity', 'recovery', 'limits', 'passwords'] as const satisfies readonly (keyof ProofKeys)[];
 export const MIN_KEY_BYTES = 32;
 
 /** HKDF-SHA256 of one master secret, one output per purpose. */
 export function deriveProofKeys(master: Buffer): ProofKeys {
   if (master.length < MIN_KEY_BYTES) throw new Error(`the master secret must be at least ${MIN_KEY_BYTES} bytes`);
   const one = (purpose: string) => Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), `phone-change/${purpose}/v1`, 32));
-  return { codes: one('codes'), tokens: one('tokens'), identity: one('identity'), recovery: one('recovery'), limits: one('limits') };
+  return { codes: one('codes'), tokens: one('tokens'), identity: one('identity'), recovery: one('recovery'), limits: one('limits'), passwords: one('passwords') };
 }
 
 export const CODE_LENGTH = 6;

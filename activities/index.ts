@@ -14,6 +14,9 @@ import { createProofActivities } from './proofs';
 import { createLinkedServiceActivities } from './linked-services';
 import { createRevertActivities } from './revert';
 import { createOutgoingActivities, startLinkedSync } from './outgoing';
+import { createOperatorSignalActivities } from './operator-signals';
+import { createRecyclingActivities } from './recycling';
+import { createPasswordActivities } from './passwords';
 
 export type { ActivityDeps, Links } from './ports';
 export type { AccountSnapshot, BindPhoneRequest, LoadAccountRequest } from './accounts';
@@ -23,6 +26,8 @@ export type { VerifyOperatorRequest } from './operator-checks';
 export type { AnnounceLinkedRequest } from './linked-services';
 export type { Contacts, RevertRequest, RevertResult } from './revert';
 export type { Delivered, Outgoing } from './outgoing';
+export type { OldSimCheckRequest, OldSimVerdict } from './operator-signals';
+export type { BindingOutcome, CheckBindingRequest } from './recycling';
 
 export function createActivities(deps: ActivityDeps) {
   const notices = createNoticeActivities(deps);
@@ -38,6 +43,9 @@ export function createActivities(deps: ActivityDeps) {
     startLinkedSync,
     // What goes out together, in one activity (issue 12): the same senders as the activities above.
     ...createOutgoingActivities({ ...notices, ...codeSending, startLinkedSync }),
+    ...createOperatorSignalActivities(deps),
+    ...createRecyclingActivities(deps),
+    ...createPasswordActivities(deps),
   });
 }
 

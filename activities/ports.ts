@@ -6,6 +6,11 @@ import type { ProofKeys } from './codes';
 import type { Policy } from '../workflows/domain/policy';
 import type { OperatorRole } from '../workflows/phone-change.defs';
 import type { ChannelName } from '../workflows/domain/channels';
+import type { OperatorSignals } from './signal-ports';
+import type { Limits, RateLimiter } from './limit-ports';
+
+export type { OperatorApi, OperatorSignals } from './signal-ports';
+export type { Limit, Limits, LimitScope, RateLimiter } from './limit-ports';
 
 /** What every activity factory picks its ports from; workers/services.ts builds it. */
 export interface ActivityDeps {
@@ -26,6 +31,8 @@ export interface ActivityDeps {
   /** SEC-7: the change policy of this worker's configuration; no caller input changes it. */
   policy: Policy;
   links: Links;
+  /** SIG-1, SIG-2: the mobile operator's CAMARA APIs and what to do without them; checks are off when absent. */
+  operatorSignals?: OperatorSignals;
 }
 
 /** Where the citizen's links point. */
@@ -64,6 +71,16 @@ export interface Account {
   recoveryCodesSpent?: { hash: string; requestId: string }[];
   /** DONE-4: set when that change was reverted (makes a retried revert a no-op). */
   revertedRequestId?: string;
+  /** SIG-2: when the current number was bound to this account (the date asked of Number Recycling). */
+  phoneBoundAt?: string;
+  /** SIG-2: a number of this account that the operator gave to another subscriber; nothing goes to it for this account any more. */
+  recycledPhone?: string;
+  recycledAt?: string;
+  /** REC-1, REC-2: the password as an Argon2id hash (PHC string); nothing else of it is kept anywhere. */
+  passwordHash?: string;
+  passwordChangedAt?: string;
+  /** REC-2: a temporary password set by support: it must be changed at first login and stops working at this time. */
+  temporaryPasswordExpiresAt?: string;
 }
 
 export interface Versioned<T> {
@@ -84,6 +101,8 @@ export interface ContactRegistry {
   releasePhone(phone: string, accountId: string): Promise<void>;
   /** Atomically records who holds a request id unless someone does; returns the holder afterwards. */
   claimRequestId(requestId: string, holder: string): Promise<string>;
+  /** SIG-2: bound numbers in key order after `after`, at most `limit` (the recycled-number sweep). */
+  listPhones?(after: string | undefined, limit: number): Promise<{ phone: string; accountId: string }[]>;
 }
 
 export interface HistoryEntry {
@@ -214,28 +233,4 @@ export interface SpentCredentials {
    * earlier try), false when another spender spent it first.
    */
   spend(id: string, spender: string): Promise<boolean>;
-}
-
-export interface Limit {
-  max: number;
-  windowMs: number;
-}
-
-export interface Limits {
-  startsPerAccount: Limit;
-  startsPerNumber: Limit;
-  codesPerNumber: Limit;
-  wrongEntriesPerAccount: Limit;
-}
-
-export type LimitScope = keyof Limits;
-
-/** Port: a sliding-window counter shared by all workers. */
-export interface RateLimiter {
-  /**
-   * Counts the event and answers undefined when it fits the window; otherwise counts nothing and
-   * answers the milliseconds until one more fits. Idempotent per `eventId`: an event counted
-   * before is admitted again without counting twice (a retried activity).
-   */
-  admit(scope: LimitScope, key: string, limit: Limit, eventId: string): Promise<number | undefined>;
 }

@@ -14,25 +14,27 @@ import { PhoneChangeError } from '../workflows/domain/errors';
 import { authMethods, overrideMethods, type AuthMethod, type OverrideMethod, type Step } from '../workflows/phone-change.defs';
 import { payloadCodec } from '../activities/adapters/connections';
 import { JetStreamHistory } from '../activities/adapters/nats/publishers';
+import { RecoveryClient } from './recovery-client';
+import { addRecoveryCommands } from './cli-recovery';
 
 export interface Session {
   config: ClientConfig;
   client: PhoneChangeClient;
   nc: NatsConnection;
+  /** REC-1, REC-2; and the raw Temporal client for the SIG-2 sweep's schedule. */
+  recovery: RecoveryClient;
+  temporal: Client;
   close(): Promise<void>;
 }
 
-export async function openSession(): Promise<Session> {
-  const config = loadClientConfig();
+export async function openSession(config: ClientConfig = loadClientConfig()): Promise<Session> {
   const { address, namespace, apiKey, tls } = config.temporal;
   const connection = await Connection.connect({ address, apiKey, tls: tls ? {} : undefined });
   const nc = await connect({ servers: config.nats.servers, name: 'phone-change-cli' });
-  const client = new PhoneChangeClient({
-    client: new Client({ connection, namespace, dataConverter: { payloadCodecs: [payloadCodec(config)] } }),
-    taskQueue: config.temporal.taskQueue,
-    history: new JetStreamHistory(jetstream(nc)),
-  });
-  return { config, client, nc, close: async () => void (await Promise.all([connection.close(), nc.close()])) };
+  const temporal = new Client({ connection, namespace, dataConverter: { payloadCodecs: [payloadCodec(config)] } });
+  const client = new PhoneChangeClient({ client: temporal, taskQueue: config.temporal.taskQueue, history: new JetStreamHistory(jetstream(nc)) });
+  const recovery = new RecoveryClient({ client: temporal, taskQueue: config.temporal.taskQueue, passwordPublicKey: config.passwordPublicKey });
+  return { config, client, nc, recovery, temporal, close: async () => void (await Promise.all([connection.close(), nc.close()])) };
 }
 
 /** Runs a command with a session and prints its result as JSON. */
@@ -243,6 +245,7 @@ export function buildProgram(open: () => Promise<Session>, print: (line: string)
     .requiredOption(accountOption, 'account id')
     .action(run((s, o: { account: string }) => s.client.testDeliveryResult(o.account)));
 
+  addRecoveryCommands(program, support, run);
   return program;
 }
 

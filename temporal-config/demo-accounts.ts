@@ -37,7 +37,9 @@ export async function seedAccounts(registry: ContactRegistry, keys: Pick<ProofKe
   for (const { account, identity } of demoAccounts) {
     if (await registry.getAccount(account.accountId)) continue;
     const recoveryCodeHashes = demoRecoveryCodes.map((c) => hashRecoveryCode(keys.recovery, account.accountId, c));
-    await registerAccount(registry, { ...account, identityHash: hashIdentity(keys.identity, account.accountId, identity), recoveryCodeHashes });
+    // SIG-2: the demo numbers were bound long ago (the date Number Recycling is asked with).
+    const phoneBoundAt = account.phoneBoundAt ?? '2024-01-10T10:00:00.000Z';
+    await registerAccount(registry, { ...account, phoneBoundAt, identityHash: hashIdentity(keys.identity, account.accountId, identity), recoveryCodeHashes });
     created.push(account.accountId);
   }
   return created;

@@ -12,6 +12,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { simpleParser } from 'mailparser';
 import { accountOption, buildProgram, openSession, runCli, runner, type Session } from '../client/cli';
 import { loadConfig } from '../workers/config';
+import { loadClientConfig } from '../client/config';
 import { operatorRoles, type OperatorRole } from '../workflows/phone-change.defs';
 import { maskPhone } from '../workflows/domain/mask';
 import { ensureNatsResources, STREAMS, SUBJECTS } from '../activities/adapters/nats/resources';
@@ -20,6 +21,7 @@ import { readSubject } from '../activities/adapters/nats/publishers';
 import type { SmsMessage } from '../activities/ports';
 import { demoAccounts, demoRecoveryCodes, seedAccounts } from './demo-accounts';
 import { mintDevOperatorToken } from './dev-operator-keys';
+import { addOperatorDevCommands } from './dev-operator-cli';
 
 /** The development stack's state (dev-stack.ts): the received mail and the operator key pair. */
 const dataDir = () => process.env.DATA_DIR ?? '.data';
@@ -32,6 +34,7 @@ export function buildDevProgram(open: () => Promise<Session>, print: (line: stri
 }
 
 function addDevCommands(dev: Command, run: ReturnType<typeof runner>, print: (line: string) => void): void {
+  addOperatorDevCommands(dev, run, () => loadConfig().operatorApi?.baseUrl);
   dev
     .command('seed')
     .description('create the demo accounts')
@@ -99,4 +102,10 @@ function addDevCommands(dev: Command, run: ReturnType<typeof runner>, print: (li
     });
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) runCli(buildDevProgram(openSession));
+/** REC-1, REC-2 on the local stack: the worker's public password key unless PASSWORD_PUBLIC_KEY is set (a public key; the client still holds no proof key). */
+function openDevSession(): Promise<Session> {
+  const config = loadClientConfig();
+  return openSession({ ...config, passwordPublicKey: config.passwordPublicKey ?? loadConfig().passwordPublicKey });
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) runCli(buildDevProgram(openDevSession));

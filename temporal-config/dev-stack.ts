@@ -14,11 +14,13 @@ import { startSmtpSink, type SmtpSink } from './smtp-sink';
 import { startCodecServer } from '../workers/codec-server';
 import { ensureDevOperatorKeys } from './dev-operator-keys';
 import { startApi } from '../client/api/main';
+import { startOperatorServer, type OperatorServer } from './operator-server';
 
 const TEMPORAL_PORT = 7233;
 const UI_PORT = 8233;
 const NATS_PORT = 4222;
 const SMTP_PORT = 2525;
+const OPERATOR_PORT = 9091;
 
 function step(msg: string): void {
   console.log(`[start] ${msg}`);
@@ -63,6 +65,14 @@ async function main(): Promise<void> {
     env.SMTP_URL = smtp.url;
   }
 
+  // SIG-1, SIG-2: a local mobile operator (CAMARA SIM Swap, Number Recycling) unless one is configured.
+  let operator: OperatorServer | undefined;
+  if (!process.env.OPERATOR_API_URL) {
+    operator = await startOperatorServer({ port: OPERATOR_PORT, clientId: 'dev-portal', clientSecret: 'dev-operator-secret-local-only' });
+    Object.assign(env, { OPERATOR_API_URL: operator.url, OPERATOR_API_CLIENT_ID: 'dev-portal', OPERATOR_API_CLIENT_SECRET: 'dev-operator-secret-local-only' });
+    step(`mobile operator (CAMARA SIM Swap, Number Recycling) on ${operator.url}: npm run cli -- dev operator`);
+  }
+
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel);
   installTemporalLogging(logger, config.logLevel, config.metricsAddress);
@@ -79,6 +89,7 @@ async function main(): Promise<void> {
   step('worker stopped; stopping the servers');
   await api.close();
   await smtp?.close();
+  await operator?.close();
   await codecServer.close();
   await Promise.all(servers.map((s) => s.stop()));
   step('stopped');

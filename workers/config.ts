@@ -12,6 +12,7 @@ import { connectionEnv, connections, parseEnv, type Connections } from '../activ
 import { deriveProofKeys, MIN_KEY_BYTES, proofKeyPurposes, type ProofKeys } from '../activities/codes';
 import { resolvePolicy, type Policy } from '../workflows/domain/policy';
 import { ConfigError } from '../activities/config-error';
+import { passwordPublicKey } from '../activities/adapters/password-seal';
 
 const keyVar = (purpose: string) => `PROOF_KEY_${purpose.toUpperCase()}`;
 const base64Key = (name: string) =>
@@ -66,6 +67,26 @@ const schema = z.object({
   SMPP_SYSTEM_ID: z.string().min(1).optional(),
   SMPP_PASSWORD: z.string().optional(),
   SMPP_SOURCE_ADDR: z.string().min(1).max(11).default('Gosuslugi'),
+  // SIG-1, SIG-2: the mobile operator's CAMARA APIs (checks are off without a URL).
+  OPERATOR_API_URL: z.url().optional(),
+  OPERATOR_API_TOKEN_URL: z.url().optional(),
+  OPERATOR_API_CLIENT_ID: z.string().min(1).max(200).optional(),
+  OPERATOR_API_CLIENT_SECRET: z.string().min(1).max(500).optional(),
+  OPERATOR_API_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(3000),
+  OPERATOR_API_ATTEMPTS: z.coerce.number().int().min(1).max(5).default(2),
+  SIM_SWAP_MAX_AGE_HOURS: z.coerce.number().int().min(1).max(2400).default(72),
+  OPERATOR_API_DOWN_RULE: z.enum(['hold', 'proceed_and_flag']).default('hold'),
+  RECYCLING_SWEEP_BATCH: z.coerce.number().int().min(1).max(500).default(50),
+  RECYCLING_SWEEP_PAUSE_MS: z.coerce.number().int().min(0).max(3_600_000).default(1000),
+  RECYCLING_SWEEP_EVERY: z
+    .string()
+    .regex(/^\d+[smhd]$/, 'RECYCLING_SWEEP_EVERY: e.g. 24h')
+    .default('24h'),
+  // REC-1, REC-2: the worker's public password key for clients that hold no proof key (base64, 32 bytes).
+  PASSWORD_PUBLIC_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/_-]{43}=?$/, 'PASSWORD_PUBLIC_KEY must be 32 bytes in base64')
+    .optional(),
   WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   METRICS_ADDRESS: z
     .string()
@@ -112,6 +133,10 @@ export interface Config extends Connections {
   metricsAddress?: string;
   /** Issue 12: the worker's cache, task slots (or the SDK's resource-based tuner) and sticky queue timeout. */
   worker: WorkerTuning;
+  /** SIG-1, SIG-2: the operator's CAMARA APIs; the checks are off when absent. */
+  operatorApi?: OperatorApiConfig;
+  /** REC-1, REC-2: clients seal new passwords to this key (the worker's, derived from its proof keys unless PASSWORD_PUBLIC_KEY is set). */
+  passwordPublicKey: Buffer;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
 }
 
@@ -153,6 +178,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     links: { journal: e.JOURNAL_URL, reject: e.REJECT_URL, identity: e.IDENTITY_URL },
     healthPort: e.WORKER_HEALTH_PORT,
     metricsAddress: e.METRICS_ADDRESS,
+    operatorApi: parseOperatorApi(e),
+    passwordPublicKey: e.PASSWORD_PUBLIC_KEY ? Buffer.from(e.PASSWORD_PUBLIC_KEY, 'base64') : passwordPublicKey(proofKeys.passwords),
     logLevel: e.LOG_LEVEL,
     worker: parseWorkerTuning(e),
   };
@@ -181,6 +208,36 @@ function parseWorkerTuning(e: z.infer<typeof schema>): WorkerTuning {
       ? { targetMemoryUsage: tuner[0]!, targetCpuUsage: tuner[1]! }
       : { workflowTasks: e.WORKER_WORKFLOW_TASK_SLOTS, activities: e.WORKER_ACTIVITY_SLOTS, localActivities: e.WORKER_LOCAL_ACTIVITY_SLOTS },
     stickyQueueTimeoutMs,
+  };
+}
+
+export interface OperatorApiConfig {
+  baseUrl: string;
+  tokenUrl?: string;
+  clientId: string;
+  clientSecret: string;
+  timeoutMs: number;
+  attempts: number;
+  simSwapMaxAgeHours: number;
+  whenDown: 'hold' | 'proceed_and_flag';
+  sweep: { batchSize: number; pauseMs: number; batchesPerRun: number; every: string };
+}
+
+function parseOperatorApi(e: z.infer<typeof schema>): OperatorApiConfig | undefined {
+  if (!e.OPERATOR_API_URL) return undefined;
+  if (!e.OPERATOR_API_CLIENT_ID || !e.OPERATOR_API_CLIENT_SECRET) {
+    throw new ConfigError('invalid configuration:\n  OPERATOR_API_CLIENT_ID, OPERATOR_API_CLIENT_SECRET: required with OPERATOR_API_URL');
+  }
+  return {
+    baseUrl: e.OPERATOR_API_URL.replace(/\/+$/, ''),
+    tokenUrl: e.OPERATOR_API_TOKEN_URL,
+    clientId: e.OPERATOR_API_CLIENT_ID,
+    clientSecret: e.OPERATOR_API_CLIENT_SECRET,
+    timeoutMs: e.OPERATOR_API_TIMEOUT_MS,
+    attempts: e.OPERATOR_API_ATTEMPTS,
+    simSwapMaxAgeHours: e.SIM_SWAP_MAX_AGE_HOURS,
+    whenDown: e.OPERATOR_API_DOWN_RULE,
+    sweep: { batchSize: e.RECYCLING_SWEEP_BATCH, pauseMs: e.RECYCLING_SWEEP_PAUSE_MS, batchesPerRun: 20, every: e.RECYCLING_SWEEP_EVERY },
   };
 }
 

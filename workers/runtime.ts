@@ -8,6 +8,7 @@ import { connectWorker, createPhoneChangeWorker } from './worker';
 import { startBridges } from './bridges';
 import { natsConnectivity, startHealthServer } from './health';
 import { instrumentDeps } from './metrics';
+import { startRecyclingServices } from './operator-feed';
 
 export interface WorkerRuntime {
   /** Runs until the worker is shut down (SIGINT/SIGTERM, or NATS lost for good), then closes every connection; resolves with the exit code. */
@@ -25,6 +26,8 @@ export async function startWorkerRuntime(config: Config, logger: Logger): Promis
   const connection = await connectWorker(config);
   const worker = await createPhoneChangeWorker({ connection, namespace, taskQueue: config.temporal.taskQueue, deps, codec, config: config.worker });
   const stopBridges = await startBridges({ nc: services.nc, client, deps, logger, run: config.bridges });
+  // SIG-2: the operator's feed of reassigned numbers and the scheduled sweep (with an operator API only).
+  const stopRecycling = await startRecyclingServices({ nc: services.nc, client, taskQueue: config.temporal.taskQueue, logger, every: config.operatorApi?.sweep.every });
   const natsUp = natsConnectivity(services.nc, (up) => (up ? logger.info('NATS connection back') : logger.warn('NATS connection lost; reconnecting')));
   const health = config.healthPort === undefined ? undefined : await startHealthServer(config.healthPort, { temporal: () => worker.getState(), nats: natsUp });
   if (health) logger.info({ port: health.port }, 'health endpoint: /healthz, /readyz');
@@ -44,6 +47,7 @@ export async function startWorkerRuntime(config: Config, logger: Logger): Promis
       await worker.run();
       stopping = true;
       await stopBridges();
+      await stopRecycling();
       await services.close();
       await Promise.all([connection.close(), clientConnection.close(), health?.close()]);
       return natsLost ? 1 : 0;

@@ -13,6 +13,8 @@ import { JwtOperatorVerifier, NoOperatorVerifier } from '../activities/adapters/
 import { defaultLimits } from '../activities/limits';
 import { KvRateLimiter } from '../activities/adapters/nats/rate-limiter';
 import { KvSpentCredentials } from '../activities/adapters/nats/spent-credentials';
+import { CamaraClient } from '../activities/adapters/camara/camara-client';
+import { RecycledNumberGuard } from '../activities/adapters/recycled-guard';
 
 export interface Services {
   nc: NatsConnection;
@@ -21,7 +23,7 @@ export interface Services {
 }
 
 export async function openServices(
-  config: Pick<Config, 'nats' | 'smtpUrl' | 'mailFrom' | 'proofKeys' | 'policy' | 'links' | 'linkedServices'> & Partial<Pick<Config, 'sms' | 'operators' | 'limits'>>,
+  config: Pick<Config, 'nats' | 'smtpUrl' | 'mailFrom' | 'proofKeys' | 'policy' | 'links' | 'linkedServices'> & Partial<Pick<Config, 'sms' | 'operators' | 'limits' | 'operatorApi'>>,
 ): Promise<Services> {
   const nc = await connect({ servers: config.nats.servers, name: 'phone-change', ...NATS_RECONNECT });
   const res = await ensureNatsResources(nc, config.nats.replicas);
@@ -29,10 +31,11 @@ export async function openServices(
   const mailer = new SmtpMailer(config.smtpUrl, config.mailFrom, markers);
   const publishers = natsPublishers(nc, config.linkedServices, res.smsSent);
   const smpp = config.sms?.gateway === 'smpp' ? new SmppSms(config.sms, markers) : undefined;
+  const registry = new NatsContactRegistry(res.accounts, res.phoneIndex, res.requestIds);
   const deps: ActivityDeps = {
-    registry: new NatsContactRegistry(res.accounts, res.phoneIndex, res.requestIds),
+    registry,
     ...publishers,
-    sms: smpp ?? publishers.sms,
+    sms: new RecycledNumberGuard(smpp ?? publishers.sms, registry),
     operators: config.operators?.publicKeyPem
       ? new JwtOperatorVerifier({ ...config.operators, publicKeyPem: config.operators.publicKeyPem }, new KvSpentCredentials(res.spentCredentials))
       : new NoOperatorVerifier(),
@@ -42,6 +45,9 @@ export async function openServices(
     keys: config.proofKeys,
     policy: config.policy,
     links: config.links,
+    operatorSignals: config.operatorApi
+      ? { api: new CamaraClient(config.operatorApi), simSwapMaxAgeHours: config.operatorApi.simSwapMaxAgeHours, whenDown: config.operatorApi.whenDown, sweep: config.operatorApi.sweep }
+      : undefined,
   };
   return {
     nc,

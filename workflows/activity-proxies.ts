@@ -72,3 +72,13 @@ export const messagingLocal = proxyLocalActivities<Pick<All, 'announceToLinkedSe
   localRetryThreshold: '10 seconds',
   retry: { initialInterval: '200 ms', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 30, nonRetryableErrorTypes },
 });
+
+/**
+ * SIG-1: the mobile operator's SIM-swap check, local: one marker in history instead of three
+ * events, and no server round trip (the check runs on every change). The adapter retries within its
+ * own timeouts; two tries of the whole check at most, so a slow operator never holds the change up for long.
+ */
+export const operatorChecks = proxyLocalActivities<Pick<All, 'checkOldSim'>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumAttempts: 2, nonRetryableErrorTypes },
+});

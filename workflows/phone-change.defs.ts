@@ -33,7 +33,7 @@ export type AuthMethod = (typeof authMethods)[number];
 export type OverrideMethod = (typeof overrideMethods)[number];
 
 /** Why a change waits for support. */
-export type SupportReason = 'old_number_lost' | 'frequent_change';
+export type SupportReason = 'old_number_lost' | 'frequent_change' | 'sim_swap' | 'sim_swap_unverified';
 
 export type Step = 'old' | 'new';
 
@@ -145,7 +145,7 @@ export interface OperatorRef {
 }
 
 /** The action a support operator's credential is bound to (its `action` claim), and the role it needs. */
-export const operatorRoles = ['support:override', 'support:reject', 'support:revert'] as const;
+export const operatorRoles = ['support:override', 'support:reject', 'support:revert', 'support:recovery'] as const;
 export type OperatorRole = (typeof operatorRoles)[number];
 
 /** LOST-2: a support decision; every field is recorded, with the operator the credential proves. */

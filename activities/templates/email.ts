@@ -16,6 +16,14 @@ export const emailTexts: Catalogue<{ subject: string; body: string }> = {
       subject: 'Частая смена номера телефона',
       body: `Номер телефона вашей учётной записи меняется второй раз за сутки (заявка ${p.requestId}). Для безопасности заявка будет выполнена только после проверки личности службой поддержки. Обратитесь в поддержку или в центр обслуживания с паспортом.`,
     }),
+    sim_swap: (p) => ({
+      subject: 'Смена номера остановлена: SIM-карта недавно заменена',
+      body: `Оператор сообщил, что SIM-карта вашего старого номера недавно заменена. Код со старого номера поэтому не подтверждает смену (заявка ${p.requestId}). Если SIM-карту меняли не вы, обратитесь к оператору связи. Подтвердите личность: в центре обслуживания с паспортом, по видеосвязи в приложении или электронной подписью.`,
+    }),
+    sim_swap_unverified: (p) => ({
+      subject: 'Смена номера ждёт проверки поддержкой',
+      body: `Не удалось проверить у оператора связи, не менялась ли недавно SIM-карта старого номера (заявка ${p.requestId}). Для безопасности заявку проверит служба поддержки. Подтвердите личность: в центре обслуживания с паспортом, по видеосвязи в приложении или электронной подписью.`,
+    }),
     old_number_lost: (p) => ({
       subject: 'Смена номера без доступа к старому номеру',
       body: `Вы сообщили, что старый номер недоступен (заявка ${p.requestId}). Подтвердите личность: в центре обслуживания с паспортом, по видеосвязи в приложении, электронной подписью или письменным обращением.`,
@@ -69,6 +77,14 @@ export const emailTexts: Catalogue<{ subject: string; body: string }> = {
     frequent_change: (p) => ({
       subject: 'Frequent phone number changes',
       body: `Your account's phone number is changing for the second time within a day (request ${p.requestId}). For your safety the change goes ahead only after support has checked your identity. Contact support or visit a service centre with your passport.`,
+    }),
+    sim_swap: (p) => ({
+      subject: 'Phone change held: the SIM card was replaced recently',
+      body: `Your operator reports that the SIM card of your old number was replaced recently, so a code from the old number does not confirm the change (request ${p.requestId}). If you did not replace the SIM card, contact your operator. Confirm your identity: at a service centre with your passport, by video in the app, or with an e-signature.`,
+    }),
+    sim_swap_unverified: (p) => ({
+      subject: 'Phone change awaits a support check',
+      body: `We could not check with your operator whether the SIM card of your old number was replaced recently (request ${p.requestId}). For your safety, support will check the request. Confirm your identity: at a service centre with your passport, by video in the app, or with an e-signature.`,
     }),
     old_number_lost: (p) => ({
       subject: 'Changing the number without the old one',

@@ -8,6 +8,8 @@ export const noticeKinds = [
   'identity_mismatch',
   'frequent_change',
   'old_number_lost',
+  'sim_swap',
+  'sim_swap_unverified',
   'support_override',
   'rejected',
   'cancelled',

@@ -11,6 +11,8 @@ export const smsTexts: Catalogue<string> = {
     requested: (p) => `Госуслуги: смена номера, заявка ${p.requestId}. Не вы? ${p.rejectUrl ?? 'Звоните в поддержку'}`,
     identity_mismatch: (p) => `Госуслуги: данные не совпали с профилем, заявка ${p.requestId}. Проверьте ФИО и паспорт.`,
     frequent_change: (p) => `Госуслуги: номер меняется слишком часто. Заявка ${p.requestId} ждёт проверки, обратитесь в поддержку.`,
+    sim_swap: (p) => `Госуслуги: заявка ${p.requestId} ждёт проверки поддержкой: SIM-карта старого номера недавно заменена.`,
+    sim_swap_unverified: (p) => `Госуслуги: заявка ${p.requestId} ждёт проверки поддержкой.`,
     old_number_lost: (p) => `Госуслуги: заявка ${p.requestId} ждёт подтверждения личности поддержкой.`,
     support_override: (p) => `Госуслуги: поддержка подтвердила личность, заявка ${p.requestId}. Введите код с нового номера.`,
     rejected: (p) => `Госуслуги: смена номера, заявка ${p.requestId}, отклонена. Смените пароль.`,
@@ -26,6 +28,8 @@ export const smsTexts: Catalogue<string> = {
     requested: (p) => `Gosuslugi: phone number change, request ${p.requestId}. Not you? ${p.rejectUrl ?? 'Call support'}`,
     identity_mismatch: (p) => `Gosuslugi: the data did not match your profile (request ${p.requestId}). Check your name and passport.`,
     frequent_change: (p) => `Gosuslugi: your number changes too often; request ${p.requestId} waits for a support check. Please contact support.`,
+    sim_swap: (p) => `Gosuslugi: request ${p.requestId} awaits support: the old number's SIM card was replaced recently.`,
+    sim_swap_unverified: (p) => `Gosuslugi: request ${p.requestId} awaits a support check.`,
     old_number_lost: (p) => `Gosuslugi: request ${p.requestId} waits for support to confirm your identity.`,
     support_override: (p) => `Gosuslugi: support confirmed your identity for request ${p.requestId}. Confirm the new number with the code.`,
     rejected: (p) => `Gosuslugi: the phone number change ${p.requestId} was rejected. We recommend changing your password.`,
@@ -55,11 +59,11 @@ export function smsSegments(text: string): number {
 
 export function renderCodeSms(language: Language, purpose: CodePurpose, code: string, minutes: number): string {
   if (language === 'en') {
-    const what = { old: 'to change your phone number', new: 'to confirm your new number', test: 'to check delivery', recovery: '' }[purpose];
+    const what = { old: 'to change your phone number', new: 'to confirm your new number', test: 'to check delivery', recovery: '', reset: 'to reset your password' }[purpose];
     return `Gosuslugi: code ${code} ${what}. Valid ${minutes} min. Never tell it to anyone.`;
   }
   // One UCS-2 segment (70 characters) keeps a code SMS cheap and unsplit.
-  const what = { old: 'для смены номера', new: 'для нового номера', test: 'проверки доставки', recovery: '' }[purpose];
+  const what = { old: 'для смены номера', new: 'для нового номера', test: 'проверки доставки', recovery: '', reset: 'для сброса пароля' }[purpose];
   return `Госуслуги: код ${code} ${what}. ${minutes} мин. Никому не сообщайте`;
 }
 

@@ -35,6 +35,10 @@ export const statusOf: Record<PhoneChangeErrorType, number> = {
   RateLimitedError: 429,
   RequestIdConflictError: 409,
   TestDeliveryOpenError: 409,
+  // REC-1, REC-2, SIG-1, SIG-2 (issue 14): not reached through /v1 today, named for completeness.
+  WeakPasswordError: 422,
+  NoEmailError: 422,
+  OperatorApiError: 503,
 };
 
 export const problemSchema = z

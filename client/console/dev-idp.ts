@@ -52,7 +52,7 @@ export class DevIdp implements OperatorIdp {
     const form = z.strictObject({
       operator: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/),
       name: z.string().max(100).optional(),
-      roles: z.union([z.enum(operatorRoles), z.array(z.enum(operatorRoles)).max(3)]).optional(),
+      roles: z.union([z.enum(operatorRoles), z.array(z.enum(operatorRoles)).max(operatorRoles.length)]).optional(),
     });
     app.get('/dev-idp/login', { schema: { hide: true } }, async (_req, reply) =>
       reply

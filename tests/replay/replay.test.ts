@@ -17,11 +17,11 @@ const fixtures = readdirSync(dir)
 const scenarios = [...readFileSync(new URL('../workflow/phone-change.stub.test.ts', import.meta.url), 'utf8').matchAll(/withWorker\('([\w-]+)'/g)].map((m) => `${m[1]}.json`);
 
 describe('replay of recorded histories', () => {
-  it('has a fixture for every scenario of the stub suite, of all four workflows', () => {
+  it('has a fixture for every scenario of the stub suite, of every workflow', () => {
     expect(scenarios.length).toBeGreaterThan(15);
     expect(fixtures).toEqual(expect.arrayContaining(scenarios));
     const types = fixtures.map((f) => JSON.parse(readFileSync(new URL(f, dir), 'utf8')).events[0].workflowExecutionStartedEventAttributes.workflowType.name as string);
-    expect(new Set(types)).toEqual(new Set(['phoneChange', 'linkedSync', 'phoneRevert', 'testDelivery']));
+    expect(new Set(types)).toEqual(new Set(['phoneChange', 'linkedSync', 'phoneRevert', 'testDelivery', 'recyclingSweep', 'passwordReset', 'supportRecovery']));
   });
 
   it.each(fixtures)('replays %s without non-determinism', async (file) => {

@@ -20,6 +20,7 @@ import { registerAccount } from '../../activities/accounts';
 import type { Account, DomainEvent, SmsMessage } from '../../activities/ports';
 import { STREAMS, SUBJECTS } from '../../activities/adapters/nats/resources';
 import { deriveProofKeys, hashIdentity, type IdentityData } from '../../activities/codes';
+import { passwordPublicKey } from '../../activities/adapters/password-seal';
 import type { ChangeRef, IdentityVerdict, OperatorRole } from '../../workflows/phone-change.defs';
 import { resolvePolicy, type Policy } from '../../workflows/domain/policy';
 import type { ActivityDeps } from '../../activities';
@@ -386,6 +387,8 @@ export function processEnv(h: Pick<Harness, 'taskQueue' | 'smtp' | 'policy'>, ex
     PAYLOAD_KEYS: PAYLOAD_KEYS.map((k) => `${k.id}:${k.key.toString('base64')}`).join(','),
     OPERATOR_JWT_PUBLIC_KEY: OPERATOR_PUBLIC_KEY,
     OPERATOR_JWT_ISSUER: OPERATOR_ISSUER,
+    // REC-1, REC-2: the client CLI holds no proof key, so it is given the worker's public password key.
+    PASSWORD_PUBLIC_KEY: passwordPublicKey(PROOF_KEYS.passwords).toString('base64'),
     // Delivery reports send mail: only the file that tests them handles them.
     BRIDGES: 'linked_acks',
     LOG_LEVEL: 'warn',

@@ -61,7 +61,15 @@ describe('bindPhone (fakes, MockActivityEnvironment)', () => {
     const account = await seedAccount(a.ports);
     await a.call('bindPhone', bind);
     const after = await a.ports.registry.getAccount('acct-1');
-    expect(after?.value).toEqual({ ...account, phone: NEW, previousPhone: account.phone, lastPhoneChangeAt: bind.changedAt, lastChangeRequestId: 'K7M2QX9PHA', revertedRequestId: undefined });
+    expect(after?.value).toEqual({
+      ...account,
+      phone: NEW,
+      previousPhone: account.phone,
+      lastPhoneChangeAt: bind.changedAt,
+      lastChangeRequestId: 'K7M2QX9PHA',
+      revertedRequestId: undefined,
+      phoneBoundAt: bind.changedAt,
+    });
     expect([await a.ports.registry.ownerOf(NEW), await a.ports.registry.ownerOf(account.phone)]).toEqual(['acct-1', undefined]);
     await a.call('bindPhone', bind);
     expect((await a.ports.registry.getAccount('acct-1'))?.revision).toBe(after?.revision);

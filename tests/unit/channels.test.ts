@@ -19,7 +19,8 @@ describe('channels (fakes)', () => {
     for (const language of ['ru', 'en'] as const)
       for (const kind of noticeKinds) for (const name of channelNames) await channels[name].send('+79160000001', { accountId: 'acct-1', requestId: 'K7M2QX9PHA', kind, language, params }, `id-${n++}`);
     const texts = [...ports.sms.sent.map((m) => m.text), ...ports.mailer.sent.flatMap((m) => [m.subject, m.text, m.html]), ...ports.push.sent.flatMap((m) => [m.title, m.body])];
-    expect([ports.sms.sent.length, ports.mailer.sent.length, ports.push.sent.length]).toEqual([26, 26, 26]);
+    const each = noticeKinds.length * 2; // every kind in both languages (SIG-1 added sim_swap, sim_swap_unverified)
+    expect([ports.sms.sent.length, ports.mailer.sent.length, ports.push.sent.length]).toEqual([each, each, each]);
     expect(texts.filter((t) => !t || t.includes('undefined'))).toEqual([]);
   });
 

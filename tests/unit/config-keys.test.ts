@@ -10,7 +10,7 @@ const prod = { NODE_ENV: 'production', PAYLOAD_KEYS: payload, CODEC_SERVER_TOKEN
 describe("the worker's keys and policy (SEC-5, SEC-7), parsed at the edge", () => {
   it('SEC-5: production never uses the development key: no master key and not every purpose key set stops the worker', () => {
     expect(() => loadConfig(prod)).toThrow(/PROOF_MASTER_KEY: required in production/);
-    const all = Object.fromEntries(['CODES', 'TOKENS', 'IDENTITY', 'RECOVERY', 'LIMITS'].map((p) => [`PROOF_KEY_${p}`, b64(32)]));
+    const all = Object.fromEntries(['CODES', 'TOKENS', 'IDENTITY', 'RECOVERY', 'LIMITS', 'PASSWORDS'].map((p) => [`PROOF_KEY_${p}`, b64(32)]));
     expect(loadConfig({ ...prod, ...all }).proofKeysAreDevDefault).toBe(false);
     expect(loadConfig({ ...prod, PROOF_MASTER_KEY: b64(32) }).proofKeysAreDevDefault).toBe(false);
     expect(loadConfig({}).proofKeysAreDevDefault).toBe(true); // development: with a warning from main.ts

@@ -82,7 +82,7 @@ describe('fuzzing the CLI arguments (in-process, no servers)', () => {
       },
     );
     const client = new PhoneChangeClient({ client: { workflow: spy } as unknown as Client });
-    return { client, config: {} as never, nc: {} as never, close: async () => undefined };
+    return { client, config: {} as never, nc: {} as never, recovery: {} as never, temporal: {} as never, close: async () => undefined };
   }
 
   const badAccount = fc.oneof(

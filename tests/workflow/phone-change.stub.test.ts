@@ -51,6 +51,8 @@ import {
   type LinkedSyncStatus,
   type TestDeliveryResult,
 } from '../../workflows/after-change.defs';
+import type { SweepProgress } from '../../workflows/recycling.defs';
+import { enableLoginUpdate, passwordResetWorkflowId, recoveryStatusQuery, resetPasswordUpdate, setPasswordUpdate, supportRecoveryWorkflowId, type RecoveryStatus } from '../../workflows/recovery.defs';
 
 const OLD_CODE = '111111';
 const NEW_CODE = '222222';
@@ -75,10 +77,18 @@ function stubActivities(policy: Partial<Policy> = {}, overrides: Partial<Record<
       overrides.verifyIdentity ??
         (async (req: { token: string; passport: string }) => ({ tokenValid: req.token === IDENTITY_TOKEN, matches: req.token === IDENTITY_TOKEN && req.passport === IDENTITY.passport })),
     ),
+    checkOldSim: fn(overrides.checkOldSim ?? (async () => ({ outcome: 'clear' }))),
     useRecoveryCode: fn(overrides.useRecoveryCode ?? (async (req: { code: string }) => ({ accepted: req.code === 'AB12CD34', left: 1 }))),
     notify: fn(overrides.notify ?? (async () => ({}))),
     bindPhone: fn(overrides.bindPhone ?? (async () => undefined)),
     publishEvent: fn(overrides.publishEvent ?? (async () => undefined)),
+    loadRecoveryAccount: fn(overrides.loadRecoveryAccount ?? (async () => ({ language: 'ru', emailMasked: 'a***@example.test' }))),
+    sendResetCode: fn(overrides.sendResetCode ?? (async () => undefined)),
+    setPassword: fn(overrides.setPassword ?? (async (req: { sealed: string }) => ({ match: req.sealed === SEALED_OK }))),
+    issueTemporaryPassword: fn(overrides.issueTemporaryPassword ?? (async () => ({ expiresAt: new Date(Date.now() + 3_600_000).toISOString() }))),
+    listBindings: fn(overrides.listBindings ?? (async () => [])),
+    checkBinding: fn(overrides.checkBinding ?? (async () => 'kept')),
+    sweepSettings: fn(overrides.sweepSettings ?? (async () => ({ batchSize: 2, pauseMs: 10, batchesPerRun: 1, enabled: true }))),
     announceToLinkedServices: fn(overrides.announceToLinkedServices ?? (async () => ['bank_cards'])),
     recordHistory: fn(overrides.recordHistory ?? (async () => undefined)),
     revertPhone: fn(overrides.revertPhone ?? (async () => ({ restoredPhone: '+79160000001', revertedFrom: '+79160000002', language: 'ru' }))),
@@ -101,6 +111,9 @@ function stubActivities(policy: Partial<Policy> = {}, overrides: Partial<Record<
 
 /** The kinds of items each `deliver` call (one local activity) carried, in order. */
 const delivered = (stubs: ReturnType<typeof stubActivities>) => stubs.deliver.mock.calls.map((c) => (c[0] as { kind: string }[]).map((i) => i.kind));
+/** Shaped like a sealed password (the workflow checks the shape); the stub judge accepts only this one. */
+const SEALED_OK = `v1.${'A'.repeat(43)}.${'B'.repeat(16)}.${'C'.repeat(60)}`;
+const SEALED_WRONG = `v1.${'A'.repeat(43)}.${'B'.repeat(16)}.${'D'.repeat(60)}`;
 
 /** Shaped like a JWT (the workflow checks the shape); the stub verifier accepts only this one. */
 const SIGNED = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJvcC0xNyJ9.c2lnbmVk';
@@ -212,7 +225,9 @@ describe('phone-change workflow with stub activities', () => {
     expect(delivered(stubs)).toEqual([['sendCode', 'notify'], ['sendCode'], ['notify', 'notify', 'startLinkedSync']]);
     expect(stubs.startLinkedSync.mock.calls.map((c) => c[0])).toEqual([{ accountId, requestId: expect.any(String) }]);
     // Three workflow tasks (start, two codes); the identity check adds one more (bench: events per change).
-    expect(events.length).toBeLessThanOrEqual(30);
+    // SIG-1's SIM-swap check adds three: its patch marker, the patch's search-attribute upsert and
+    // one local-activity marker.
+    expect(events.length).toBeLessThanOrEqual(33);
     expect(events.filter((e) => e.activityTaskScheduledEventAttributes || e.startChildWorkflowExecutionInitiatedEventAttributes)).toEqual([]);
   });
 
@@ -503,6 +518,45 @@ describe('phone-change workflow with stub activities', () => {
     expect(ref.state).toBe('awaiting_old_number');
     expect(rejected).toMatchObject({ state: 'rejected' });
   });
+
+  it('SIG-1 (stub activities): the operator reports a SIM swap of the old number → the accepted old code does not count; held for support (sim_swap), told by e-mail and push only', async () => {
+    const stubs = stubActivities({}, { checkOldSim: async () => ({ outcome: 'swapped' }) });
+    const { result, status, verdict } = await withWorker('v7-sim-swap-held', stubs, async (tq) => {
+      const { accountId, handle } = await start(tq);
+      const verdict = await handle.executeUpdate(submitCodeUpdate, { args: [{ step: 'old', code: OLD_CODE }] });
+      const status = await handle.query(statusQuery);
+      await handle.executeUpdate(supportOverrideUpdate, { args: [OVERRIDE] });
+      await update(handle, submitCodeUpdate, { step: 'new', code: NEW_CODE });
+      return { accountId, verdict, status, result: (await handle.result()) as PhoneChangeResult };
+    });
+    expect(verdict).toMatchObject({ outcome: 'accepted', state: 'awaiting_support' });
+    expect(status).toMatchObject({ state: 'awaiting_support', support: { reason: 'sim_swap' } });
+    expect(result.state).toBe('completed');
+    expect(stubs.checkOldSim.mock.calls.map((c) => c[0])).toEqual([expect.objectContaining({ phone: '+79160000001' })]);
+    const held = stubs.notify.mock.calls.map((c) => c[0] as { kind: string; smsTo: string[]; email?: string; push: boolean }).find((n) => n.kind === 'sim_swap');
+    expect(held).toMatchObject({ smsTo: [], email: 'a@example.test', push: true });
+    expect(kindsNotified(stubs)).toEqual(['completed', 'completed_old', 'requested', 'sim_swap', 'support_override']);
+  });
+
+  it('SIG-1 (stub activities): operator API down with the rule "hold" → held for support (sim_swap_unverified); with "proceed_and_flag" → goes on', async () => {
+    const held = stubActivities({}, { checkOldSim: async () => ({ outcome: 'unknown', rule: 'hold' }) });
+    const { status } = await withWorker('v7-sim-swap-unverified', held, async (tq) => {
+      const { accountId, handle } = await start(tq);
+      expect(await handle.executeUpdate(submitCodeUpdate, { args: [{ step: 'old', code: OLD_CODE }] })).toMatchObject({ state: 'awaiting_support' });
+      const status = await handle.query(statusQuery);
+      await handle.executeUpdate(cancelUpdate, { args: [{}] });
+      await handle.result();
+      return { accountId, status };
+    });
+    expect(status.support?.reason).toBe('sim_swap_unverified');
+    const flagged = stubActivities({}, { checkOldSim: async () => ({ outcome: 'unknown', rule: 'proceed_and_flag' }) });
+    const { result } = await withWorker('v7-sim-swap-flagged', flagged, async (tq) => {
+      const { accountId, handle } = await start(tq);
+      await proveBoth(handle);
+      return { accountId, result: (await handle.result()) as PhoneChangeResult };
+    });
+    expect(result.state).toBe('completed');
+  });
 });
 
 describe('the workflows after a change, with stub activities', () => {
@@ -558,5 +612,59 @@ describe('the workflows after a change, with stub activities', () => {
     });
     expect(third).toBeInstanceOf(CodesExhaustedError);
     expect(result.confirmed).toBe(false);
+  });
+  it('SIG-2 (stub activities): the recycled-number sweep checks bound numbers in batches after its cursor and reports progress; a raw start with unknown fields checks nothing', async () => {
+    const bound = ['+79160000011', '+79160000012', '+79160000013'];
+    const stubs = stubActivities(
+      {},
+      {
+        listBindings: async (req: { after?: string; limit: number }) => bound.filter((p) => req.after === undefined || p > req.after).slice(0, req.limit),
+        checkBinding: async (req: { phone: string }) => (req.phone === '+79160000012' ? 'recycled' : 'kept'),
+        // Three batches fit one run, so the fixture holds every step (continue-as-new: the integration suite).
+        sweepSettings: async () => ({ batchSize: 2, pauseMs: 10, batchesPerRun: 3, enabled: true }),
+      },
+    );
+    const { progress, forged } = await withWorker('v7-recycling-sweep', stubs, async (tq) => {
+      const workflowId = `recycling-sweep/stub-${randomUUID().slice(0, 8)}`;
+      const handle = await client.workflow.start('recyclingSweep', { workflowId, taskQueue: tq, args: [{ source: 'sweep' }] });
+      const progress = (await handle.result()) as SweepProgress;
+      // A raw start with a field of its own is refused before any check runs.
+      const forged = await client.workflow.execute('recyclingSweep', { workflowId: `${workflowId}-forged`, taskQueue: tq, args: [{ source: 'sweep', release: ['+79160000011'] } as never] });
+      return { workflowId, progress, forged };
+    });
+    expect(progress).toMatchObject({ checked: 3, recycled: 1, unknown: 0, done: true, runs: 1, cursor: '+79160000013' });
+    expect(stubs.checkBinding.mock.calls.map((c) => (c[0] as { phone: string }).phone)).toEqual(bound);
+    expect(forged).toMatchObject({ checked: 0, done: true });
+  });
+  it('REC-1 (stub activities): a reset code to the e-mail; a wrong sealed code+password is counted, the right one completes', async () => {
+    const stubs = stubActivities();
+    const { result } = await withWorker('v7-password-reset', stubs, async (tq) => {
+      const accountId = `stub-${randomUUID().slice(0, 8)}`;
+      const workflowId = passwordResetWorkflowId(accountId);
+      const handle = await client.workflow.start('passwordReset', { workflowId, taskQueue: tq, args: [{ accountId, requestId: 'REQ1234567' }] });
+      await eventually(async () => (await handle.query(recoveryStatusQuery)).codeExpiresAt !== undefined, 'the code sent');
+      expect(await handle.executeUpdate(resetPasswordUpdate, { args: [{ password: SEALED_WRONG }] })).toMatchObject({ outcome: 'wrong', attemptsLeft: 2 });
+      expect(await handle.executeUpdate(resetPasswordUpdate, { args: [{ password: SEALED_OK }] })).toMatchObject({ outcome: 'accepted', state: 'completed' });
+      return { workflowId, result: (await handle.result()) as RecoveryStatus };
+    });
+    expect(result).toMatchObject({ kind: 'email_reset', state: 'completed' });
+    expect(stubs.sendResetCode).toHaveBeenCalledTimes(1);
+    expect(stubs.setPassword.mock.calls.map((c) => (c[0] as { kind: string; seq: number }).seq)).toEqual([1, 1]);
+  });
+
+  it('REC-2 (stub activities): support enables login with a verified credential; the first login replaces the temporary password', async () => {
+    const stubs = stubActivities();
+    const { result } = await withWorker('v7-support-recovery', stubs, async (tq) => {
+      const accountId = `stub-${randomUUID().slice(0, 8)}`;
+      const workflowId = supportRecoveryWorkflowId(accountId);
+      const handle = await client.workflow.start('supportRecovery', { workflowId, taskQueue: tq, args: [{ accountId, requestId: 'REQ1234567' }] });
+      await eventually(async () => (await handle.query(recoveryStatusQuery)).state === 'awaiting_support', 'awaiting support');
+      const decision = { credential: SIGNED, method: 'service_centre_passport' as const, evidenceRef: 'MFC-1', reason: 'passport checked', newPhone: '+79160000002' };
+      expect(await handle.executeUpdate(enableLoginUpdate, { args: [decision] })).toMatchObject({ state: 'awaiting_first_login' });
+      expect(await handle.executeUpdate(setPasswordUpdate, { args: [{ password: SEALED_OK }] })).toMatchObject({ state: 'completed' });
+      return { workflowId, result: (await handle.result()) as RecoveryStatus };
+    });
+    expect(result).toMatchObject({ kind: 'support', state: 'completed', operator: { id: 'op-17' } });
+    expect(stubs.verifyOperator.mock.calls.map((c) => (c[0] as { role: string }).role)).toEqual(['support:recovery']);
   });
 });

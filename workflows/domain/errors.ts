@@ -61,6 +61,12 @@ export class RequestIdConflictError extends PhoneChangeError {}
 export class TestDeliveryOpenError extends PhoneChangeError {}
 /** DONE-4: the change is older than the revert window. */
 export class RevertWindowClosedError extends PhoneChangeError {}
+/** REC-1, REC-2: the new password breaks a strength rule (`details.rule`), or is not sealed for this recovery. */
+export class WeakPasswordError extends PhoneChangeError {}
+/** REC-1: the account has no bound e-mail to reset by; support can help (REC-2). */
+export class NoEmailError extends PhoneChangeError {}
+/** SIG-1, SIG-2: the operator's CAMARA API did not answer usefully; `details.kind` is `unavailable` (down, slow, 5xx, 429), `refused` (4xx) or `malformed`. */
+export class OperatorApiError extends PhoneChangeError {}
 
 /** Every named error by its name (= its failure type). */
 export const errorClasses = {
@@ -83,6 +89,9 @@ export const errorClasses = {
   RateLimitedError,
   RequestIdConflictError,
   TestDeliveryOpenError,
+  OperatorApiError,
+  WeakPasswordError,
+  NoEmailError,
 } as const;
 
 export type PhoneChangeErrorType = keyof typeof errorClasses;

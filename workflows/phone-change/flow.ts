@@ -18,6 +18,7 @@ import { sendTogether, warnIfFailed } from './outgoing';
 import { issueCode, sendIdentityLink } from './proofs';
 import { registerHandlers } from './handlers';
 import { validate } from './validate';
+import { simSwapHold } from './sim-swap';
 
 export async function phoneChange(input: PhoneChangeInput): Promise<PhoneChangeResult> {
   const m = new ChangeModel(input);
@@ -49,6 +50,8 @@ async function proceed(m: ChangeModel): Promise<End> {
   } else {
     if (m.identityRequired) end = await checkIdentity(m);
     if (!end && !m.oldNumberLost) end = await prove(m, 'old');
+    const simSwap = !end && !m.oldNumberLost ? await simSwapHold(m) : undefined; // SIG-1
+    if (!end && simSwap) end = await awaitSupport(m, simSwap);
     if (!end && m.oldNumberLost) end = await awaitSupport(m, 'old_number_lost');
   }
   end ??= await prove(m, 'new');

@@ -65,6 +65,23 @@ export class NatsContactRegistry implements ContactRegistry {
     }
   }
 
+  /** SIG-2: the index's keys are the numbers' digits; listing reads every key (fine for a daily sweep, a keyed scan for large registries). */
+  async listPhones(after: string | undefined, limit: number): Promise<{ phone: string; accountId: string }[]> {
+    const keys: string[] = [];
+    for await (const k of await this.index.keys()) keys.push(k);
+    const from = after === undefined ? undefined : phoneKey(after);
+    const next = keys
+      .filter((k) => /^\d+$/.test(k) && (from === undefined || k > from))
+      .sort()
+      .slice(0, limit);
+    const out: { phone: string; accountId: string }[] = [];
+    for (const k of next) {
+      const owner = await this.ownerOf(`+${k}`);
+      if (owner !== undefined) out.push({ phone: `+${k}`, accountId: owner });
+    }
+    return out;
+  }
+
   async releasePhone(phone: string, accountId: string): Promise<void> {
     const e = await this.index.get(phoneKey(phone));
     if (!e || e.operation !== 'PUT' || e.string() !== accountId) return;
