@@ -102,7 +102,7 @@ export function createPasswordActivities(deps: Pick<ActivityDeps, 'registry' | '
     const subject = createHmac('sha256', keys.limits).update(`email|${account.email.toLowerCase()}`).digest('base64url');
     await admit('codesPerNumber', subject, dedupId(key));
     const t = resetCodeText[account.language](code, req.ttlMinutes);
-    await deps.mailer.send({ to: account.email, subject: t.subject, text: t.text, html: textToHtml(t.text) }, dedupId(key));
+    await deps.mailer.send({ to: account.email, kind: 'reset_code', subject: t.subject, text: t.text, html: textToHtml(t.text) }, dedupId(key));
     await record(req.accountId, req.requestId, 'reset_code_sent', `password reset code ${req.seq} sent to ${maskEmail(account.email)}`, key, undefined, ['email']);
   }
 
@@ -141,7 +141,7 @@ export function createPasswordActivities(deps: Pick<ActivityDeps, 'registry' | '
     await events.publish({ type: 'sessions_end', accountId: req.accountId, requestId: req.requestId, at, reason: 'password_changed' }, dedupId('sessions-end'));
     const language = found.value.language;
     const { subject, text } = passwordChangedText[language];
-    if (found.value.email) await deps.mailer.send({ to: found.value.email, subject, text, html: textToHtml(text) }, dedupId('password-changed-mail'));
+    if (found.value.email) await deps.mailer.send({ to: found.value.email, kind: 'password_changed', subject, text, html: textToHtml(text) }, dedupId('password-changed-mail'));
     await deps.push.send({ accountId: req.accountId, requestId: req.requestId, kind: 'password_changed', title: subject, body: text }, dedupId('password-changed-push'));
     return { match: true };
   }

@@ -72,7 +72,7 @@ async function finishRelease(deps: RecyclingDeps, phone: string, owner: string, 
     { at, kind: 'number_recycled', requestId, channels: ['email', 'push'], text: `the operator reports ${masked} recycled to another subscriber (${source}); unbound, codes and notices stop` },
     dedupId(`${key}-history`),
   );
-  if (account?.email) await deps.mailer.send({ to: account.email, subject: t.subject, text: t.body, html: textToHtml(t.body) }, dedupId(`${key}-mail`));
+  if (account?.email) await deps.mailer.send({ to: account.email, kind: 'number_recycled', subject: t.subject, text: t.body, html: textToHtml(t.body) }, dedupId(`${key}-mail`));
   await deps.push.send({ accountId: owner, requestId, kind: 'number_recycled', title: t.subject, body: t.push }, dedupId(`${key}-push`));
   await deps.events.publish({ type: 'number_recycled', accountId: owner, requestId, at, phoneMasked: masked, source }, dedupId(`${key}-event`));
   return 'recycled';
