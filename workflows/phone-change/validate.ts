@@ -14,14 +14,7 @@ import type { ChangeModel } from './model';
 export async function validate(m: ChangeModel): Promise<boolean> {
   if (m.v7) return validateV7(m);
   usePolicy(m, await proofs.workerPolicy());
-  try {
-    parse(schemas.input, m.input);
-  } catch (err) {
-    return refuse(m, failureInfo(err as InvalidInputError));
-  }
-  if (m.input.auth === 'password_only') {
-    return refuse(m, failureInfo(new TwoFactorRequiredError('a self-service change needs a two-factor session (password and a one-time code)', { field: 'auth' })));
-  }
+  if (!inputQualifies(m)) return false;
   try {
     m.account = await registryLocal.loadAccount({ accountId: m.input.accountId, requestId: m.input.requestId, newPhone: m.input.newPhone, auth: m.input.auth });
   } catch (err) {
@@ -32,14 +25,7 @@ export async function validate(m: ChangeModel): Promise<boolean> {
 
 /** v7: the same checks, with the policy and the account read in one local activity after the input's own checks. */
 async function validateV7(m: ChangeModel): Promise<boolean> {
-  try {
-    parse(schemas.input, m.input);
-  } catch (err) {
-    return refuse(m, failureInfo(err as InvalidInputError));
-  }
-  if (m.input.auth === 'password_only') {
-    return refuse(m, failureInfo(new TwoFactorRequiredError('a self-service change needs a two-factor session (password and a one-time code)', { field: 'auth' })));
-  }
+  if (!inputQualifies(m)) return false;
   try {
     const opened = await registryLocal.openChange({ accountId: m.input.accountId, requestId: m.input.requestId, newPhone: m.input.newPhone, auth: m.input.auth });
     usePolicy(m, opened.policy);
@@ -77,4 +63,17 @@ function refuse(m: ChangeModel, failure: FailureInfo): false {
   m.failure = failure;
   m.setState('refused');
   return false;
+}
+
+/** PRE-2, PRE-5, SEC-1: the input's own checks, before anything is read or sent. */
+function inputQualifies(m: ChangeModel): boolean {
+  try {
+    parse(schemas.input, m.input);
+  } catch (err) {
+    return refuse(m, failureInfo(err as InvalidInputError));
+  }
+  if (m.input.auth === 'password_only') {
+    return refuse(m, failureInfo(new TwoFactorRequiredError('a self-service change needs a two-factor session (password and a one-time code)', { field: 'auth' })));
+  }
+  return true;
 }
