@@ -3,7 +3,8 @@
  * types, ask for a resend, read the status and the account history. It holds no key (SEC-5): codes,
  * tokens and identity data go to the workflow inside the encrypted payload and the worker judges
  * them. Every input is checked here first with the workflow's own schemas (typed errors, nothing
- * sent); business refusals come back as the named error classes.
+ * sent); business refusals come back as the named error classes. Every update takes an optional
+ * idempotency key: a retry with the same key reattaches to the first update (update-ids.ts).
  */
 import { randomInt } from 'node:crypto';
 import { ApplicationFailure, WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
@@ -52,6 +53,7 @@ import { normalizePhone } from '../workflows/domain/phone';
 import { fields, parse, schemas } from '../workflows/domain/schemas';
 import type { History, StoredHistoryEntry } from '../activities/ports';
 import { z } from 'zod';
+import { updateIdFor, type UpdateOptions } from './update-ids';
 
 export interface StartChangeRequest {
   accountId: string;
@@ -86,7 +88,8 @@ const listArgs = z.strictObject({
 const historyArgs = z.strictObject({ limit: z.number().int().min(1).max(1000).optional(), beforeSeq: z.number().int().min(1).optional() }, 'history options must be an object').optional();
 
 export class PhoneChangeClient {
-  private readonly taskQueue: string;
+  /** The workers' task queue this client's changes run on. */
+  readonly taskQueue: string;
   constructor(private readonly o: PhoneChangeClientOptions) {
     this.taskQueue = o.taskQueue ?? TASK_QUEUE;
   }
@@ -110,21 +113,21 @@ export class PhoneChangeClient {
   }
 
   /** Forwards a code the citizen typed; the worker judges it. */
-  async submitCode(accountId: string, step: Step, code: string): Promise<CodeVerdict> {
+  async submitCode(accountId: string, step: Step, code: string, opts?: UpdateOptions): Promise<CodeVerdict> {
     const req = parse(schemas.submitCode, { step, code: typeof code === 'string' ? code.trim() : code });
-    return typed(() => this.handle(accountId).executeUpdate(submitCodeUpdate, { args: [req] }));
+    return typed(() => this.handle(accountId).executeUpdate(submitCodeUpdate, { args: [req], ...updateIdFor(submitCodeUpdate.name, opts) }));
   }
 
   /** REC-3: one of the owner's backup recovery codes instead of the old-number code; each works once. */
-  async submitRecoveryCode(accountId: string, recoveryCode: string): Promise<CodeVerdict> {
+  async submitRecoveryCode(accountId: string, recoveryCode: string, opts?: UpdateOptions): Promise<CodeVerdict> {
     const req = parse(schemas.recoveryCode, { code: typeof recoveryCode === 'string' ? recoveryCode.trim() : recoveryCode });
-    return typed(() => this.handle(accountId).executeUpdate(submitRecoveryCodeUpdate, { args: [req] }));
+    return typed(() => this.handle(accountId).executeUpdate(submitRecoveryCodeUpdate, { args: [req], ...updateIdFor(submitRecoveryCodeUpdate.name, opts) }));
   }
 
   /** "Send again" (OTP-3): refused inside the cooldown with ResendCooldownError. */
-  async resend(accountId: string, step: Step): Promise<ResendResult> {
+  async resend(accountId: string, step: Step, opts?: UpdateOptions): Promise<ResendResult> {
     const req = parse(schemas.resend, { step });
-    return typed(() => this.handle(accountId).executeUpdate(resendCodeUpdate, { args: [req] }));
+    return typed(() => this.handle(accountId).executeUpdate(resendCodeUpdate, { args: [req], ...updateIdFor(resendCodeUpdate.name, opts) }));
   }
 
   /** The change's status; once completed, with the linked services' sync (AFTER-1) while it is known. */
@@ -139,37 +142,37 @@ export class PhoneChangeClient {
   }
 
   /** SEC-2: the link's token and what the citizen typed on its page. */
-  async confirmIdentity(accountId: string, req: { token: string } & IdentityData): Promise<IdentityVerdict> {
+  async confirmIdentity(accountId: string, req: { token: string } & IdentityData, opts?: UpdateOptions): Promise<IdentityVerdict> {
     const checked = parse(schemas.confirmIdentity, req);
-    return typed(() => this.handle(accountId).executeUpdate(confirmIdentityUpdate, { args: [checked] }));
+    return typed(() => this.handle(accountId).executeUpdate(confirmIdentityUpdate, { args: [checked], ...updateIdFor(confirmIdentityUpdate.name, opts) }));
   }
 
   /** LOST-1: the citizen cannot receive codes on the old number. */
-  async reportOldNumberLost(accountId: string): Promise<ChangeRef> {
-    return typed(() => this.handle(accountId).executeUpdate(reportOldNumberLostUpdate));
+  async reportOldNumberLost(accountId: string, opts?: UpdateOptions): Promise<ChangeRef> {
+    return typed(() => this.handle(accountId).executeUpdate(reportOldNumberLostUpdate, updateIdFor(reportOldNumberLostUpdate.name, opts)));
   }
 
   /** LOST-2, FREQ-2: a support operator approves after proving the citizen's identity. */
-  async supportOverride(accountId: string, req: SupportOverrideRequest): Promise<ChangeRef> {
+  async supportOverride(accountId: string, req: SupportOverrideRequest, opts?: UpdateOptions): Promise<ChangeRef> {
     const checked = parse(schemas.override, req);
-    return typed(() => this.handle(accountId).executeUpdate(supportOverrideUpdate, { args: [checked] }));
+    return typed(() => this.handle(accountId).executeUpdate(supportOverrideUpdate, { args: [checked], ...updateIdFor(supportOverrideUpdate.name, opts) }));
   }
 
   /** SEC-3: "this wasn't me", with the token from the notice's link. */
-  async rejectByOwner(accountId: string, token: string): Promise<ChangeRef> {
+  async rejectByOwner(accountId: string, token: string, opts?: UpdateOptions): Promise<ChangeRef> {
     const req = parse(schemas.reject, { by: 'owner', token });
-    return typed(() => this.handle(accountId).executeUpdate(rejectUpdate, { args: [req] }));
+    return typed(() => this.handle(accountId).executeUpdate(rejectUpdate, { args: [req], ...updateIdFor(rejectUpdate.name, opts) }));
   }
 
   /** Support rejects a change; `credential` is the operator's credential for this change and action (support:reject). */
-  async rejectBySupport(accountId: string, credential: string, reason: string): Promise<ChangeRef> {
+  async rejectBySupport(accountId: string, credential: string, reason: string, opts?: UpdateOptions): Promise<ChangeRef> {
     const req = parse(schemas.reject, { by: 'support', credential, reason });
-    return typed(() => this.handle(accountId).executeUpdate(rejectUpdate, { args: [req] }));
+    return typed(() => this.handle(accountId).executeUpdate(rejectUpdate, { args: [req], ...updateIdFor(rejectUpdate.name, opts) }));
   }
 
-  async cancel(accountId: string, reason?: string): Promise<ChangeRef> {
+  async cancel(accountId: string, reason?: string, opts?: UpdateOptions): Promise<ChangeRef> {
     const req = parse(schemas.cancel, reason === undefined ? {} : { reason });
-    return typed(() => this.handle(accountId).executeUpdate(cancelUpdate, { args: [req] }));
+    return typed(() => this.handle(accountId).executeUpdate(cancelUpdate, { args: [req], ...updateIdFor(cancelUpdate.name, opts) }));
   }
 
   /** Open changes in a state (default: waiting for support), from Temporal's visibility store; the query is built from typed values only. */
@@ -220,10 +223,10 @@ export class PhoneChangeClient {
     return { requestId: args.requestId };
   }
 
-  async confirmTestDelivery(accountId: string, code: string): Promise<{ confirmed: boolean; attemptsLeft: number }> {
+  async confirmTestDelivery(accountId: string, code: string, opts?: UpdateOptions): Promise<{ confirmed: boolean; attemptsLeft: number }> {
     parse(fields.accountId, accountId);
     const req = parse(schemas.testCode, { code: typeof code === 'string' ? code.trim() : code });
-    return typed(() => this.o.client.workflow.getHandle(testDeliveryWorkflowId(accountId)).executeUpdate(confirmTestCodeUpdate, { args: [req] }));
+    return typed(() => this.o.client.workflow.getHandle(testDeliveryWorkflowId(accountId)).executeUpdate(confirmTestCodeUpdate, { args: [req], ...updateIdFor(confirmTestCodeUpdate.name, opts) }));
   }
 
   async testDeliveryResult(accountId: string): Promise<TestDeliveryResult> {

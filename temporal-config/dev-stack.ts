@@ -80,7 +80,8 @@ async function main(): Promise<void> {
   const runtime = await startWorkerRuntime(config, logger);
   const running = runtime.run();
   // Issue 15: the HTTP API and the support console (API_PORT, 8080 by default).
-  const api = await startApi({ ...env, DATA_DIR: dataDir });
+  // REC-1, REC-2: the API seals passwords to the worker's public password key (it cannot open them).
+  const api = await startApi({ ...env, DATA_DIR: dataDir, PASSWORD_PUBLIC_KEY: env.PASSWORD_PUBLIC_KEY ?? config.passwordPublicKey.toString('base64') });
   printBanner(Boolean(servers.length), dataDir, codecEndpoint);
   step(`HTTP API on ${api.url}/v1 (docs ${api.url}/v1/docs; token: npm run -s api:token), support console ${api.url}/console`);
 

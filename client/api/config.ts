@@ -38,6 +38,10 @@ const schema = z.object({
   TEMPORAL_TLS: z.enum(['true', 'false']).default('false'),
   NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
   PAYLOAD_KEYS: z.string().optional(),
+  PASSWORD_PUBLIC_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/_-]{43}=?$/, 'PASSWORD_PUBLIC_KEY must be 32 bytes in base64')
+    .optional(),
   CONSOLE: z.enum(['on', 'off']).default('on'),
   OPERATOR_JWT_PUBLIC_KEY: z.string().includes('BEGIN PUBLIC KEY', { message: 'OPERATOR_JWT_PUBLIC_KEY must be an SPKI PEM' }).optional(),
   OPERATOR_JWT_PUBLIC_KEY_FILE: z.string().min(1).optional(),
@@ -58,6 +62,8 @@ export interface ApiConfig {
   temporal: { address: string; namespace: string; taskQueue: string; apiKey?: string; tls: boolean };
   natsServers: string[];
   payloadKeys: CodecKey[];
+  /** REC-1, REC-2: the worker's public password key; the API seals passwords to it (it cannot open them). */
+  passwordPublicKey?: Buffer;
   console: { enabled: boolean; operatorPublicKeyPem?: string; issuer: string; actionAudience: string; loginAudience: string; sessionTtlMs: number };
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
 }
@@ -73,6 +79,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const production = e.NODE_ENV === 'production';
   const fail = (what: string) => new ApiConfigError(`invalid configuration:\n  ${what}`);
   if (production && !e.PAYLOAD_KEYS) throw fail('PAYLOAD_KEYS: required in production');
+  if (production && !e.PASSWORD_PUBLIC_KEY) throw fail("PASSWORD_PUBLIC_KEY: required in production (the worker's public password key, for REC-1 and REC-2)");
   let payloadKeys: CodecKey[];
   try {
     payloadKeys = parsePayloadKeys(e.PAYLOAD_KEYS ?? DEV_PAYLOAD_KEYS);
@@ -97,6 +104,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE, apiKey: e.TEMPORAL_API_KEY, tls: e.TEMPORAL_TLS === 'true' },
     natsServers: natsServerList(e.NATS_URL),
     payloadKeys,
+    passwordPublicKey: e.PASSWORD_PUBLIC_KEY ? Buffer.from(e.PASSWORD_PUBLIC_KEY, 'base64') : undefined,
     console: {
       enabled: e.CONSOLE === 'on',
       operatorPublicKeyPem: e.OPERATOR_JWT_PUBLIC_KEY ?? (e.OPERATOR_JWT_PUBLIC_KEY_FILE ? readKey(e.OPERATOR_JWT_PUBLIC_KEY_FILE, 'OPERATOR_JWT_PUBLIC_KEY_FILE') : undefined),

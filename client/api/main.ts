@@ -12,6 +12,7 @@ import { NATS_RECONNECT } from '../../activities/adapters/connections';
 import { AesGcmCodec } from '../../activities/adapters/payload-codec';
 import { JetStreamHistory } from '../../activities/adapters/nats/publishers';
 import { PhoneChangeClient } from '../phone-change-client';
+import { RecoveryClient } from '../recovery-client';
 import { loadApiConfig, type ApiConfig } from './config';
 import { buildApi } from './server';
 import { ensureDevServiceKey } from './dev-service-token';
@@ -36,9 +37,11 @@ export async function startApi(env: NodeJS.ProcessEnv = process.env): Promise<Ru
   const codec = new AesGcmCodec(config.payloadKeys, { requireEncryption: config.production, refuseUnreadable: true });
   const temporal = new Client({ connection, namespace, dataConverter: { payloadCodecs: [codec] } });
   const client = new PhoneChangeClient({ client: temporal, taskQueue: config.temporal.taskQueue, history: new JetStreamHistory(jetstream(nc)) });
-  const plugins = consolePlugins(config, client);
+  const recovery = new RecoveryClient({ client: temporal, taskQueue: config.temporal.taskQueue, passwordPublicKey: config.passwordPublicKey });
+  const plugins = consolePlugins(config, client, recovery);
   const app = await buildApi({
     client,
+    recovery,
     temporal,
     serviceAuth: config.serviceAuth,
     bodyLimit: config.bodyLimit,
@@ -57,7 +60,7 @@ export async function startApi(env: NodeJS.ProcessEnv = process.env): Promise<Ru
   };
 }
 
-function consolePlugins(config: ApiConfig, client: PhoneChangeClient) {
+function consolePlugins(config: ApiConfig, client: PhoneChangeClient, _recovery: RecoveryClient) {
   const c = config.console;
   if (!c.enabled || !c.operatorPublicKeyPem) return [];
   const devKey = join(config.dataDir, 'operator-jwt', 'private.pem');

@@ -5,37 +5,16 @@
  * the document and checks that every `errors` status listed here is produced.
  */
 import type { z } from 'zod';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { PhoneChangeClient, toTypedError } from '../phone-change-client';
 import { ChangeNotFoundError, RequestIdConflictError } from '../../workflows/domain/errors';
 import { testDeliveryWorkflowId } from '../../workflows/after-change.defs';
 import { accountParams, bodies, queries, responses } from './schemas';
 import { ApiError } from './problem';
 import type { ServiceScope } from './service-auth';
-
-export interface OperationContext {
-  client: PhoneChangeClient;
-  temporal: Client;
-  params: Record<string, string>;
-  query: Record<string, unknown>;
-  body: Record<string, unknown>;
-}
-
-export interface Operation {
-  operationId: string;
-  method: 'GET' | 'POST';
-  url: string;
-  scope: ServiceScope;
-  summary: string;
-  params?: z.ZodType;
-  query?: z.ZodType;
-  body?: z.ZodType;
-  status: 200 | 201;
-  response: z.ZodType;
-  /** Documented refusals besides 400/401/403 (and 413/415 for bodies), each produced by the contract test. */
-  errors: number[];
-  run(c: OperationContext): Promise<unknown>;
-}
+import type { Operation, OperationContext } from './operation';
+import type { UpdateOptions } from '../update-ids';
+import { recoveryOperations } from './recovery-operations';
 
 /** The account's change, if it is the one the caller names (request ids are the idempotency keys). */
 async function sameChange(c: OperationContext): Promise<string> {
@@ -46,6 +25,36 @@ async function sameChange(c: OperationContext): Promise<string> {
 }
 
 const b = (c: OperationContext) => c.body as never;
+
+/** An action on the account's open change, named by its request id: POST under /change, 404 without one, 409 for another. */
+function changeAction(o: {
+  operationId: string;
+  path: string;
+  scope?: ServiceScope;
+  summary: string;
+  body: z.ZodType;
+  response: z.ZodType;
+  errors?: number[];
+  keyed?: boolean;
+  act: (c: OperationContext, accountId: string, key: UpdateOptions) => Promise<unknown>;
+}): Operation {
+  return {
+    operationId: o.operationId,
+    method: 'POST',
+    url: `/v1/accounts/:accountId/change${o.path}`,
+    scope: o.scope ?? 'changes',
+    summary: o.summary,
+    params: accountParams,
+    body: o.body,
+    status: 200,
+    response: o.response,
+    errors: o.errors ?? [404, 409],
+    keyed: o.keyed ?? true,
+    run: async (c) => o.act(c, await sameChange(c), { idempotencyKey: c.idempotencyKey }),
+  };
+}
+
+export type { Operation, OperationContext };
 
 export const operations: Operation[] = [
   {
@@ -72,100 +81,66 @@ export const operations: Operation[] = [
     errors: [404],
     run: (c) => c.client.status(c.params.accountId!),
   },
-  {
+  changeAction({
     operationId: 'confirmIdentity',
-    method: 'POST',
-    url: '/v1/accounts/:accountId/change/identity',
-    scope: 'changes',
+    path: '/identity',
     summary: "SEC-2: the identity link's token with the name and passport the citizen typed",
-    params: accountParams,
     body: bodies.identity,
-    status: 200,
     response: responses.identityVerdict,
-    errors: [404, 409],
-    run: async (c) => {
+    act: (c, id, key) => {
       const { token, fullName, passport } = c.body as { token: string; fullName: string; passport: string };
-      return c.client.confirmIdentity(await sameChange(c), { token, fullName, passport });
+      return c.client.confirmIdentity(id, { token, fullName, passport }, key);
     },
-  },
-  {
+  }),
+  changeAction({
     operationId: 'submitCode',
-    method: 'POST',
-    url: '/v1/accounts/:accountId/change/code',
-    scope: 'changes',
+    path: '/code',
     summary: 'A code the citizen typed; the worker judges it',
-    params: accountParams,
     body: bodies.code,
-    status: 200,
     response: responses.codeVerdict,
-    errors: [404, 409],
-    run: async (c) => c.client.submitCode(await sameChange(c), c.body.step as never, c.body.code as string),
-  },
-  {
+    act: (c, id, key) => c.client.submitCode(id, c.body.step as never, c.body.code as string, key),
+  }),
+  changeAction({
     operationId: 'submitRecoveryCode',
-    method: 'POST',
-    url: '/v1/accounts/:accountId/change/recovery-code',
-    scope: 'changes',
+    path: '/recovery-code',
     summary: "REC-3: one of the owner's backup recovery codes instead of the old number's code",
-    params: accountParams,
     body: bodies.recoveryCode,
-    status: 200,
     response: responses.codeVerdict,
-    errors: [404, 409],
-    run: async (c) => c.client.submitRecoveryCode(await sameChange(c), c.body.code as string),
-  },
-  {
+    act: (c, id, key) => c.client.submitRecoveryCode(id, c.body.code as string, key),
+  }),
+  changeAction({
     operationId: 'resendCode',
-    method: 'POST',
-    url: '/v1/accounts/:accountId/change/resend',
-    scope: 'changes',
+    path: '/resend',
     summary: '"Send again" (OTP-3); 429 with Retry-After inside the cooldown',
-    params: accountParams,
     body: bodies.resend,
-    status: 200,
     response: responses.resend,
     errors: [404, 409, 429],
-    run: async (c) => c.client.resend(await sameChange(c), c.body.step as never),
-  },
-  {
+    act: (c, id, key) => c.client.resend(id, c.body.step as never, key),
+  }),
+  changeAction({
     operationId: 'reportOldNumberLost',
-    method: 'POST',
-    url: '/v1/accounts/:accountId/change/lost',
-    scope: 'changes',
+    path: '/lost',
     summary: 'LOST-1: the citizen cannot receive codes on the old number; the change waits for support',
-    params: accountParams,
     body: bodies.lost,
-    status: 200,
     response: responses.changeRef,
-    errors: [404, 409],
-    run: async (c) => c.client.reportOldNumberLost(await sameChange(c)),
-  },
-  {
+    act: (c, id, key) => c.client.reportOldNumberLost(id, key),
+  }),
+  changeAction({
     operationId: 'cancelChange',
-    method: 'POST',
-    url: '/v1/accounts/:accountId/change/cancel',
-    scope: 'changes',
+    path: '/cancel',
     summary: 'The citizen cancels the open change',
-    params: accountParams,
     body: bodies.cancel,
-    status: 200,
     response: responses.changeRef,
-    errors: [404, 409],
-    run: async (c) => c.client.cancel(await sameChange(c), c.body.reason as string | undefined),
-  },
-  {
+    act: (c, id, key) => c.client.cancel(id, c.body.reason as string | undefined, key),
+  }),
+  changeAction({
     operationId: 'rejectByOwner',
-    method: 'POST',
-    url: '/v1/accounts/:accountId/change/not-me',
-    scope: 'changes',
+    path: '/not-me',
     summary: 'SEC-3: "this wasn\'t me", with the token from the notice\'s link',
-    params: accountParams,
     body: bodies.notMe,
-    status: 200,
     response: responses.changeRef,
-    errors: [404, 409],
-    run: async (c) => c.client.rejectByOwner(await sameChange(c), c.body.token as string),
-  },
+    act: (c, id, key) => c.client.rejectByOwner(id, c.body.token as string, key),
+  }),
   {
     operationId: 'getHistory',
     method: 'GET',
@@ -214,7 +189,8 @@ export const operations: Operation[] = [
     status: 200,
     response: responses.testConfirm,
     errors: [404],
-    run: (c) => c.client.confirmTestDelivery(c.params.accountId!, c.body.code as string),
+    keyed: true,
+    run: (c) => c.client.confirmTestDelivery(c.params.accountId!, c.body.code as string, { idempotencyKey: c.idempotencyKey }),
   },
   {
     operationId: 'getTestDelivery',
@@ -236,48 +212,38 @@ export const operations: Operation[] = [
       return { state: 'finished', ...(await c.client.testDeliveryResult(accountId)) };
     },
   },
-  {
+  changeAction({
     operationId: 'supportOverride',
-    method: 'POST',
-    url: '/v1/accounts/:accountId/change/support/override',
+    path: '/support/override',
     scope: 'support',
     summary: "LOST-2, FREQ-2: support approves after proving the citizen's identity; `credential` is the operator's, bound to this change and action (SEC-6)",
-    params: accountParams,
     body: bodies.override,
-    status: 200,
     response: responses.changeRef,
-    errors: [404, 409],
-    run: async (c) => {
+    act: (c, id, key) => {
       const { credential, method, evidenceRef, reason } = c.body as never as { credential: string; method: never; evidenceRef: string; reason: string };
-      return c.client.supportOverride(await sameChange(c), { credential, method, evidenceRef, reason });
+      return c.client.supportOverride(id, { credential, method, evidenceRef, reason }, key);
     },
-  },
-  {
+  }),
+  changeAction({
     operationId: 'supportReject',
-    method: 'POST',
-    url: '/v1/accounts/:accountId/change/support/reject',
+    path: '/support/reject',
     scope: 'support',
     summary: "Support rejects a change with the operator's credential for it (SEC-6)",
-    params: accountParams,
     body: bodies.reject,
-    status: 200,
     response: responses.changeRef,
-    errors: [404, 409],
-    run: async (c) => c.client.rejectBySupport(await sameChange(c), c.body.credential as string, c.body.reason as string),
-  },
-  {
+    act: (c, id, key) => c.client.rejectBySupport(id, c.body.credential as string, c.body.reason as string, key),
+  }),
+  changeAction({
     operationId: 'supportRevert',
-    method: 'POST',
-    url: '/v1/accounts/:accountId/change/support/revert',
+    path: '/support/revert',
     scope: 'support',
     summary: "DONE-4: restore the number a completed change replaced, with the operator's credential for it",
-    params: accountParams,
     body: bodies.revert,
-    status: 200,
     response: responses.revert,
-    errors: [404, 409],
-    run: async (c) => c.client.revert(await sameChange(c), c.body.requestId as string, c.body.credential as string, c.body.reason as string),
-  },
+    // A workflow of its own, keyed by the change's request id: a retry reattaches without a key.
+    keyed: false,
+    act: (c, id) => c.client.revert(id, c.body.requestId as string, c.body.credential as string, c.body.reason as string),
+  }),
   {
     operationId: 'supportQueue',
     method: 'GET',
@@ -307,6 +273,7 @@ export const operations: Operation[] = [
       return { ...found, requestId };
     },
   },
+  ...recoveryOperations,
 ];
 
 const STATUS_WAIT_MS = 2000;

@@ -35,7 +35,7 @@ export const statusOf: Record<PhoneChangeErrorType, number> = {
   RateLimitedError: 429,
   RequestIdConflictError: 409,
   TestDeliveryOpenError: 409,
-  // REC-1, REC-2, SIG-1, SIG-2 (issue 14): not reached through /v1 today, named for completeness.
+  // REC-1, REC-2 (recovery-operations.ts); OperatorApiError (SIG-1, SIG-2) is not reached through /v1.
   WeakPasswordError: 422,
   NoEmailError: 422,
   OperatorApiError: 503,

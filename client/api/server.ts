@@ -11,6 +11,9 @@ import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, jsonSchemaTra
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { PhoneChangeClient } from '../phone-change-client';
+import type { RecoveryClient } from '../recovery-client';
+import { idempotencyKey } from '../update-ids';
+import { z } from 'zod';
 import { operations } from './operations';
 import { ApiError, problemFrom, problemSchema, PROBLEM_CONTENT_TYPE, sendProblem } from './problem';
 import { requireScope, ServiceAuth, type ServiceAuthSettings } from './service-auth';
@@ -18,6 +21,8 @@ import { InvalidInputError } from '../../workflows/domain/errors';
 
 export interface ApiDeps {
   client: PhoneChangeClient;
+  /** REC-1, REC-2: holds the worker's public password key, to seal passwords. */
+  recovery: RecoveryClient;
   temporal: Client;
   serviceAuth: ServiceAuthSettings;
   /** Largest request body accepted, in bytes. */
@@ -29,7 +34,10 @@ export interface ApiDeps {
   plugins?: ((app: FastifyInstance) => Promise<void>)[];
 }
 
-export const API_VERSION = '1.0.0';
+export const API_VERSION = '1.1.0';
+
+/** Issue 15, point 5: one key per message; a retry with it reattaches to the first update (client/update-ids.ts). */
+const keyHeader = z.looseObject({ 'idempotency-key': idempotencyKey.optional() });
 
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({ bodyLimit: deps.bodyLimit, logger: false, return503OnClosing: true, routerOptions: { maxParamLength: 100 } }).withTypeProvider<ZodTypeProvider>();
@@ -81,6 +89,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
         ...(op.params ? { params: op.params } : {}),
         ...(op.query ? { querystring: op.query } : {}),
         ...(op.body ? { body: op.body } : {}),
+        ...(op.keyed ? { headers: keyHeader } : {}),
         response: { [op.status]: { description: 'done', content: { 'application/json': { schema: op.response } } }, ...problems },
       },
       // Before the body is read: no token, no parsing.
@@ -88,7 +97,9 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       handler: async (req, reply) => {
         const out = await op.run({
           client: deps.client,
+          recovery: deps.recovery,
           temporal: deps.temporal,
+          idempotencyKey: op.keyed ? (req.headers['idempotency-key'] as string | undefined) : undefined,
           params: (req.params ?? {}) as Record<string, string>,
           query: (req.query ?? {}) as Record<string, unknown>,
           body: (req.body ?? {}) as Record<string, unknown>,

@@ -6,6 +6,9 @@ import { exportSPKI, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import type { FastifyInstance } from 'fastify';
 import type { PhoneChangeClient } from '../../client/phone-change-client';
 import { buildApi, type ApiDeps } from '../../client/api/server';
+import { RecoveryClient } from '../../client/recovery-client';
+import { passwordPublicKey } from '../../activities/adapters/password-seal';
+import { PROOF_KEYS } from '../support/harness';
 import type { Harness } from '../support/harness';
 
 const serviceKeys = await generateKeyPair('ES256', { extractable: true });
@@ -41,13 +44,21 @@ export interface TestApi {
   app: FastifyInstance;
   url: string;
   /** JSON request with a valid token of both scopes unless `token` says otherwise (null: none). */
-  call(method: string, path: string, body?: unknown, token?: string | null): Promise<{ status: number; type: string; headers: Headers; body: Record<string, unknown> }>;
+  call(
+    method: string,
+    path: string,
+    body?: unknown,
+    token?: string | null,
+    extraHeaders?: Record<string, string>,
+  ): Promise<{ status: number; type: string; headers: Headers; body: Record<string, unknown> }>;
   close(): Promise<void>;
 }
 
 export async function startTestApi(h: Harness, client: PhoneChangeClient = h.client, extra: Partial<ApiDeps> = {}): Promise<TestApi> {
   const app = await buildApi({
     client,
+    // REC-1, REC-2 on the same worker as `client`'s changes, sealing to that worker's password key.
+    recovery: new RecoveryClient({ client: h.temporal, taskQueue: client.taskQueue, passwordPublicKey: passwordPublicKey(PROOF_KEYS.passwords) }),
     temporal: h.temporal,
     serviceAuth: { publicKeyPems: [await exportSPKI(serviceKeys.publicKey)], issuer: SERVICE_ISSUER, audience: SERVICE_AUDIENCE, maxTtlMs: 15 * 60_000 },
     bodyLimit: 16_384,
@@ -59,8 +70,8 @@ export async function startTestApi(h: Harness, client: PhoneChangeClient = h.cli
   return {
     app,
     url,
-    async call(method, path, body, tok = token) {
-      const headers: Record<string, string> = {};
+    async call(method, path, body, tok = token, extraHeaders = {}) {
+      const headers: Record<string, string> = { ...extraHeaders };
       if (tok !== null) headers.authorization = `Bearer ${tok}`;
       if (body !== undefined) headers['content-type'] = 'application/json';
       const res = await fetch(url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });

@@ -23,6 +23,8 @@ let requestId: string;
 let token: string;
 const logLines: string[] = [];
 const MARKER_PHONE = '+79990001122';
+/** REC-1, REC-2: a password the API must never echo or log. */
+const MARKER_PASSWORD = 'Marker-Pass-2026!';
 
 beforeAll(async () => {
   h = await startHarness();
@@ -55,6 +57,7 @@ function expectProblem(r: Reply, what: string): Record<string, unknown> {
   const p = JSON.parse(r.body) as Record<string, unknown>;
   expect(p, what).toMatchObject({ status: r.statusCode, error: expect.any(String), type: expect.stringMatching(/^urn:phone-change:problem:/) });
   expect(r.body, `${what} echoes personal data`).not.toContain(MARKER_PHONE);
+  expect(r.body, `${what} echoes a password`).not.toContain(MARKER_PASSWORD);
   return p;
 }
 
@@ -76,6 +79,8 @@ function baseBody(op: Operation): Record<string, unknown> {
     method: 'video_verification',
     evidenceRef: 'case-1',
     reason: 'because',
+    newPassword: MARKER_PASSWORD,
+    temporaryPassword: MARKER_PASSWORD,
   };
   const shape = (op.body as unknown as { shape?: Record<string, unknown> }).shape ?? {};
   return Object.fromEntries(Object.keys(shape).map((k) => [k, all[k]]));
@@ -93,7 +98,7 @@ async function snapshot() {
   };
 }
 
-describe('issue 15: the API refuses what it should and nothing changes (SEC-5, SEC-6, SEC-7, hole 14)', () => {
+describe('issue 15: the API refuses what it should and nothing changes (SEC-5, SEC-6, SEC-7, REC-1, REC-2, hole 14)', () => {
   it('service tokens: missing, malformed, forged, expired, for another API or issuer, too long-lived, without subject, alg none or HS256 are refused (401); a good one is accepted', async () => {
     const path = `/v1/accounts/${victim.accountId}/change`;
     const now = Math.floor(Date.now() / 1000);
@@ -173,6 +178,13 @@ describe('issue 15: the API refuses what it should and nothing changes (SEC-5, S
           sent++;
         }
       }
+      if (op.keyed) {
+        for (const key of ['', 'k'.repeat(65), 'a b', 'ключ', MARKER_PHONE, MARKER_PASSWORD, '../x']) {
+          const r = await inject(op.method, urlOf(op), JSON.stringify(baseBody(op)), { 'idempotency-key': key });
+          expect(expectProblem(r, `${op.operationId} idempotency key ${key}`)).toMatchObject({ status: 400, error: 'InvalidInputError' });
+          sent++;
+        }
+      }
       for (const tok of ['', 'Bearer', `Bearer ${await serviceToken({ forged: true })}`, `Bearer ${await serviceToken({ scope: op.scope === 'changes' ? 'support' : 'changes' })}`]) {
         const r = await inject(op.method, urlOf(op), op.body ? JSON.stringify(baseBody(op)) : undefined, { authorization: tok });
         expect([401, 403]).toContain(expectProblem(r, `${op.operationId} token`).status);
@@ -183,6 +195,7 @@ describe('issue 15: the API refuses what it should and nothing changes (SEC-5, S
     expect(await snapshot()).toEqual(before);
     const log = logLines.join('');
     expect(log).not.toContain(MARKER_PHONE);
+    expect(log).not.toContain(MARKER_PASSWORD);
     expect(log).not.toContain(victim.accountId);
     expect(log).not.toContain(requestId);
   }, 300_000);

@@ -145,7 +145,7 @@ describe('issue 15: liveness and readiness', () => {
   });
 });
 
-describe('issue 15: every operation against the running stack (PRE-1, SEC-2, OTP-3, LOST-1, LOST-2, SEC-3, SEC-6, DONE-3, DONE-4, AFTER-1, AFTER-2, AFTER-3, REC-3)', () => {
+describe('issue 15: every operation against the running stack (PRE-1, SEC-2, OTP-3, LOST-1, LOST-2, SEC-3, SEC-6, DONE-3, DONE-4, AFTER-1, AFTER-2, AFTER-3, REC-1, REC-2, REC-3)', () => {
   it('a whole change with the identity check, resend and its cooldown, history, linked services, test delivery and a revert', async () => {
     const a = await h.newAccount();
     const nobody = await h.newAccount();
@@ -269,6 +269,77 @@ describe('issue 15: every operation against the running stack (PRE-1, SEC-2, OTP
     expect((await call('submitRecoveryCode', { accountId: f.accountId }, { requestId: 'other-request', code: 'AB12CD34' })).status).toBe(409);
     expect((await call('submitRecoveryCode', { accountId: nobody.accountId }, { requestId: rf, code: 'AB12CD34' })).status).toBe(404);
     expect((await call('submitRecoveryCode', { accountId: f.accountId }, { requestId: rf, code: 'AB12CD34' })).body).toMatchObject({ outcome: 'accepted', state: 'awaiting_new_number' });
+  });
+
+  it('REC-1 password reset: start (idempotent by request id), refusals, resend and its cooldown, a weak password, the code with the new password', async () => {
+    const a = await h.newAccount();
+    const nobody = await h.newAccount();
+    const noEmail = await h.newAccount({ email: undefined });
+    const requestId = `rst-${a.accountId}`.slice(0, 64);
+    expect((await call('startPasswordReset', { accountId: 'acct-not-registered' }, {})).body).toMatchObject({ status: 404, error: 'AccountNotFoundError', field: 'accountId' });
+    expect((await call('startPasswordReset', { accountId: noEmail.accountId }, {})).body).toMatchObject({ status: 422, error: 'NoEmailError' });
+    expect((await call('startPasswordReset', { accountId: a.accountId }, { requestId })).body).toMatchObject({ requestId, kind: 'email_reset', state: 'awaiting_code' });
+    expect((await call('startPasswordReset', { accountId: a.accountId }, { requestId })).body).toMatchObject({ requestId, state: 'awaiting_code' });
+    expect((await call('startPasswordReset', { accountId: a.accountId }, { requestId: 'other-request' })).body).toMatchObject({ status: 409, error: 'RequestIdConflictError' });
+    expect((await call('getPasswordReset', { accountId: a.accountId })).body).toMatchObject({ requestId, state: 'awaiting_code' });
+    expect((await call('getPasswordReset', { accountId: nobody.accountId })).status).toBe(404);
+
+    const early = await call('resendResetCode', { accountId: a.accountId }, { requestId });
+    expect(early.body).toMatchObject({ status: 429, error: 'ResendCooldownError' });
+    expect(Number(early.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    await eventually(async () => (await call('resendResetCode', { accountId: a.accountId }, { requestId })).status === 200, 'the reset cooldown to pass');
+    expect((await call('resendResetCode', { accountId: nobody.accountId }, { requestId })).status).toBe(404);
+    expect((await call('resendResetCode', { accountId: a.accountId }, { requestId: 'other-request' })).status).toBe(409);
+
+    const mails = await h.smtp.waitFor((m) => m.to.includes(a.email!) && m.subject === 'Код для восстановления пароля', 2);
+    const code = /\b(\d{6})\b/.exec(mails[1]!.text)![1]!;
+    const password = 'Vesna-2026!Kotik';
+    expect((await call('confirmPasswordReset', { accountId: nobody.accountId }, { requestId, code, newPassword: password })).status).toBe(404);
+    expect((await call('confirmPasswordReset', { accountId: a.accountId }, { requestId: 'other-request', code, newPassword: password })).status).toBe(409);
+    const weak = await call('confirmPasswordReset', { accountId: a.accountId }, { requestId, code, newPassword: 'aaaaaaaaaaaaaaaa' });
+    expect(weak.body).toMatchObject({ status: 422, error: 'WeakPasswordError', field: 'password' });
+    expect(JSON.stringify(weak.body)).not.toContain('aaaaaaaa');
+    expect((await call('confirmPasswordReset', { accountId: a.accountId }, { requestId, code, newPassword: password })).body).toMatchObject({ outcome: 'accepted', state: 'completed' });
+    expect((await call('getPasswordReset', { accountId: a.accountId })).body).toMatchObject({ state: 'completed' });
+  });
+
+  it('REC-2 support recovery: opened by the portal, login enabled by support with a credential for it (SEC-6), the first login replaces the temporary password; five wrong ones end in 429', async () => {
+    const nobody = await h.newAccount();
+    const b = await h.newAccount({ email: undefined });
+    const rb = `rec-${b.accountId}`.slice(0, 64);
+    expect((await call('startSupportRecovery', { accountId: b.accountId }, { requestId: rb })).body).toMatchObject({ requestId: rb, kind: 'support', state: 'awaiting_support' });
+    expect((await call('startSupportRecovery', { accountId: b.accountId }, { requestId: 'other-request' })).body).toMatchObject({ status: 409, error: 'RequestIdConflictError' });
+    expect((await call('getSupportRecovery', { accountId: b.accountId })).body).toMatchObject({ requestId: rb, state: 'awaiting_support' });
+    expect((await call('getSupportRecovery', { accountId: nobody.accountId })).status).toBe(404);
+
+    const newPhone = h.freshPhone();
+    const decision = { method: 'service_centre_passport', evidenceRef: 'MFC-77-0042', reason: 'no e-mail, passport checked', newPhone };
+    const cred = await operatorToken({ account: b.accountId, requestId: rb, action: 'support:recovery' });
+    expect((await call('enableLogin', { accountId: nobody.accountId }, { requestId: rb, credential: cred, ...decision })).status).toBe(404);
+    expect((await call('enableLogin', { accountId: b.accountId }, { requestId: 'other-request', credential: cred, ...decision })).status).toBe(409);
+    const wrongAction = await operatorToken({ account: b.accountId, requestId: rb, action: 'support:override' });
+    expect((await call('enableLogin', { accountId: b.accountId }, { requestId: rb, credential: wrongAction, ...decision })).body).toMatchObject({ status: 403, error: 'OperatorCredentialError' });
+    expect((await call('enableLogin', { accountId: b.accountId }, { requestId: rb, credential: cred, ...decision })).body).toMatchObject({ state: 'awaiting_first_login', operator: { id: 'op-17' } });
+
+    const sms = await eventually(() => h.smsTo(newPhone).find((m) => m.kind === 'temporary_password'), 'the temporary password SMS');
+    const temporary = /пароль (\S+)\./.exec(sms.text)![1]!;
+    const password = 'Leto-2026!Sobaka';
+    expect((await call('firstLogin', { accountId: nobody.accountId }, { requestId: rb, temporaryPassword: temporary, newPassword: password })).status).toBe(404);
+    expect((await call('firstLogin', { accountId: b.accountId }, { requestId: 'other-request', temporaryPassword: temporary, newPassword: password })).status).toBe(409);
+    expect((await call('firstLogin', { accountId: b.accountId }, { requestId: rb, temporaryPassword: 'Wrong-Temp-0001', newPassword: password })).body).toMatchObject({
+      status: 422,
+      error: 'InvalidTokenError',
+    });
+    expect((await call('firstLogin', { accountId: b.accountId }, { requestId: rb, temporaryPassword: temporary, newPassword: password })).body).toMatchObject({ state: 'completed' });
+
+    const c = await h.newAccount({ email: undefined });
+    const rc = `rec-${c.accountId}`.slice(0, 64);
+    await call('startSupportRecovery', { accountId: c.accountId }, { requestId: rc });
+    const credC = await operatorToken({ account: c.accountId, requestId: rc, action: 'support:recovery' });
+    expect((await call('enableLogin', { accountId: c.accountId }, { requestId: rc, credential: credC, ...decision, newPhone: h.freshPhone() })).status).toBe(200);
+    for (let i = 0; i < 5; i++) expect((await call('firstLogin', { accountId: c.accountId }, { requestId: rc, temporaryPassword: `Wrong-Temp-000${i}`, newPassword: password })).status).toBe(422);
+    const limited = await call('firstLogin', { accountId: c.accountId }, { requestId: rc, temporaryPassword: 'Wrong-Temp-0009', newPassword: password });
+    expect(limited.body).toMatchObject({ status: 429, error: 'RateLimitedError' });
   });
 
   it('every documented status of every operation was produced by the cases above', () => {
