@@ -5,27 +5,19 @@
  * nothing here signs when NODE_ENV=production.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { exportPKCS8, exportSPKI, generateKeyPair, importPKCS8, SignJWT } from 'jose';
+import { SignJWT } from 'jose';
 import type { OperatorRole } from '../workflows/phone-change.defs';
+import { devKeyPair, devSigningKey, ensureDevKeyPair } from '../client/dev-keys';
 
 export const DEV_OPERATOR_ISSUER = 'phone-change-operators';
 
 export function devKeyPaths(dataDir: string) {
-  const dir = join(dataDir, 'operator-jwt');
-  return { dir, publicKey: join(dir, 'public.pem'), privateKey: join(dir, 'private.pem') };
+  return devKeyPair(join(dataDir, 'operator-jwt'));
 }
 
-export async function ensureDevOperatorKeys(dataDir: string): Promise<string> {
-  const p = devKeyPaths(dataDir);
-  if (!existsSync(p.publicKey)) {
-    const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
-    mkdirSync(p.dir, { recursive: true });
-    writeFileSync(p.privateKey, await exportPKCS8(privateKey), { mode: 0o600 });
-    writeFileSync(p.publicKey, await exportSPKI(publicKey));
-  }
-  return p.publicKey;
+export function ensureDevOperatorKeys(dataDir: string): Promise<string> {
+  return ensureDevKeyPair(devKeyPaths(dataDir).dir);
 }
 
 /** What a development credential is bound to (SEC-6): one account, one change, one action. */
@@ -40,12 +32,7 @@ export interface DevOperatorToken {
 }
 
 export async function mintDevOperatorToken(dataDir: string, o: DevOperatorToken, env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  if (env.NODE_ENV === 'production') {
-    throw new Error("dev operator-token signs with the local stack's key only: in production, credentials come from the operators' identity provider");
-  }
-  const p = devKeyPaths(dataDir);
-  if (!existsSync(p.privateKey)) throw new Error(`no development operator key in ${p.dir}: start the local stack (npm start) first`);
-  const key = await importPKCS8(readFileSync(p.privateKey, 'utf8'), 'ES256');
+  const key = await devSigningKey(devKeyPaths(dataDir).dir, "dev operator-token signs with the local stack's key only: in production, credentials come from the operators' identity provider", env);
   return new SignJWT({ roles: [o.action], action: o.action, account_id: o.account, request_id: o.requestId, ...(o.name ? { name: o.name } : {}) })
     .setProtectedHeader({ alg: 'ES256' })
     .setSubject(o.operator)

@@ -4,7 +4,6 @@
  * the payload keys and NATS (for the account history) and never a proof key.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { z } from 'zod';
 import { parsePayloadKeys, type CodecKey } from '../../activities/adapters/payload-codec';
 import { natsServerList } from './nats-url';
@@ -116,12 +115,6 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     logLevel: e.LOG_LEVEL,
   };
 }
-
-export const devServiceKeyPaths = (dataDir: string) => ({
-  dir: join(dataDir, 'service-jwt'),
-  publicKey: join(dataDir, 'service-jwt', 'public.pem'),
-  privateKey: join(dataDir, 'service-jwt', 'private.pem'),
-});
 
 function splitPems(text: string): string[] {
   return text.match(/-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----/g) ?? [];

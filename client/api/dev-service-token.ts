@@ -4,27 +4,19 @@
  * api:token` prints a service token signed with the private half, for curl. Production configures
  * the callers' public keys (API_SERVICE_JWT_PUBLIC_KEYS / _FILES) and each service signs its own.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { exportPKCS8, exportSPKI, generateKeyPair, importPKCS8, SignJWT } from 'jose';
-import { devServiceKeyPaths } from './config';
+import { SignJWT } from 'jose';
+import { devSigningKey, ensureDevKeyPair } from '../dev-keys';
 
-export async function ensureDevServiceKey(dataDir: string): Promise<string> {
-  const p = devServiceKeyPaths(dataDir);
-  if (!existsSync(p.publicKey)) {
-    const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
-    mkdirSync(p.dir, { recursive: true });
-    writeFileSync(p.privateKey, await exportPKCS8(privateKey), { mode: 0o600 });
-    writeFileSync(p.publicKey, await exportSPKI(publicKey));
-  }
-  return p.publicKey;
+const serviceKeyDir = (dataDir: string) => join(dataDir, 'service-jwt');
+
+export function ensureDevServiceKey(dataDir: string): Promise<string> {
+  return ensureDevKeyPair(serviceKeyDir(dataDir));
 }
 
 export async function mintDevServiceToken(dataDir: string, o: { sub?: string; scope?: string; ttl?: string } = {}, env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  if (env.NODE_ENV === 'production') throw new Error("api:token signs with the local stack's key only: in production each service signs its own tokens");
-  const p = devServiceKeyPaths(dataDir);
-  if (!existsSync(p.privateKey)) throw new Error(`no development service key in ${p.dir}: start the local stack (npm start) first`);
-  const key = await importPKCS8(readFileSync(p.privateKey, 'utf8'), 'ES256');
+  const key = await devSigningKey(serviceKeyDir(dataDir), "api:token signs with the local stack's key only: in production each service signs its own tokens", env);
   return new SignJWT({ scope: o.scope ?? 'changes support' })
     .setProtectedHeader({ alg: 'ES256' })
     .setSubject(o.sub ?? 'portal-backend')

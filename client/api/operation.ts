@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { PhoneChangeClient } from '../phone-change-client';
 import type { RecoveryClient } from '../recovery-client';
 import type { ServiceScope } from './service-auth';
+import { accountParams } from './schemas';
 
 export interface OperationContext {
   client: PhoneChangeClient;
@@ -32,4 +33,9 @@ export interface Operation {
   /** Takes an `Idempotency-Key` header: a retry with the same key reattaches to the first update (update-ids.ts). */
   keyed?: boolean;
   run(c: OperationContext): Promise<unknown>;
+}
+
+/** A POST acting on one account's change or recovery, answered 200. */
+export function accountAction(o: Omit<Operation, 'method' | 'params' | 'status'>): Operation {
+  return { method: 'POST', params: accountParams, status: 200, ...o };
 }

@@ -4,7 +4,6 @@
  * generated from them, and the contract test (tests/api/contract.test.ts) derives its cases from
  * the document and checks that every `errors` status listed here is produced.
  */
-import type { z } from 'zod';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { PhoneChangeClient, toTypedError } from '../phone-change-client';
 import { ChangeNotFoundError, RequestIdConflictError } from '../../workflows/domain/errors';
@@ -12,7 +11,7 @@ import { testDeliveryWorkflowId } from '../../workflows/after-change.defs';
 import { accountParams, bodies, queries, responses } from './schemas';
 import { ApiError } from './problem';
 import type { ServiceScope } from './service-auth';
-import type { Operation, OperationContext } from './operation';
+import { accountAction, type Operation, type OperationContext } from './operation';
 import type { UpdateOptions } from '../update-ids';
 import { recoveryOperations } from './recovery-operations';
 
@@ -27,31 +26,23 @@ async function sameChange(c: OperationContext): Promise<string> {
 const b = (c: OperationContext) => c.body as never;
 
 /** An action on the account's open change, named by its request id: POST under /change, 404 without one, 409 for another. */
-function changeAction(o: {
-  operationId: string;
-  path: string;
-  scope?: ServiceScope;
-  summary: string;
-  body: z.ZodType;
-  response: z.ZodType;
-  errors?: number[];
-  keyed?: boolean;
-  act: (c: OperationContext, accountId: string, key: UpdateOptions) => Promise<unknown>;
-}): Operation {
-  return {
-    operationId: o.operationId,
-    method: 'POST',
-    url: `/v1/accounts/:accountId/change${o.path}`,
+function changeAction(
+  o: Pick<Operation, 'operationId' | 'summary' | 'body' | 'response' | 'keyed'> & {
+    errors?: number[];
+    path: string;
+    scope?: ServiceScope;
+    act: (c: OperationContext, accountId: string, key: UpdateOptions) => Promise<unknown>;
+  },
+): Operation {
+  const { path, act, ...rest } = o;
+  return accountAction({
+    ...rest,
+    url: `/v1/accounts/:accountId/change${path}`,
     scope: o.scope ?? 'changes',
-    summary: o.summary,
-    params: accountParams,
-    body: o.body,
-    status: 200,
-    response: o.response,
     errors: o.errors ?? [404, 409],
     keyed: o.keyed ?? true,
-    run: async (c) => o.act(c, await sameChange(c), { idempotencyKey: c.idempotencyKey }),
-  };
+    run: async (c) => act(c, await sameChange(c), { idempotencyKey: c.idempotencyKey }),
+  });
 }
 
 export type { Operation, OperationContext };

@@ -10,7 +10,7 @@ import { fromFailureType } from '../../workflows/failures';
 import { RequestIdConflictError } from '../../workflows/domain/errors';
 import type { RecoveryStatus } from '../../workflows/recovery.defs';
 import type { UpdateOptions } from '../update-ids';
-import type { Operation, OperationContext } from './operation';
+import { accountAction, type Operation, type OperationContext } from './operation';
 import { accountParams, bodies, responses } from './schemas';
 
 type Kind = 'password-reset' | 'support-recovery';
@@ -69,20 +69,14 @@ function action(
     act: (c: OperationContext, accountId: string, key: UpdateOptions) => Promise<unknown>;
   },
 ): Operation {
-  return {
-    operationId: o.operationId,
-    method: 'POST',
-    url: base(kind) + o.path,
+  const { path, act, ...rest } = o;
+  return accountAction({
+    ...rest,
+    url: base(kind) + path,
     scope: o.scope ?? 'changes',
-    summary: o.summary,
-    params: accountParams,
-    body: o.body,
-    status: 200,
-    response: o.response,
-    errors: o.errors,
     keyed: true,
-    run: async (c) => o.act(c, await sameRecovery(c, kind), { idempotencyKey: c.idempotencyKey }),
-  };
+    run: async (c) => act(c, await sameRecovery(c, kind), { idempotencyKey: c.idempotencyKey }),
+  });
 }
 
 const str = (c: OperationContext, k: string) => c.body[k] as string;
