@@ -104,6 +104,17 @@ export class RecoveryClient {
     return typed(() => this.o.client.workflow.getHandle(supportRecoveryWorkflowId(parse(fields.accountId, accountId))).query(recoveryStatusQuery));
   }
 
+  /** REC-2: the accounts whose support recovery is open, oldest first, from Temporal's visibility store (the account id is in the workflow id). */
+  async openSupportRecoveries(limit = 100): Promise<{ accountId: string; startTime: Date }[]> {
+    const out: { accountId: string; startTime: Date }[] = [];
+    const prefix = supportRecoveryWorkflowId('');
+    for await (const wf of this.o.client.workflow.list({ query: `WorkflowType = 'supportRecovery' AND ExecutionStatus = 'Running'` })) {
+      if (wf.workflowId.startsWith(prefix)) out.push({ accountId: wf.workflowId.slice(prefix.length), startTime: wf.startTime });
+      if (out.length >= Math.min(Math.max(1, limit), 1000)) break;
+    }
+    return out.sort((x, y) => x.startTime.getTime() - y.startTime.getTime());
+  }
+
   /** The worker's public password key; a client configured without one refuses before anything is sent. */
   private sealKey(): Buffer {
     if (!this.o.passwordPublicKey) throw new InvalidInputError("no password key: set PASSWORD_PUBLIC_KEY (the worker's public password key)", { field: 'passwordPublicKey' });

@@ -60,13 +60,13 @@ export async function startApi(env: NodeJS.ProcessEnv = process.env): Promise<Ru
   };
 }
 
-function consolePlugins(config: ApiConfig, client: PhoneChangeClient, _recovery: RecoveryClient) {
+function consolePlugins(config: ApiConfig, client: PhoneChangeClient, recovery: RecoveryClient) {
   const c = config.console;
   if (!c.enabled || !c.operatorPublicKeyPem) return [];
   const devKey = join(config.dataDir, 'operator-jwt', 'private.pem');
   const idp = DevIdp.available(devKey, config.production) ? new DevIdp({ privateKeyPath: devKey, issuer: c.issuer, loginAudience: c.loginAudience, actionAudience: c.actionAudience }) : undefined;
   const sessions = new Sessions({ publicKeyPem: c.operatorPublicKeyPem, issuer: c.issuer, audience: c.loginAudience, sessionTtlMs: c.sessionTtlMs });
-  const plugin = consolePlugin({ client, sessions, idp, secureCookies: config.production });
+  const plugin = consolePlugin({ client, recovery, sessions, idp, secureCookies: config.production });
   return idp ? [plugin, async (app: Parameters<typeof plugin>[0]) => idp.routes(app)] : [plugin];
 }
 

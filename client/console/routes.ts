@@ -10,6 +10,8 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import { z } from 'zod';
 import type { PhoneChangeClient } from '../phone-change-client';
+import type { RecoveryClient } from '../recovery-client';
+import { recoveryRoutes } from './recovery-routes';
 import { PhoneChangeError } from '../../workflows/domain/errors';
 import { fields } from '../../workflows/domain/schemas';
 import type { OperatorRole } from '../../workflows/phone-change.defs';
@@ -20,6 +22,8 @@ import { changeView, loginView, notFoundView, queueView, STYLE } from './views';
 
 export interface ConsoleDeps {
   client: PhoneChangeClient;
+  /** REC-2 forms (/console/recovery) when given. */
+  recovery?: RecoveryClient;
   sessions: Sessions;
   idp?: OperatorIdp;
   /** Secure cookies (HTTPS) outside development. */
@@ -60,6 +64,7 @@ export function consolePlugin(d: ConsoleDeps) {
       return s;
     };
     const hide = { schema: { hide: true } };
+    if (d.recovery) recoveryRoutes(app, { html, guard, langOf }, d.recovery, d.idp);
 
     app.get('/console/style.css', hide, async (_req, reply) => reply.type('text/css').header('cache-control', 'max-age=300').send(STYLE));
     app.get('/console/login', hide, async (req, reply) => html(reply, loginView(langOf(req), d.idp?.loginUrl)));

@@ -19,6 +19,8 @@ export interface OperatorSession {
   /** Sent back in every form: a request from another site cannot act (with SameSite=Strict as well). */
   csrf: string;
   flash?: { ok: boolean; text: string };
+  /** REC-2: the account whose recovery the operator is working on (kept here, never in a URL). */
+  recoveryAccount?: string;
 }
 
 export interface LoginSettings {

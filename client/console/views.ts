@@ -29,16 +29,17 @@ form.action{border:1px solid #555;padding:1rem;margin:1rem 0;max-width:40rem}
 .note{color:#333}.inline{display:inline}
 `;
 
-function header(t: Words, lang: Lang, s?: OperatorSession): string {
+export function header(t: Words, lang: Lang, s?: OperatorSession): string {
   const who = s
     ? `<span>${e(t.operator)}: ${e(s.name ?? s.operator)} · ${e(t.roles)}: ${e(s.roles.join(', ') || '—')} · ${e(t.sessionEnds)} ${e(new Date(s.expiresAt).toISOString().slice(11, 16))} UTC</span>
 <form class="inline" method="post" action="/console/logout"><input type="hidden" name="csrf" value="${e(s.csrf)}"><button type="submit">${e(t.logout)}</button></form>`
     : '';
-  return `<a class="skip" href="#main">${e(t.skip)}</a><header><h1>${e(t.title)}</h1>${who}
+  const nav = s ? `<nav><a href="/console">${e(t.queueNav)}</a> · <a href="/console/recovery">${e(t.recovery)}</a></nav>` : '';
+  return `<a class="skip" href="#main">${e(t.skip)}</a><header><h1>${e(t.title)}</h1>${nav}${who}
 <form class="inline" method="post" action="/console/lang"><input type="hidden" name="lang" value="${lang === 'ru' ? 'en' : 'ru'}"><button type="submit" lang="${lang === 'ru' ? 'en' : 'ru'}">${e(t.language)}</button></form></header>`;
 }
 
-function flash(s?: OperatorSession): string {
+export function flash(s?: OperatorSession): string {
   const f = s?.flash;
   if (!f) return '';
   s.flash = undefined;
@@ -144,7 +145,7 @@ function actions(t: Words, s: OperatorSession, st: ChangeStatus): string {
   return out.join('\n');
 }
 
-function age(ms: number, t: Words): string {
+export function age(ms: number, t: Words): string {
   const m = Math.max(0, Math.floor(ms / 60_000));
   return m < 60 ? `${m} ${t.minutes}` : `${Math.floor(m / 60)} ${t.hours} ${m % 60} ${t.minutes}`;
 }
