@@ -8,6 +8,8 @@ import { z } from 'zod';
 import { parsePayloadKeys, type CodecKey } from '../../activities/adapters/payload-codec';
 import { natsServerList } from './nats-url';
 import { TASK_QUEUE } from '../../workflows/phone-change.defs';
+import { parseRoleMap, type OidcSettings } from '../console/oidc';
+import type { TokenExchangeSettings } from '../console/token-exchange';
 
 /** The local stack's payload key (the same fixed development key as the worker's); refused in production. */
 const DEV_PAYLOAD_KEYS = 'dev1:ZGV2LXBheWxvYWQta2V5LTMyLWJ5dGVzLWxvbmchISE=';
@@ -47,6 +49,20 @@ const schema = z.object({
   OPERATOR_JWT_ISSUER: z.string().min(1).default('phone-change-operators'),
   OPERATOR_JWT_AUDIENCE: z.string().min(1).default('phone-change'),
   CONSOLE_LOGIN_AUDIENCE: z.string().min(1).default('phone-change-console'),
+  // The operators' identity provider: the local stand-in (dev) or OpenID Connect (README "A production identity provider").
+  CONSOLE_IDP: z.enum(['dev', 'oidc']).default('dev'),
+  OIDC_ISSUER: z.string().min(1).optional(),
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  OIDC_JWKS_URL: z.url().optional(),
+  OIDC_AUTHORIZATION_URL: z.url().optional(),
+  OIDC_TOKEN_URL: z.url().optional(),
+  OIDC_REDIRECT_URL: z.url().optional(),
+  OIDC_ROLES_CLAIM: z
+    .string()
+    .regex(/^[\w-]+(\.[\w-]+)*$/)
+    .default('roles'),
+  OIDC_ROLE_MAP: z.string().optional(),
   CONSOLE_SESSION_TTL: duration('CONSOLE_SESSION_TTL', 3_600_000).default(15 * 60_000),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
@@ -63,7 +79,16 @@ export interface ApiConfig {
   payloadKeys: CodecKey[];
   /** REC-1, REC-2: the worker's public password key; the API seals passwords to it (it cannot open them). */
   passwordPublicKey?: Buffer;
-  console: { enabled: boolean; operatorPublicKeyPem?: string; issuer: string; actionAudience: string; loginAudience: string; sessionTtlMs: number };
+  console: {
+    enabled: boolean;
+    operatorPublicKeyPem?: string;
+    issuer: string;
+    actionAudience: string;
+    loginAudience: string;
+    sessionTtlMs: number;
+    /** CONSOLE_IDP=oidc: sign-in by the provider's ID tokens, action credentials by token exchange. */
+    oidc?: { login: OidcSettings; exchange: TokenExchangeSettings };
+  };
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
 }
 
@@ -111,8 +136,36 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       actionAudience: e.OPERATOR_JWT_AUDIENCE,
       loginAudience: e.CONSOLE_LOGIN_AUDIENCE,
       sessionTtlMs: e.CONSOLE_SESSION_TTL,
+      oidc: e.CONSOLE_IDP === 'oidc' ? oidcSettings(e, fail) : undefined,
     },
     logLevel: e.LOG_LEVEL,
+  };
+}
+
+function oidcSettings(e: z.infer<typeof schema>, fail: (what: string) => ApiConfigError): NonNullable<ApiConfig['console']['oidc']> {
+  const need = (name: keyof typeof e) => {
+    const v = e[name];
+    if (typeof v !== 'string' || !v) throw fail(`${name}: required with CONSOLE_IDP=oidc`);
+    return v;
+  };
+  let roleMap;
+  try {
+    roleMap = e.OIDC_ROLE_MAP ? parseRoleMap(e.OIDC_ROLE_MAP) : undefined;
+  } catch (err) {
+    throw fail((err as Error).message);
+  }
+  const clientId = need('OIDC_CLIENT_ID');
+  return {
+    login: {
+      issuer: need('OIDC_ISSUER'),
+      clientId,
+      jwksUrl: need('OIDC_JWKS_URL'),
+      authorizationUrl: need('OIDC_AUTHORIZATION_URL'),
+      redirectUrl: need('OIDC_REDIRECT_URL'),
+      rolesClaim: e.OIDC_ROLES_CLAIM,
+      roleMap,
+    },
+    exchange: { tokenUrl: need('OIDC_TOKEN_URL'), clientId, clientSecret: need('OIDC_CLIENT_SECRET'), audience: e.OPERATOR_JWT_AUDIENCE },
   };
 }
 

@@ -19,6 +19,9 @@ import { ensureDevServiceKey } from './dev-service-token';
 import { consolePlugin } from '../console/routes';
 import { Sessions } from '../console/sessions';
 import { DevIdp } from '../console/dev-idp';
+import { OidcLogin } from '../console/oidc';
+import { TokenExchangeIdp } from '../console/token-exchange';
+import type { FastifyInstance } from 'fastify';
 
 export interface RunningApi {
   url: string;
@@ -62,7 +65,15 @@ export async function startApi(env: NodeJS.ProcessEnv = process.env): Promise<Ru
 
 function consolePlugins(config: ApiConfig, client: PhoneChangeClient, recovery: RecoveryClient) {
   const c = config.console;
-  if (!c.enabled || !c.operatorPublicKeyPem) return [];
+  if (!c.enabled) return [];
+  if (c.oidc) {
+    // A production identity provider: its ID tokens sign operators in, its token exchange mints action credentials.
+    const login = new OidcLogin(c.oidc.login);
+    const sessions = new Sessions({ verifier: login, sessionTtlMs: c.sessionTtlMs });
+    const idp = new TokenExchangeIdp(login.loginUrl, c.oidc.exchange);
+    return [consolePlugin({ client, recovery, sessions, idp, secureCookies: config.production }), async (app: FastifyInstance) => login.routes(app)];
+  }
+  if (!c.operatorPublicKeyPem) return [];
   const devKey = join(config.dataDir, 'operator-jwt', 'private.pem');
   const idp = DevIdp.available(devKey, config.production) ? new DevIdp({ privateKeyPath: devKey, issuer: c.issuer, loginAudience: c.loginAudience, actionAudience: c.actionAudience }) : undefined;
   const sessions = new Sessions({ publicKeyPem: c.operatorPublicKeyPem, issuer: c.issuer, audience: c.loginAudience, sessionTtlMs: c.sessionTtlMs });

@@ -98,7 +98,7 @@ export function recoveryRoutes(app: FastifyInstance, k: ConsoleKit, rc: Recovery
     if (!account || !open || open.requestId !== f.requestId) s.flash = { ok: false, text: `${t.refused}: ${t.recoveryNoneFor}` };
     else if (!idp) s.flash = { ok: false, text: t.noIdp };
     else {
-      const credential = await idp.mintActionCredential({ operator: s.operator, name: s.name, roles: s.roles, accountId: account, requestId: f.requestId, action: ROLE });
+      const credential = await idp.mintActionCredential({ operator: s.operator, name: s.name, roles: s.roles, accountId: account, requestId: f.requestId, action: ROLE, subjectToken: s.subjectToken });
       await attempt(req, s, () => rc.enableLogin(account, { credential, method: f.method, evidenceRef: f.evidenceRef, reason: f.reason, newPhone: f.newPhone }));
     }
     return back(reply);

@@ -35,7 +35,8 @@ const LANG_COOKIE = 'pc_lang';
 const CSP = "default-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 const forms = {
-  login: z.strictObject({ id_token: z.string().max(8192) }),
+  // `state`: an OIDC provider's form_post (oidc.ts) sends it back with the ID token.
+  login: z.strictObject({ id_token: z.string().max(8192), state: z.string().max(100).optional() }),
   lang: z.strictObject({ lang: z.enum(langs) }),
   csrfOnly: z.strictObject({ csrf: z.string().max(100) }),
   search: z.strictObject({ csrf: z.string().max(100), requestId: z.string().trim().max(64) }),
@@ -72,7 +73,7 @@ export function consolePlugin(d: ConsoleDeps) {
       const f = forms.login.safeParse(req.body);
       try {
         if (!f.success) throw new LoginError('no login credential');
-        const s = await d.sessions.login(f.data.id_token);
+        const s = await d.sessions.login(f.data.id_token, Date.now(), f.data.state);
         return reply
           .setCookie(SESSION_COOKIE, s.id, { ...cookieOpts, maxAge: Math.floor((s.expiresAt - Date.now()) / 1000) })
           .code(303)
@@ -142,7 +143,15 @@ export function consolePlugin(d: ConsoleDeps) {
         return back();
       }
       try {
-        const credential = await d.idp.mintActionCredential({ operator: s.operator, name: s.name, roles: s.roles, accountId: found.accountId, requestId: p.data.requestId, action: role });
+        const credential = await d.idp.mintActionCredential({
+          operator: s.operator,
+          name: s.name,
+          roles: s.roles,
+          accountId: found.accountId,
+          requestId: p.data.requestId,
+          action: role,
+          subjectToken: s.subjectToken,
+        });
         const form = f.data as { method?: never; evidenceRef?: string; reason: string };
         const ref =
           action === 'override'

@@ -19,29 +19,43 @@ export interface OperatorSession {
   /** Sent back in every form: a request from another site cannot act (with SameSite=Strict as well). */
   csrf: string;
   flash?: { ok: boolean; text: string };
+  /** The sign-in token (memory only), for a token exchange at the provider. */
+  subjectToken?: string;
   /** REC-2: the account whose recovery the operator is working on (kept here, never in a URL). */
   recoveryAccount?: string;
 }
 
-export interface LoginSettings {
-  publicKeyPem: string;
-  issuer: string;
-  audience: string;
-  sessionTtlMs: number;
+/** Who a verified login credential names, with the roles mapped from it. */
+export interface VerifiedLogin {
+  operator: string;
+  name?: string;
+  roles: OperatorRole[];
+  /** An id the credential carries once (jti, or the OIDC nonce): a replay is refused. */
+  once: string;
+  /** Seconds since the epoch. */
+  exp: number;
 }
+
+/** Checks a login credential posted to /console/login: the dev stand-in's (PemLoginVerifier) or a production IdP's ID token (oidc.ts). */
+export interface LoginVerifier {
+  verify(idToken: string, state?: string): Promise<VerifiedLogin>;
+}
+
+export type LoginSettings = { sessionTtlMs: number } & ({ verifier: LoginVerifier } | { publicKeyPem: string; issuer: string; audience: string });
 
 const LOGIN_MAX_AGE_S = 600;
 
 export class LoginError extends Error {}
 
-export class Sessions {
-  private readonly byId = new Map<string, OperatorSession>();
-  /** Login credentials used already, until they would have expired anyway. */
-  private readonly usedLogins = new Map<string, number>();
-  private key?: Promise<CryptoKey | KeyObject>;
-  constructor(private readonly s: LoginSettings) {}
+/** The roles a claim's values grant: only the operator roles the product knows. */
+export const knownRoles = (values: unknown): OperatorRole[] => (Array.isArray(values) ? operatorRoles.filter((r) => values.includes(r)) : []);
 
-  async login(idToken: string, now = Date.now()): Promise<OperatorSession> {
+/** The development stand-in's login credentials: signed with one SPKI key, `roles` claim as is, `jti` once. */
+export class PemLoginVerifier implements LoginVerifier {
+  private key?: Promise<CryptoKey | KeyObject>;
+  constructor(private readonly s: { publicKeyPem: string; issuer: string; audience: string }) {}
+
+  async verify(idToken: string): Promise<VerifiedLogin> {
     this.key ??= importSPKI(this.s.publicKeyPem, 'ES256').catch(() => importSPKI(this.s.publicKeyPem, 'RS256'));
     let payload;
     try {
@@ -58,17 +72,32 @@ export class Sessions {
     }
     if (typeof payload.sub !== 'string' || typeof payload.jti !== 'string' || payload.exp! - payload.iat! > LOGIN_MAX_AGE_S)
       throw new LoginError('the login credential is malformed or lives too long');
+    return { operator: payload.sub, name: typeof payload.name === 'string' ? payload.name : undefined, roles: knownRoles(payload.roles), once: payload.jti, exp: payload.exp! };
+  }
+}
+
+export class Sessions {
+  private readonly byId = new Map<string, OperatorSession>();
+  /** Login credentials used already, until they would have expired anyway. */
+  private readonly usedLogins = new Map<string, number>();
+  private readonly verifier: LoginVerifier;
+  constructor(private readonly s: LoginSettings) {
+    this.verifier = 'verifier' in s ? s.verifier : new PemLoginVerifier(s);
+  }
+
+  async login(idToken: string, now = Date.now(), state?: string): Promise<OperatorSession> {
+    const v = await this.verifier.verify(idToken, state);
     this.sweep(now);
-    if (this.usedLogins.has(payload.jti)) throw new LoginError('the login credential was used already');
-    this.usedLogins.set(payload.jti, payload.exp! * 1000 + 60_000);
-    const roles = Array.isArray(payload.roles) ? operatorRoles.filter((r) => (payload.roles as unknown[]).includes(r)) : [];
+    if (this.usedLogins.has(v.once)) throw new LoginError('the login credential was used already');
+    this.usedLogins.set(v.once, v.exp * 1000 + 60_000);
     const session: OperatorSession = {
       id: randomBytes(32).toString('base64url'),
-      operator: payload.sub,
-      name: typeof payload.name === 'string' ? payload.name.slice(0, 100) : undefined,
-      roles,
+      operator: v.operator,
+      name: v.name?.slice(0, 100),
+      roles: v.roles,
       expiresAt: now + this.s.sessionTtlMs,
       csrf: randomBytes(24).toString('base64url'),
+      subjectToken: idToken,
     };
     this.byId.set(session.id, session);
     return session;
@@ -109,6 +138,8 @@ export interface ActionBinding {
   accountId: string;
   requestId: string;
   action: OperatorRole;
+  /** The operator's sign-in token, for a provider that exchanges it for the action's credential (RFC 8693). */
+  subjectToken?: string;
 }
 
 /**

@@ -36,6 +36,32 @@ describe('issue 15: the API configuration is parsed once and refuses what is uns
   });
 });
 
+describe('issue 15: the console’s identity provider is configured once (CONSOLE_IDP)', () => {
+  it('oidc needs the provider’s issuer, client, JWKS, authorization and token endpoints and our redirect URL; the role map names known roles only', () => {
+    const oidc = {
+      API_SERVICE_JWT_PUBLIC_KEYS: pem,
+      CONSOLE_IDP: 'oidc',
+      OIDC_ISSUER: 'https://idp.example.test/realms/support',
+      OIDC_CLIENT_ID: 'phone-change-console',
+      OIDC_CLIENT_SECRET: 'secret',
+      OIDC_JWKS_URL: 'https://idp.example.test/certs',
+      OIDC_AUTHORIZATION_URL: 'https://idp.example.test/auth',
+      OIDC_TOKEN_URL: 'https://idp.example.test/token',
+      OIDC_REDIRECT_URL: 'https://support.example.test/console/login',
+      OIDC_ROLES_CLAIM: 'realm_access.roles',
+      OIDC_ROLE_MAP: 'support-l2=support:override+support:reject,support-l3=support:recovery',
+    };
+    expect(() => loadApiConfig({ ...oidc, OIDC_JWKS_URL: undefined })).toThrow(/OIDC_JWKS_URL: required with CONSOLE_IDP=oidc/);
+    expect(() => loadApiConfig({ ...oidc, OIDC_ROLE_MAP: 'admins=root' })).toThrow(/OIDC_ROLE_MAP/);
+    expect(() => loadApiConfig({ ...oidc, OIDC_TOKEN_URL: 'not a url' })).toThrow(/OIDC_TOKEN_URL/);
+    const c = loadApiConfig(oidc).console.oidc!;
+    expect(c.login).toMatchObject({ clientId: 'phone-change-console', rolesClaim: 'realm_access.roles' });
+    expect(c.login.roleMap?.get('support-l2')).toEqual(['support:override', 'support:reject']);
+    expect(c.exchange).toMatchObject({ tokenUrl: 'https://idp.example.test/token', audience: 'phone-change' });
+    expect(loadApiConfig({ API_SERVICE_JWT_PUBLIC_KEYS: pem }).console.oidc).toBeUndefined();
+  });
+});
+
 describe('issue 15: problem details (RFC 9457)', () => {
   it('carry the typed error name, field and retryAfterMs, and nothing of what was sent', () => {
     expect(problemFrom(new ResendCooldownError('wait', { field: 'step', retryAfterMs: 1234.5 }))).toEqual({
