@@ -38,6 +38,8 @@ const WAITING = (process.env.BENCH_WAITING ?? '1000,10000').split(',').filter(Bo
 const WORKERS = (process.env.BENCH_WORKERS ?? '1,2').split(',').filter(Boolean).map(Number);
 /** The workers' cache bound (WORKER_MAX_CACHED_WORKFLOWS; workers/config.ts default 1000). */
 const CACHE = process.env.WORKER_MAX_CACHED_WORKFLOWS ?? '1000';
+/** Node options for the worker processes only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them. */
+const WORKER_NODE_ARGS = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const IDENTITY = { fullName: 'Иванова Анна Сергеевна', passport: '4510 123456' };
 /** The worker's master secret; the bench's client holds no key (SEC-5), only its back-office account set-up hashes identity data. */
 const masterKey = randomBytes(32);
@@ -120,7 +122,7 @@ async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise
 }
 
 function spawnWorker(script: string[], env: NodeJS.ProcessEnv, logFile: string): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...WORKER_NODE_ARGS, '--import', 'tsx', ...script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const out: string[] = [];
   child.stdout?.on('data', (d: Buffer) => out.push(d.toString()));
   child.stderr?.on('data', (d: Buffer) => out.push(d.toString()));
