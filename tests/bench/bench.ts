@@ -427,7 +427,9 @@ async function timeline(temporal: Client, accountId: string): Promise<string[]> 
   const t0 = Number(events[0]?.eventTime?.seconds ?? 0) * 1000 + (events[0]?.eventTime?.nanos ?? 0) / 1e6;
   return events.map((e) => {
     const t = Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
-    const type = String(EventType[e.eventType ?? 0] ?? e.eventType).replace(/^EVENT_TYPE_/, '').toLowerCase();
+    const type = String(EventType[e.eventType ?? 0] ?? e.eventType)
+      .replace(/^EVENT_TYPE_/, '')
+      .toLowerCase();
     return `${type} +${Math.round(t - t0)}`;
   });
 }
