@@ -2,13 +2,15 @@
  * `npm run bench:replay`: the workflow thread's CPU per change, alone. Replays recorded v7 histories
  * (the identity path and its linked sync) many times through one worker and prints the CPU and wall
  * time per replayed pair. No server: a fast, repeatable way to weigh a lever of issue 12 before the
- * full bench. REPLAY_COUNT (300) sets the number of pairs.
+ * full bench. REPLAY_COUNT (300) sets the number of pairs; REPLAY_PRELOAD=0 bundles without the
+ * preloaded modules (the figure before that lever).
  */
 import { readFileSync } from 'node:fs';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { workflowBundleOptions } from '../../workers/worker';
 
+Runtime.install({ logger: new DefaultLogger('WARN') });
 const COUNT = Number(process.env.REPLAY_COUNT ?? 300);
 const fixture = (name: string) => historyFromJSON(JSON.parse(readFileSync(new URL(`../replay/fixtures/${name}.json`, import.meta.url), 'utf8')));
 const pair = [fixture('v7-completed-identity'), fixture('v7-linked-synced')];
@@ -26,7 +28,7 @@ async function run(n: number, workflowBundle: { code: string }): Promise<{ cpuMs
 }
 
 const preload = process.env.REPLAY_PRELOAD === '0' ? { preloadModules: [] } : {};
-const bundle = await bundleWorkflowCode({ ...workflowBundleOptions, ...preload, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
+const bundle = await bundleWorkflowCode({ ...workflowBundleOptions, ...preload, logger: new DefaultLogger('WARN') });
 await run(20, bundle); // warm-up: JIT, the thread, the bundle
 const r = await run(COUNT, bundle);
 console.log(`[bench:replay] ${COUNT} changes replayed (the identity path and its linked sync): CPU ${(r.cpuMs / COUNT).toFixed(1)} ms per change, wall ${(r.wallMs / COUNT).toFixed(1)} ms per change`);
