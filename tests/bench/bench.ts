@@ -322,9 +322,12 @@ async function main(): Promise<void> {
   // Waiting changes are opened cumulatively (1000, then 9000 more for 10000), on one worker whose
   // cache is bounded; a submission goes to the longest-waiting ones (evicted: rebuilt by replay).
   const waiting: Waiting[] = [];
-  const serversRss = () => (temporalPid ? sampleTree(temporalPid).rssMb : 0) + (natsPid ? sampleTree(natsPid).rssMb : 0);
+  const temporalRss = () => (temporalPid ? sampleTree(temporalPid).rssMb : 0);
+  const natsRss = () => (natsPid ? sampleTree(natsPid).rssMb : 0);
+  const serversRss = () => temporalRss() + natsRss();
   const dbBytes = () => ['temporal.db', 'temporal.db-wal'].reduce((a, f) => a + (existsSync(join(dir, f)) ? statSync(join(dir, f)).size : 0), 0);
   const sBase = serversRss();
+  const nBase = natsRss();
   const dBase = dbBytes();
   const waitingAccounts: { accountId: string; phone: string }[] = [];
   let used = 0;
@@ -345,6 +348,7 @@ async function main(): Promise<void> {
     const load = loadavg()[0]!;
     const rss = sampleTree(worker.pid!).rssMb;
     const serverKb = ((serversRss() - sBase) * 1024) / w;
+    const natsKb = ((natsRss() - nBase) * 1024) / w;
     const dbKb = (dbBytes() - dBase) / 1024 / w;
     const rtts: number[] = [];
     for (const a of waitingAccounts.slice(used, used + 15)) {
@@ -358,6 +362,7 @@ async function main(): Promise<void> {
       count: w,
       workerRssMb: rss,
       serverKbPerChange: temporalPid ? serverKb : null,
+      natsKbPerChange: natsPid ? natsKb : null,
       dbKbPerChange: temporalPid ? dbKb : null,
       submitP50: pct(rtts, 50),
       submitP99: pct(rtts, 99),
@@ -457,6 +462,8 @@ interface Waiting {
   count: number;
   workerRssMb: number;
   serverKbPerChange: number | null;
+  /** The part of serverKbPerChange that is nats-server's. */
+  natsKbPerChange: number | null;
   dbKbPerChange: number | null;
   submitP50: number;
   submitP99: number;
@@ -513,7 +520,7 @@ function table(r: Results): string {
     '|---|---|---|---|---|---|---|---|---|',
     ...r.waiting.map(
       (w) =>
-        `| ${w.count} | ${w.startSeconds.toFixed(0)} | ${w.workerRssMb.toFixed(0)} | ${first ? ((w.workerRssMb / first.workerRssMb - 1) * 100).toFixed(1) : '0'} % | ${w.serverKbPerChange === null ? 'n/a' : w.serverKbPerChange.toFixed(1)} | ${w.dbKbPerChange === null ? 'n/a' : w.dbKbPerChange.toFixed(1)} | ${ms(w.submitP50)} / ${ms(w.submitP99)} | ${w.failures} | ${la(w.loadAverage)} |`,
+        `| ${w.count} | ${w.startSeconds.toFixed(0)} | ${w.workerRssMb.toFixed(0)} | ${first ? ((w.workerRssMb / first.workerRssMb - 1) * 100).toFixed(1) : '0'} % | ${w.serverKbPerChange === null ? 'n/a' : `${w.serverKbPerChange.toFixed(1)} (NATS ${w.natsKbPerChange?.toFixed(1) ?? 'n/a'})`} | ${w.dbKbPerChange === null ? 'n/a' : w.dbKbPerChange.toFixed(1)} | ${ms(w.submitP50)} / ${ms(w.submitP99)} | ${w.failures} | ${la(w.loadAverage)} |`,
     ),
     '',
   ].join('\n');
