@@ -346,6 +346,9 @@ async function main(): Promise<void> {
     );
     const startSeconds = (performance.now() - tw) / 1000;
     const load = loadavg()[0]!;
+    // Memory while the changes wait, not in the burst of opening them: once the worker is idle
+    // (under 5 % of a core for a second; at most 30 s), so garbage of the burst is not counted.
+    await settled(worker.pid!);
     const rss = sampleTree(worker.pid!).rssMb;
     const serverKb = ((serversRss() - sBase) * 1024) / w;
     const natsKb = ((natsRss() - nBase) * 1024) / w;
@@ -422,6 +425,15 @@ async function main(): Promise<void> {
   await Promise.all(servers.map((x) => x.stop()));
   rmSync(dir, { recursive: true, force: true });
   if (throughput.some((t) => t.failures > 0 || t.floorFailures > 0) || failures4 > 0) process.exitCode = 1;
+}
+
+/** Waits until the process tree used under 5 % of a core for a second (at most 30 s). */
+async function settled(pid: number): Promise<void> {
+  for (let i = 0; i < 30; i++) {
+    const before = sampleTree(pid).cpuSeconds;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    if (sampleTree(pid).cpuSeconds - before < 0.05) return;
+  }
 }
 
 /** A change's history as `type +ms` since its first event (event types shortened). */
