@@ -23,12 +23,12 @@ export function renderNotice(language: Language, kind: NoticeKind, params: Notic
   return { sms: smsTexts[language][kind](params), ...emailTexts[language][kind](params) };
 }
 
+/** Built once per language: an Intl formatter is costly to make and cheap to use. */
+const whenFormats = {
+  en: new Intl.DateTimeFormat('en-GB', { dateStyle: 'short', timeStyle: 'short', timeZone: 'Europe/Moscow' }),
+  ru: new Intl.DateTimeFormat('ru-RU', { dateStyle: 'short', timeStyle: 'short', timeZone: 'Europe/Moscow' }),
+};
+
 export function formatWhen(language: Language, at: Date): string {
-  return (
-    new Intl.DateTimeFormat(language === 'en' ? 'en-GB' : 'ru-RU', {
-      dateStyle: 'short',
-      timeStyle: 'short',
-      timeZone: 'Europe/Moscow',
-    }).format(at) + (language === 'en' ? ' MSK' : ' МСК')
-  );
+  return language === 'en' ? `${whenFormats.en.format(at)} MSK` : `${whenFormats.ru.format(at)} МСК`;
 }

@@ -31,19 +31,34 @@ export interface BridgeOptions {
  */
 const CONSUMER_API_TIMEOUT_MS = 30_000;
 
-async function consume(nc: NatsConnection, stream: string, durable: string, subject: string, handle: (m: JsMsg) => Promise<void>): Promise<() => Promise<void>> {
+/**
+ * Linked services' acknowledgements are handled up to this many at once (issue 12): a change's five
+ * then reach its sync together and are taken in one workflow task, not one task each (a signal is
+ * idempotent there: a service acknowledged twice is acknowledged). Delivery reports stay one at a
+ * time: two copies of a report must not race to send the same fallback.
+ */
+const ACKS_IN_FLIGHT = 32;
+
+async function consume(nc: NatsConnection, stream: string, durable: string, subject: string, handle: (m: JsMsg) => Promise<void>, concurrency = 1): Promise<() => Promise<void>> {
   const jsm = await jetstreamManager(nc, { timeout: CONSUMER_API_TIMEOUT_MS });
   await jsm.consumers.add(stream, { durable_name: durable, filter_subject: subject, ack_policy: AckPolicy.Explicit, max_deliver: 20, ack_wait: 30_000_000_000 });
   const messages = await (await jetstream(nc, { timeout: CONSUMER_API_TIMEOUT_MS }).consumers.get(stream, durable)).consume();
+  const inFlight = new Set<Promise<void>>();
+  const one = async (m: JsMsg) => {
+    try {
+      await handle(m);
+      m.ack();
+    } catch {
+      m.nak(1000);
+    }
+  };
   const done = (async () => {
     for await (const m of messages) {
-      try {
-        await handle(m);
-        m.ack();
-      } catch {
-        m.nak(1000);
-      }
+      const p = one(m).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+      if (inFlight.size >= concurrency) await Promise.race(inFlight);
     }
+    await Promise.all(inFlight);
   })();
   return async () => {
     await messages.close().catch(() => undefined); // already closed with the connection
@@ -65,18 +80,25 @@ export async function startBridges(o: BridgeOptions): Promise<() => Promise<void
   const stops: (() => Promise<void>)[] = [];
   if (o.run?.linkedAcks !== false) {
     stops.push(
-      await consume(o.nc, STREAMS.linked.name, 'linked-ack-bridge', SUBJECTS.linkedAcks, async (m) => {
-        const service = m.subject.split('.')[1] ?? '';
-        const ack = (parseJson(m.data) ?? {}) as { accountId?: unknown; requestId?: unknown };
-        if (typeof ack.accountId !== 'string' || typeof ack.requestId !== 'string' || !ack.accountId || !ack.requestId)
-          return o.logger.warn({ service }, 'linked-service ack without accountId/requestId dropped');
-        try {
-          await o.client.workflow.getHandle(linkedSyncWorkflowId(ack.accountId, ack.requestId)).signal(linkedAckSignal, { service });
-        } catch (err) {
-          if (!(err instanceof WorkflowNotFoundError)) throw err;
-          o.logger.warn({ service }, 'linked-service ack for a sync that is over or unknown');
-        }
-      }),
+      await consume(
+        o.nc,
+        STREAMS.linked.name,
+        'linked-ack-bridge',
+        SUBJECTS.linkedAcks,
+        async (m) => {
+          const service = m.subject.split('.')[1] ?? '';
+          const ack = (parseJson(m.data) ?? {}) as { accountId?: unknown; requestId?: unknown };
+          if (typeof ack.accountId !== 'string' || typeof ack.requestId !== 'string' || !ack.accountId || !ack.requestId)
+            return o.logger.warn({ service }, 'linked-service ack without accountId/requestId dropped');
+          try {
+            await o.client.workflow.getHandle(linkedSyncWorkflowId(ack.accountId, ack.requestId)).signal(linkedAckSignal, { service });
+          } catch (err) {
+            if (!(err instanceof WorkflowNotFoundError)) throw err;
+            o.logger.warn({ service }, 'linked-service ack for a sync that is over or unknown');
+          }
+        },
+        ACKS_IN_FLIGHT,
+      ),
     );
   }
   if (o.run?.deliveryReports !== false) {

@@ -9,6 +9,16 @@ export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', impo
 /** Bundled with the workflows (a prebuilt bundle must include them too): the product's workflow metrics. */
 export const workflowInterceptorModules = [fileURLToPath(new URL('../workflows/metrics-interceptors.ts', import.meta.url))];
 
+/**
+ * Issue 12: with the reusable V8 context every new (or evicted and replayed) workflow evaluates the
+ * modules of the bundle again, zod's half a megabyte included. Preloaded modules run once and are
+ * shared (and frozen) across workflows: only libraries without per-workflow state belong here,
+ * never a module that builds schema instances (zod binds methods on them lazily).
+ */
+export const workflowPreloadModules = [fileURLToPath(new URL('../workflows/preload.ts', import.meta.url))];
+/** One set of bundle options for the worker, the tests' prebuilt bundle and replay. */
+export const workflowBundleOptions = { workflowsPath, workflowInterceptorModules, preloadModules: workflowPreloadModules };
+
 export async function connectWorker(config: Pick<Config, 'temporal'>): Promise<NativeConnection> {
   const { address, apiKey, tls } = config.temporal;
   return NativeConnection.connect({ address, apiKey, tls: tls ? {} : undefined });
@@ -50,6 +60,7 @@ export async function createPhoneChangeWorker(o: PhoneChangeWorkerOptions): Prom
     dataConverter: o.codec ? { payloadCodecs: [o.codec] } : undefined,
     ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath }),
     interceptors: o.workflowBundle ? {} : { workflowModules: workflowInterceptorModules },
+    bundlerOptions: o.workflowBundle ? undefined : { preloadModules: workflowPreloadModules },
     // A workflow task on the sticky queue of a worker that died waits this long before another
     // worker takes it (SDK default 10 s): the citizen's wait after a crash, beside the heartbeat timeout.
     stickyQueueScheduleToStartTimeout: '3 seconds',

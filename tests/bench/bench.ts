@@ -15,6 +15,8 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
+import protos from '@temporalio/proto';
+import { workflowIdFor } from '../../workflows/phone-change.defs';
 import { connect } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
 import { startNats, startTemporal, toolPaths, type RunningServer } from '../../temporal-config/stack';
@@ -38,6 +40,8 @@ const WAITING = (process.env.BENCH_WAITING ?? '1000,10000').split(',').filter(Bo
 const WORKERS = (process.env.BENCH_WORKERS ?? '1,2').split(',').filter(Boolean).map(Number);
 /** The workers' cache bound (WORKER_MAX_CACHED_WORKFLOWS; workers/config.ts default 1000). */
 const CACHE = process.env.WORKER_MAX_CACHED_WORKFLOWS ?? '1000';
+/** Node options for the worker processes only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them. */
+const WORKER_NODE_ARGS = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const IDENTITY = { fullName: 'Иванова Анна Сергеевна', passport: '4510 123456' };
 /** The worker's master secret; the bench's client holds no key (SEC-5), only its back-office account set-up hashes identity data. */
 const masterKey = randomBytes(32);
@@ -54,11 +58,11 @@ const ms = (x: number) => Math.round(x * 10) / 10;
 
 /** Simulated phones: every SMS published to the outbox, by number. */
 function phones(nc: Awaited<ReturnType<typeof connect>>) {
-  const inbox = new Map<string, { kind: string; text: string }[]>();
+  const inbox = new Map<string, { kind: string; text: string; at: number }[]>();
   const waiters = new Map<string, (() => void)[]>();
   nc.subscribe(SUBJECTS.sms, {
     callback: (_e, m) => {
-      const sms = m.json<{ to: string; kind: string; text: string }>();
+      const sms = { ...m.json<{ to: string; kind: string; text: string }>(), at: performance.now() };
       const list = inbox.get(sms.to) ?? [];
       list.push(sms);
       inbox.set(sms.to, list);
@@ -68,10 +72,14 @@ function phones(nc: Awaited<ReturnType<typeof connect>>) {
   return {
     /** Waits for the first SMS of `kind` to `to`, returns its text. */
     async next(to: string, kind: string, timeoutMs = 60_000): Promise<string> {
+      return (await this.received(to, kind, timeoutMs)).text;
+    },
+    /** Waits for the first SMS of `kind` to `to`, returns it with the moment it arrived (performance.now()). */
+    async received(to: string, kind: string, timeoutMs = 60_000): Promise<{ text: string; at: number }> {
       const until = Date.now() + timeoutMs;
       for (;;) {
         const hit = inbox.get(to)?.find((s) => s.kind === kind);
-        if (hit) return hit.text;
+        if (hit) return hit;
         if (Date.now() > until) throw new Error(`no ${kind} SMS within ${timeoutMs} ms`);
         await new Promise<void>((resolve) => {
           const list = waiters.get(to) ?? [];
@@ -120,7 +128,7 @@ async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise
 }
 
 function spawnWorker(script: string[], env: NodeJS.ProcessEnv, logFile: string): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...WORKER_NODE_ARGS, '--import', 'tsx', ...script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const out: string[] = [];
   child.stdout?.on('data', (d: Buffer) => out.push(d.toString()));
   child.stderr?.on('data', (d: Buffer) => out.push(d.toString()));
@@ -199,14 +207,18 @@ async function main(): Promise<void> {
   const tokenOf = (text: string) => text.trim().split('/').at(-1)!; // links end in /<account>/<token>
   const codeOf = (text: string) => /\b(\d{6})\b/.exec(text)![1]!;
 
-  type Timings = { firstSms: number[]; verdict: number[]; completion: number[] };
-  const newTimings = (): Timings => ({ firstSms: [], verdict: [], completion: [] });
+  type Timings = { firstSms: number[]; startAnswered: number[]; verdict: number[]; completion: number[] };
+  const newTimings = (): Timings => ({ firstSms: [], startAnswered: [], verdict: [], completion: [] });
+  let lastAccountId = '';
   async function oneChange(i: number, timings?: Timings): Promise<void> {
     const account = await newAccount();
+    lastAccountId = account.accountId;
     const newPhone = newPhoneFor(i);
     const t0 = performance.now();
     await client.start({ accountId: account.accountId, newPhone, auth: 'two_factor', requestId: `BENCH${i}X${seq}` });
-    const link = await sms.next(account.phone, 'identity_link');
+    const answered = performance.now();
+    const first = await sms.received(account.phone, 'identity_link');
+    const link = first.text;
     const t1 = performance.now();
     await client.confirmIdentity(account.accountId, { token: tokenOf(link), ...IDENTITY });
     const t2 = performance.now();
@@ -222,7 +234,10 @@ async function main(): Promise<void> {
     const t6 = performance.now();
     if (result.state !== 'completed') throw new Error(`change ended ${result.state}`);
     if (timings) {
-      timings.firstSms.push(t1 - t0);
+      // When the SMS reached the phone, not when the bench looked: the start answers after the
+      // whole first workflow task, the SMS leaves inside it.
+      timings.firstSms.push(first.at - t0);
+      timings.startAnswered.push(answered - t0);
       timings.verdict.push(t2 - t1, t4 - t3);
       timings.completion.push(t6 - t5);
     }
@@ -289,6 +304,8 @@ async function main(): Promise<void> {
   const latency4 = newTimings();
   const load4 = loadavg()[0]!;
   const failures4 = await pool(indices(N4), 4, (i) => oneChange(i, latency4), 'changes at 4');
+  const timelineAt4 = await timeline(temporal, lastAccountId);
+  log(`where a change's time goes (the last change at 4, ms since its first event): ${timelineAt4.join(', ')}`);
 
   const historyLengths: number[] = [];
   for await (const wf of temporal.workflow.list({ query: `WorkflowType = 'phoneChange' AND ExecutionStatus = 'Completed'` })) {
@@ -305,9 +322,12 @@ async function main(): Promise<void> {
   // Waiting changes are opened cumulatively (1000, then 9000 more for 10000), on one worker whose
   // cache is bounded; a submission goes to the longest-waiting ones (evicted: rebuilt by replay).
   const waiting: Waiting[] = [];
-  const serversRss = () => (temporalPid ? sampleTree(temporalPid).rssMb : 0) + (natsPid ? sampleTree(natsPid).rssMb : 0);
+  const temporalRss = () => (temporalPid ? sampleTree(temporalPid).rssMb : 0);
+  const natsRss = () => (natsPid ? sampleTree(natsPid).rssMb : 0);
+  const serversRss = () => temporalRss() + natsRss();
   const dbBytes = () => ['temporal.db', 'temporal.db-wal'].reduce((a, f) => a + (existsSync(join(dir, f)) ? statSync(join(dir, f)).size : 0), 0);
   const sBase = serversRss();
+  const nBase = natsRss();
   const dBase = dbBytes();
   const waitingAccounts: { accountId: string; phone: string }[] = [];
   let used = 0;
@@ -326,8 +346,12 @@ async function main(): Promise<void> {
     );
     const startSeconds = (performance.now() - tw) / 1000;
     const load = loadavg()[0]!;
+    // Memory while the changes wait, not in the burst of opening them: once the worker is idle
+    // (under 5 % of a core for a second; at most 30 s), so garbage of the burst is not counted.
+    await settled(worker.pid!);
     const rss = sampleTree(worker.pid!).rssMb;
     const serverKb = ((serversRss() - sBase) * 1024) / w;
+    const natsKb = ((natsRss() - nBase) * 1024) / w;
     const dbKb = (dbBytes() - dBase) / 1024 / w;
     const rtts: number[] = [];
     for (const a of waitingAccounts.slice(used, used + 15)) {
@@ -341,6 +365,7 @@ async function main(): Promise<void> {
       count: w,
       workerRssMb: rss,
       serverKbPerChange: temporalPid ? serverKb : null,
+      natsKbPerChange: natsPid ? natsKb : null,
       dbKbPerChange: temporalPid ? dbKb : null,
       submitP50: pct(rtts, 50),
       submitP99: pct(rtts, 99),
@@ -352,6 +377,7 @@ async function main(): Promise<void> {
 
   const lat = (t: Timings) => ({
     startToFirstSms: { p50: pct(t.firstSms, 50), p95: pct(t.firstSms, 95), p99: pct(t.firstSms, 99) },
+    startAnswered: { p50: pct(t.startAnswered, 50), p95: pct(t.startAnswered, 95), p99: pct(t.startAnswered, 99) },
     submitToVerdict: { p50: pct(t.verdict, 50), p95: pct(t.verdict, 95), p99: pct(t.verdict, 99) },
     lastCodeToCompleted: { p50: pct(t.completion, 50), p95: pct(t.completion, 95), p99: pct(t.completion, 99) },
   });
@@ -401,6 +427,30 @@ async function main(): Promise<void> {
   if (throughput.some((t) => t.failures > 0 || t.floorFailures > 0) || failures4 > 0) process.exitCode = 1;
 }
 
+/** Waits until the process tree used under 5 % of a core for a second (at most 30 s). */
+async function settled(pid: number): Promise<void> {
+  for (let i = 0; i < 30; i++) {
+    const before = sampleTree(pid).cpuSeconds;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    if (sampleTree(pid).cpuSeconds - before < 0.05) return;
+  }
+}
+
+/** A change's history as `type +ms` since its first event (event types shortened). */
+const EventType = protos.temporal.api.enums.v1.EventType;
+async function timeline(temporal: Client, accountId: string): Promise<string[]> {
+  const history = await temporal.workflow.getHandle(workflowIdFor(accountId)).fetchHistory();
+  const events = history.events ?? [];
+  const t0 = Number(events[0]?.eventTime?.seconds ?? 0) * 1000 + (events[0]?.eventTime?.nanos ?? 0) / 1e6;
+  return events.map((e) => {
+    const t = Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
+    const type = String(EventType[e.eventType ?? 0] ?? e.eventType)
+      .replace(/^EVENT_TYPE_/, '')
+      .toLowerCase();
+    return `${type} +${Math.round(t - t0)}`;
+  });
+}
+
 function versions(): { temporal: string; nats: string } {
   const env = readFileSync(new URL('../../temporal-config/versions.env', import.meta.url), 'utf8');
   const v = (k: string) => new RegExp(`^${k}=(.*)$`, 'm').exec(env)?.[1] ?? '?';
@@ -408,7 +458,7 @@ function versions(): { temporal: string; nats: string } {
 }
 
 type Pct = { p50: number; p95: number; p99: number };
-type Latencies = { startToFirstSms: Pct; submitToVerdict: Pct; lastCodeToCompleted: Pct };
+type Latencies = { startToFirstSms: Pct; startAnswered: Pct; submitToVerdict: Pct; lastCodeToCompleted: Pct };
 interface Throughput {
   workers: number;
   completedPerSecond: number;
@@ -424,6 +474,8 @@ interface Waiting {
   count: number;
   workerRssMb: number;
   serverKbPerChange: number | null;
+  /** The part of serverKbPerChange that is nats-server's. */
+  natsKbPerChange: number | null;
   dbKbPerChange: number | null;
   submitP50: number;
   submitP99: number;
@@ -466,9 +518,11 @@ function table(r: Results): string {
     `| latency (ms), 1 worker | p50 | p95 | p99 |`,
     '|---|---|---|---|',
     row('at 4 concurrent: start → first SMS (identity link) published', r.latencyMs.at4.startToFirstSms),
+    row('at 4 concurrent: start → start answered', r.latencyMs.at4.startAnswered),
     row('at 4 concurrent: proof submitted → verdict', r.latencyMs.at4.submitToVerdict),
     row('at 4 concurrent: last code submitted → completed', r.latencyMs.at4.lastCodeToCompleted),
     row(`at ${r.settings.concurrency} concurrent: start → first SMS (identity link) published`, r.latencyMs.at20.startToFirstSms),
+    row(`at ${r.settings.concurrency} concurrent: start → start answered`, r.latencyMs.at20.startAnswered),
     row(`at ${r.settings.concurrency} concurrent: proof submitted → verdict`, r.latencyMs.at20.submitToVerdict),
     row(`at ${r.settings.concurrency} concurrent: last code submitted → completed`, r.latencyMs.at20.lastCodeToCompleted),
     '',
@@ -478,7 +532,7 @@ function table(r: Results): string {
     '|---|---|---|---|---|---|---|---|---|',
     ...r.waiting.map(
       (w) =>
-        `| ${w.count} | ${w.startSeconds.toFixed(0)} | ${w.workerRssMb.toFixed(0)} | ${first ? ((w.workerRssMb / first.workerRssMb - 1) * 100).toFixed(1) : '0'} % | ${w.serverKbPerChange === null ? 'n/a' : w.serverKbPerChange.toFixed(1)} | ${w.dbKbPerChange === null ? 'n/a' : w.dbKbPerChange.toFixed(1)} | ${ms(w.submitP50)} / ${ms(w.submitP99)} | ${w.failures} | ${la(w.loadAverage)} |`,
+        `| ${w.count} | ${w.startSeconds.toFixed(0)} | ${w.workerRssMb.toFixed(0)} | ${first ? ((w.workerRssMb / first.workerRssMb - 1) * 100).toFixed(1) : '0'} % | ${w.serverKbPerChange === null ? 'n/a' : `${w.serverKbPerChange.toFixed(1)} (NATS ${w.natsKbPerChange?.toFixed(1) ?? 'n/a'})`} | ${w.dbKbPerChange === null ? 'n/a' : w.dbKbPerChange.toFixed(1)} | ${ms(w.submitP50)} / ${ms(w.submitP99)} | ${w.failures} | ${la(w.loadAverage)} |`,
     ),
     '',
   ].join('\n');

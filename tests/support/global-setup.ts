@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { killLaunched, startNats, startTemporal, toolPaths } from '../../temporal-config/stack';
-import { workflowInterceptorModules, workflowsPath } from '../../workers/worker';
+import { workflowBundleOptions } from '../../workers/worker';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -65,7 +65,7 @@ export async function provideRun(project: TestProject, prefix: string, start: (w
     });
   }
   const workDir = mkdtempSync(join(tmpdir(), prefix));
-  const [servers, bundle] = await Promise.all([start(workDir).then((s) => (run.servers = s)), bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: quietLogger })]);
+  const [servers, bundle] = await Promise.all([start(workDir).then((s) => (run.servers = s)), bundleWorkflowCode({ ...workflowBundleOptions, logger: quietLogger })]);
   const workflowBundlePath = join(workDir, 'workflow-bundle.js');
   writeFileSync(workflowBundlePath, bundle.code);
   project.provide('temporalAddress', servers.temporalAddress);
