@@ -134,11 +134,11 @@ function commandLine(pid: number): string | undefined {
 }
 
 /**
- * Starts reaper.ts, detached: when this process ends without forgetting `stateFile` (while it still
- * names `workDir`), the reaper kills what it records. It tells what it did in `<stateFile>.reaper.log`.
+ * Starts reaper.ts, detached, for the run `stateFile` names now: when this process ends without
+ * forgetting that run, the reaper kills what it records. It tells what it did in `<stateFile>.reaper.log`.
  */
-export function startReaper(stateFile: string, workDir: string): void {
+export function startReaper(stateFile: string): void {
   const reaper = fileURLToPath(new URL('./reaper.ts', import.meta.url));
   const owner = processId();
-  spawn(process.execPath, ['--import', 'tsx', reaper, String(owner.pid), String(owner.start), stateFile, workDir], { detached: true, stdio: 'ignore' }).unref();
+  spawn(process.execPath, ['--import', 'tsx', reaper, String(owner.pid), String(owner.start), stateFile], { detached: true, stdio: 'ignore' }).unref();
 }

@@ -9,14 +9,17 @@
  * half an hour on this machine, and a new run in the same checkout works in the same folder).
  * It acts only for its own run: a state file naming another folder belongs to a newer run.
  * What it does goes to `<state file>.reaper.log` (its own output goes nowhere: it is detached).
- * Usage: reaper.ts <watched pid> <its start time> <state file> <work dir>; it exits once it is done.
+ * Its run is the one the state file names when it starts (the folder is not on its command line:
+ * whoever kills "every process naming the folder" would kill the reaper first).
+ * Usage: reaper.ts <watched pid> <its start time> <state file>; it exits once it is done.
  */
 import { appendFileSync, existsSync, readdirSync } from 'node:fs';
 import { cleanUpLeftovers, procStat, readRun, stillRunning, type ProcessId } from './leftovers';
 
-const [pid, start, stateFile, workDir] = [Number(process.argv[2]), Number(process.argv[3]), process.argv[4], process.argv[5]];
+const [pid, start, stateFile] = [Number(process.argv[2]), Number(process.argv[3]), process.argv[4]];
+const workDir = stateFile ? readRun(stateFile)?.workDir : undefined;
 if (!Number.isInteger(pid) || !Number.isInteger(start) || !stateFile || !workDir) {
-  console.error('usage: reaper.ts <pid> <start time> <state file> <work dir>');
+  console.error('usage: reaper.ts <pid> <start time> <state file> (which names a run)');
   process.exit(2);
 }
 const watched: ProcessId = { pid, start };

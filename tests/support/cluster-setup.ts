@@ -29,7 +29,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     // Recorded before anything starts: a run killed while starting leaves its folder named.
     const owner = processId();
     recordRun(STATE_FILE, { workDir, pids: {}, owner });
-    startReaper(STATE_FILE, workDir);
+    startReaper(STATE_FILE);
     const cluster = await startCluster({ workDir, log, step: guard.step }).catch((err: unknown) => {
       // Its servers are stopped; its logs stay for the error to point at (the reaper would remove them).
       forgetRun(STATE_FILE);

@@ -118,9 +118,9 @@ describe("the cluster's leftovers (a stale .data/test-cluster.json)", () => {
 });
 
 describe("the cluster's reaper", () => {
-  function reaper(owner: ChildProcess, stateFile: string, workDir: string): ChildProcess {
+  function reaper(owner: ChildProcess, stateFile: string): ChildProcess {
     const id = processId(owner.pid!);
-    const child = spawn(process.execPath, ['--import', 'tsx', 'temporal-config/cluster/reaper.ts', String(id.pid), String(id.start), stateFile, workDir], { stdio: 'ignore' });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'temporal-config/cluster/reaper.ts', String(id.pid), String(id.start), stateFile], { stdio: 'ignore' });
     spawned.push(child);
     return child;
   }
@@ -137,7 +137,7 @@ describe("the cluster's reaper", () => {
     spawned.push(runner);
     await new Promise((r) => runner.stdout?.once('data', r));
     recordRun(stateFile, { workDir, pids: { postgres: server.pid }, owner: processId(runner.pid!) });
-    const r = reaper(runner, stateFile, workDir);
+    const r = reaper(runner, stateFile);
     const worker = await vi.waitFor(
       () => {
         const w = readFileSync(`/proc/${runner.pid}/task/${runner.pid}/children`, 'utf8').trim();
@@ -159,14 +159,18 @@ describe("the cluster's reaper", () => {
     expect(log).toContain(`killing PID ${worker}`);
   });
 
-  it('leaves a state file that a newer run has taken over (another folder) and exits', async () => {
+  it('leaves a state file that a newer run has taken over (another folder) and exits; its command line never names the folder', async () => {
     const { workDir, stateFile } = runFolder();
+    const owner = waiter();
+    recordRun(stateFile, { workDir, pids: {}, owner: processId(owner.pid!) });
+    const r = reaper(owner, stateFile);
+    await vi.waitFor(() => expect(readFileSync(`${stateFile}.reaper.log`, 'utf8')).toContain(`watching PID ${owner.pid}`), { timeout: 30_000, interval: 100 });
+    // startCluster kills every process naming its folder before it starts: the reaper must not be one.
+    expect(readFileSync(`/proc/${r.pid}/cmdline`, 'utf8')).not.toContain(workDir);
     const newer = join(workDir, '..', 'phone-change-cluster-newer');
     mkdirSync(newer);
     const newerServer = waiter(newer);
-    const owner = waiter();
     recordRun(stateFile, { workDir: newer, pids: { postgres: newerServer.pid } });
-    const r = reaper(owner, stateFile, workDir);
     owner.kill('SIGKILL');
     await exited(r);
     expect(gone(newerServer.pid!)).toBe(false);
