@@ -9,7 +9,7 @@ import { loadConfig, payloadCodec } from '../workers/config';
 import { createLogger, installTemporalLogging } from '../workers/logger';
 import { startWorkerRuntime } from '../workers/runtime';
 import { startCodecServer } from '../workers/codec-server';
-import { freePort } from './stack';
+import { freePort, stopOnSignals } from './stack';
 import { startSmtpSink } from './smtp-sink';
 import { ensureDevOperatorKeys } from './dev-operator-keys';
 import { startCluster } from './cluster/cluster';
@@ -21,6 +21,8 @@ function step(msg: string): void {
 }
 
 async function main(): Promise<void> {
+  let workerRuns = false;
+  stopOnSignals(step, () => workerRuns);
   const t0 = Date.now();
   const dataDir = resolve(process.env.DATA_DIR ?? '.data-cluster');
   const uiPort = await freePort();
@@ -42,6 +44,7 @@ async function main(): Promise<void> {
   installTemporalLogging(logger, config.logLevel, config.metricsAddress);
   const runtime = await startWorkerRuntime(config, logger);
   const running = runtime.run();
+  workerRuns = true;
   console.log(`
 phone-change is running on the cluster stack (up in ${((Date.now() - t0) / 1000).toFixed(1)} s).
   Temporal          ${cluster.temporalAddress} (proxy) -> ${cluster.temporal.map((n) => n.address).join(', ')}

@@ -9,24 +9,32 @@ import { join, resolve } from 'node:path';
 import { loadConfig, payloadCodec } from '../workers/config';
 import { createLogger, installTemporalLogging } from '../workers/logger';
 import { startWorkerRuntime } from '../workers/runtime';
-import { startNats, startTemporal, toolPaths, type RunningServer } from './stack';
+import { startNats, startTemporal, stopOnSignals, toolPaths, type RunningServer } from './stack';
 import { startSmtpSink, type SmtpSink } from './smtp-sink';
 import { startCodecServer } from '../workers/codec-server';
 import { ensureDevOperatorKeys } from './dev-operator-keys';
 import { startApi } from '../client/api/main';
 import { startOperatorServer, type OperatorServer } from './operator-server';
 
-const TEMPORAL_PORT = 7233;
-const UI_PORT = 8233;
-const NATS_PORT = 4222;
-const SMTP_PORT = 2525;
-const OPERATOR_PORT = 9091;
+/** The local servers' ports; the variables exist for running two stacks at once (tests/integration/npm-start.test.ts). */
+const port = (name: string, fallback: number): number => {
+  const p = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(p) || p < 1 || p > 65535) throw new Error(`${name}: a port number, 1-65535`);
+  return p;
+};
+const TEMPORAL_PORT = port('TEMPORAL_PORT', 7233);
+const UI_PORT = port('TEMPORAL_UI_PORT', 8233);
+const NATS_PORT = port('NATS_PORT', 4222);
+const SMTP_PORT = port('SMTP_PORT', 2525);
+const OPERATOR_PORT = port('OPERATOR_PORT', 9091);
 
 function step(msg: string): void {
   console.log(`[start] ${msg}`);
 }
 
 async function main(): Promise<void> {
+  let workerRuns = false;
+  stopOnSignals(step, () => workerRuns);
   const dataDir = resolve(process.env.DATA_DIR ?? '.data');
   // The console is for the banner and warnings; LOG_LEVEL=info shows the worker's routine logs.
   const env: NodeJS.ProcessEnv = { LOG_LEVEL: 'warn', ...process.env };
@@ -79,6 +87,7 @@ async function main(): Promise<void> {
   step('bundling the workflow and starting the worker');
   const runtime = await startWorkerRuntime(config, logger);
   const running = runtime.run();
+  workerRuns = true;
   // Issue 15: the HTTP API and the support console (API_PORT, 8080 by default).
   // REC-1, REC-2: the API seals passwords to the worker's public password key (it cannot open them).
   const api = await startApi({ ...env, DATA_DIR: dataDir, PASSWORD_PUBLIC_KEY: env.PASSWORD_PUBLIC_KEY ?? config.passwordPublicKey.toString('base64') });

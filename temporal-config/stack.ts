@@ -94,6 +94,28 @@ export function killLaunched(): void {
 // Never leave a server behind when this process ends without stopping them (a crash, exit()).
 process.once('exit', killLaunched);
 
+/**
+ * Ctrl-C for a process that launched servers (npm start, npm run stack:cluster). The first signal
+ * stops gracefully once `graceful()` says the worker runs (the Temporal SDK drains it on
+ * SIGINT/SIGTERM, then the caller stops the servers). Before that, and at any further signal, the
+ * process exits at once, and its exit kills every server it launched. A handler must always stay:
+ * the SDK removes its own after the first signal, and a signal with none ends the process without
+ * its exit hooks, leaving the servers (process groups of their own) holding their ports.
+ */
+export function stopOnSignals(say: (line: string) => void, graceful: () => boolean): void {
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (!stopping && graceful()) {
+        stopping = true;
+        return say('stopping: the worker finishes its tasks, then the servers stop (Ctrl-C again to stop at once)');
+      }
+      say(`${signal}${stopping ? ' again' : ''}: stopping at once, the servers are killed`);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    });
+  }
+}
+
 /** Starts a server in a process group of its own, its output appended to logFile. */
 export function launch(bin: string, args: string[], logFile: string, options: { uid?: number; gid?: number; env?: NodeJS.ProcessEnv } = {}): ChildProcess {
   mkdirSync(dirname(logFile), { recursive: true });

@@ -13,6 +13,7 @@ import { deriveProofKeys, MIN_KEY_BYTES, proofKeyPurposes, type ProofKeys } from
 import { resolvePolicy, type Policy } from '../workflows/domain/policy';
 import { ConfigError } from '../activities/config-error';
 import { passwordPublicKey } from '../activities/adapters/password-seal';
+import type { CamaraConfig } from '../activities/adapters/camara/camara-client';
 
 const keyVar = (purpose: string) => `PROOF_KEY_${purpose.toUpperCase()}`;
 const base64Key = (name: string) =>
@@ -211,13 +212,8 @@ function parseWorkerTuning(e: z.infer<typeof schema>): WorkerTuning {
   };
 }
 
-export interface OperatorApiConfig {
-  baseUrl: string;
-  tokenUrl?: string;
-  clientId: string;
-  clientSecret: string;
-  timeoutMs: number;
-  attempts: number;
+/** The CAMARA client's own settings (one definition, in the adapter) and the policy around it. */
+export interface OperatorApiConfig extends CamaraConfig {
   simSwapMaxAgeHours: number;
   whenDown: 'hold' | 'proceed_and_flag';
   sweep: { batchSize: number; pauseMs: number; batchesPerRun: number; every: string };

@@ -48,38 +48,52 @@ export interface ClusterOptions {
   /** Web UI on this port (with the codec server behind it); none when absent. */
   ui?: { port: number; codecEndpoint?: string };
   log?: (line: string) => void;
+  /** Told each step as it begins, so that whoever started the cluster can say where it failed. */
+  step?: (name: string) => void;
 }
 
 export async function startCluster(o: ClusterOptions): Promise<Cluster> {
   const tools = clusterTools();
   const log = o.log ?? (() => undefined);
+  const step = o.step ?? (() => undefined);
   // Servers of an earlier run on this folder that was killed outright (they would hold its data).
+  step('killing servers an earlier run on the folder left');
   const left = killServersOf({ workDir: o.workDir, pids: {} });
   if (left.length) log(`killed ${left.length} server(s) an earlier run on ${o.workDir} left running`);
   mkdirSync(o.workDir, { recursive: true });
   chmodSync(o.workDir, 0o755); // PostgreSQL runs as its own user and must reach its data folder
   const started: { stop(): Promise<void> }[] = [];
   try {
+    step('starting 3 NATS nodes');
     const natsNodes = await natsCluster(tools.natsServer, join(o.workDir, 'nats'));
     started.push(...natsNodes);
     const natsUp = Promise.all(natsNodes.map((n) => n.start()));
+    // Awaited below; a failure before that must not surface later as an unhandled rejection.
+    natsUp.catch(() => undefined);
+    step('PostgreSQL: initdb and start');
     const pg = await startPostgres({ binDir: tools.postgresBinDir, dataDir: join(o.workDir, 'postgres'), port: await freePort(), logFile: join(o.workDir, 'postgres.log') });
     started.push(pg);
+    const pgPort = Number(pg.address.split(':')[1]);
     log(`PostgreSQL on ${pg.address}${pg.fresh ? '; installing the Temporal schema' : ''}`);
-    if (pg.fresh) await installSchema(tools.sqlTool, Number(pg.address.split(':')[1]));
-    const temporal = await temporalNodes(tools.temporalServer, o.workDir, Number(pg.address.split(':')[1]));
+    if (pg.fresh) await installSchema(tools.sqlTool, pgPort, step);
+    step('starting 2 Temporal nodes');
+    const temporal = await temporalNodes(tools.temporalServer, o.workDir, pgPort);
     started.push(...temporal);
     await Promise.all(temporal.map((n) => n.start()));
+    step('frontend proxy');
     const proxy = await startFrontendProxy(
       temporal.map((n) => n.address),
       await freePort(),
     );
     started.push({ stop: () => proxy.close() });
+    step('namespace and search attributes');
     await setUpNamespace(proxy.address);
     await Promise.all(temporal.map((n) => namespaceReadyOn(n.address)));
     log(`Temporal nodes ${temporal.map((n) => n.address).join(', ')} behind ${proxy.address}`);
+    step('NATS JetStream cluster: a meta leader on every node');
     await natsUp;
     log(`NATS JetStream cluster ${natsNodes.map((n) => n.address).join(',')}`);
+    if (o.ui) step('Web UI server');
     const ui = o.ui ? await startUi(tools.uiServer, o.workDir, proxy, o.ui) : undefined;
     if (ui) started.push(ui);
     return {

@@ -1,76 +1,73 @@
 /**
  * The cluster's last line of defence: a small detached process that watches the process that
  * started the cluster and, when it is gone without having stopped the cluster (its state file
- * still there), kills the recorded servers and removes their folder. It covers what no handler in
- * that process can: SIGKILL, and a test runner that exits on SIGINT before its hooks run. The
- * watched process's descendants (vitest's test workers, worker processes they spawned) would go on
- * against a dead cluster for minutes, or for good: those seen alive with it are killed too.
- * Usage: reaper.ts <watched pid> <state file>; it exits once the state file is gone.
+ * still there and still naming its folder), kills the recorded servers and removes their folder.
+ * It covers what no handler in that process can: SIGKILL, and a runner that exits before its hooks
+ * run. The watched process's descendants (vitest's test workers, worker processes they spawned)
+ * would go on against a dead cluster for minutes, or for good: those seen alive with it are
+ * killed too, each only if its start time proves it is still the process seen (PIDs wrap within
+ * half an hour on this machine, and a new run in the same checkout works in the same folder).
+ * It acts only for its own run: a state file naming another folder belongs to a newer run.
+ * What it does goes to `<state file>.reaper.log` (its own output goes nowhere: it is detached).
+ * Its run is the one the state file names when it starts (the folder is not on its command line:
+ * whoever kills "every process naming the folder" would kill the reaper first).
+ * Usage: reaper.ts <watched pid> <its start time> <state file>; it exits once it is done.
  */
-import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { cleanUpLeftovers } from './leftovers';
+import { appendFileSync, existsSync, readdirSync } from 'node:fs';
+import { cleanUpLeftovers, procStat, readRun, stillRunning, type ProcessId } from './leftovers';
 
-const [watched, stateFile] = [Number(process.argv[2]), process.argv[3]];
-if (!Number.isInteger(watched) || !stateFile) {
-  console.error('usage: reaper.ts <pid> <state file>');
+const [pid, start, stateFile] = [Number(process.argv[2]), Number(process.argv[3]), process.argv[4]];
+const workDir = stateFile ? readRun(stateFile)?.workDir : undefined;
+if (!Number.isInteger(pid) || !Number.isInteger(start) || !stateFile || !workDir) {
+  console.error('usage: reaper.ts <pid> <start time> <state file> (which names a run)');
   process.exit(2);
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+const watched: ProcessId = { pid, start };
+const say = (line: string) => appendFileSync(`${stateFile}.reaper.log`, `${new Date().toISOString()} [cluster-reaper ${process.pid}] ${line}\n`);
 
 /** The descendants of `pid` now (Linux /proc): vitest's workers and the worker processes tests spawn. */
-function descendantsOf(pid: number): number[] {
-  const parent = new Map<number, number>();
-  try {
-    for (const e of readdirSync('/proc')) {
-      if (!/^\d+$/.test(e)) continue;
-      try {
-        parent.set(Number(e), Number(readFileSync(`/proc/${e}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]));
-      } catch {
-        // gone meanwhile
-      }
-    }
-  } catch {
-    return [];
+function descendantsOf(root: number): ProcessId[] {
+  const stats = new Map<number, { ppid: number; start: number }>();
+  for (const e of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    const stat = procStat(Number(e));
+    if (stat) stats.set(Number(e), stat);
   }
-  const found: number[] = [];
+  const found: ProcessId[] = [];
   const walk = (p: number) => {
-    for (const [child, pp] of parent) {
-      if (pp !== p || child === process.pid) continue;
-      found.push(child);
+    for (const [child, { ppid, start }] of stats) {
+      if (ppid !== p || child === process.pid) continue;
+      found.push({ pid: child, start });
       walk(child);
     }
   };
-  walk(pid);
+  walk(root);
   return found;
 }
 
-const cwdOf = (pid: number) => {
-  try {
-    return readlinkSync(`/proc/${pid}/cwd`);
-  } catch {
-    return undefined;
-  }
-};
-
-const workers = new Map<number, string | undefined>();
+const ours = () => existsSync(stateFile) && readRun(stateFile)?.workDir === workDir;
+const workers = new Map<number, ProcessId>();
 const timer = setInterval(() => {
-  if (!existsSync(stateFile)) return void clearInterval(timer); // stopped cleanly
-  if (alive(watched)) {
-    for (const c of descendantsOf(watched)) if (!workers.has(c)) workers.set(c, cwdOf(c));
+  if (!ours()) return void clearInterval(timer); // stopped cleanly (a newer run may own the file now)
+  if (stillRunning(watched)) {
+    const first = workers.size === 0;
+    for (const c of descendantsOf(watched.pid)) if (!workers.has(c.pid)) workers.set(c.pid, c);
+    if (first) say(`watching PID ${watched.pid} (${workers.size} processes under it) for ${workDir}`);
     return;
   }
   clearInterval(timer);
-  cleanUpLeftovers(stateFile, (line) => console.error(`[cluster-reaper] ${line}`));
-  // Still the same process only if it still works where it did.
-  for (const [pid, cwd] of workers) {
-    if (alive(pid) && cwd && cwdOf(pid) === cwd) process.kill(pid, 'SIGKILL');
+  say(`PID ${watched.pid} ended without stopping the cluster in ${workDir}: cleaning up`);
+  try {
+    cleanUpLeftovers(stateFile, say);
+  } catch (err) {
+    say(`left the state file alone: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  for (const w of workers.values()) {
+    if (!stillRunning(w)) continue;
+    say(`killing PID ${w.pid}, started by it and still running`);
+    try {
+      process.kill(w.pid, 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
   }
 }, 500);

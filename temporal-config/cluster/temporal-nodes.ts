@@ -14,16 +14,24 @@ const here = dirname(fileURLToPath(import.meta.url));
 const run = promisify(execFile);
 export const HISTORY_SHARDS = 16;
 
-/** Creates both databases and brings them to the schema built into the sql tool. */
-export async function installSchema(sqlTool: string, pgPort: number): Promise<void> {
+/** Each call of the sql tool may take this long (seconds on a loaded machine); a hang fails loudly instead of waiting for ever. */
+const SQL_TOOL_TIMEOUT_MS = 120_000;
+
+/** Creates both databases and brings them to the schema built into the sql tool; a failure names the database, the command and what the tool printed. */
+export async function installSchema(sqlTool: string, pgPort: number, step: (name: string) => void = () => undefined): Promise<void> {
   for (const [db, schema] of [
     ['temporal', 'temporal'],
     ['temporal_visibility', 'visibility'],
   ] as const) {
     const base = ['--plugin', 'postgres12', '--endpoint', '127.0.0.1', '--port', String(pgPort), '--user', 'temporal', '--password', 'temporal', '--database', db];
-    await run(sqlTool, [...base, 'create-database']);
-    await run(sqlTool, [...base, 'setup-schema', '-v', '0.0']);
-    await run(sqlTool, [...base, 'update-schema', '--schema-name', `postgresql/v12/${schema}`]);
+    for (const command of [['create-database'], ['setup-schema', '-v', '0.0'], ['update-schema', '--schema-name', `postgresql/v12/${schema}`]]) {
+      const what = `temporal-sql-tool ${command[0]} on ${db}`;
+      step(`Temporal schema: ${what}`);
+      await run(sqlTool, [...base, ...command], { timeout: SQL_TOOL_TIMEOUT_MS }).catch((err: { code?: number | string; signal?: string; killed?: boolean; stderr?: string }) => {
+        const how = err.killed && err.signal ? `was stopped (${err.signal}) after ${SQL_TOOL_TIMEOUT_MS / 1000} s` : err.signal ? `was killed by ${err.signal}` : `failed (exit code ${err.code})`;
+        throw new Error(`${what} ${how}: ${(err.stderr ?? '').trim().split('\n').slice(-5).join(' | ') || 'no output'}`);
+      });
+    }
   }
 }
 

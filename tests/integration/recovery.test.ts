@@ -4,7 +4,7 @@
  * history (decrypted), logs, events, the account history or mail, in clear, base64 or hex, and
  * neither does its hash.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Payload } from '@temporalio/common';
@@ -15,27 +15,21 @@ import { RecoveryClient } from '../../client/recovery-client';
 import { InvalidInputError, InvalidTokenError, NoEmailError, OperatorCredentialError, WeakPasswordError } from '../../workflows/domain/errors';
 import { passwordResetWorkflowId, resetPasswordUpdate, supportRecoveryWorkflowId } from '../../workflows/recovery.defs';
 import { eventually, operatorToken, PAYLOAD_KEYS, processEnv, PROOF_KEYS, refusal, startHarness, type Harness } from '../support/harness';
+import { spawnCapturedWorker, type CapturedWorker } from '../support/worker-process';
 
 const run = promisify(execFile);
 let h: Harness;
-let worker: ChildProcess;
-let workerLog = '';
+let worker: CapturedWorker;
 let rc: RecoveryClient;
 const env = (extra: NodeJS.ProcessEnv = {}) => processEnv(h, { LOG_LEVEL: 'debug', ...extra });
 
 beforeAll(async () => {
   h = await startHarness({ startWorker: false });
-  worker = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
-  worker.stdout?.on('data', (d: Buffer) => (workerLog += d.toString()));
-  worker.stderr?.on('data', (d: Buffer) => (workerLog += d.toString()));
+  worker = spawnCapturedWorker(env());
   rc = new RecoveryClient({ client: h.temporal, taskQueue: h.taskQueue, passwordPublicKey: passwordPublicKey(PROOF_KEYS.passwords) });
 });
 afterAll(async () => {
-  if (worker && worker.exitCode === null) {
-    const exited = new Promise((r) => worker.once('exit', r));
-    worker.kill('SIGTERM');
-    await exited;
-  }
+  await worker?.stop();
   await h?.close();
 });
 
@@ -106,7 +100,7 @@ describe('access recovery (REC-1, REC-2)', () => {
     const events = JSON.stringify(h.events.items.filter((e) => e.accountId === account.accountId));
     const accountHistory = JSON.stringify(await h.client.history(account.accountId));
     const mail = JSON.stringify(h.smtp.received.filter((m) => m.to.includes(account.email!)));
-    for (const [where, text] of Object.entries({ 'workflow history': history, 'worker log': workerLog, 'CLI output': out, events, 'account history': accountHistory, mail })) {
+    for (const [where, text] of Object.entries({ 'workflow history': history, 'worker log': worker.output(), 'CLI output': out, events, 'account history': accountHistory, mail })) {
       expectAbsent(text, password, where);
       expectAbsent(text, stored.passwordHash!, where);
       if (where !== 'mail') expectAbsent(text, code, where); // the code travelled sealed, never in clear
@@ -183,7 +177,7 @@ describe('access recovery (REC-1, REC-2)', () => {
     });
     expect(entries.map((e) => e.kind)).toContain('password_changed');
     const history = await decryptedHistory(supportRecoveryWorkflowId(account.accountId));
-    for (const [where, text] of Object.entries({ 'workflow history': history, 'worker log': workerLog, 'CLI output': out, 'account history': JSON.stringify(entries) })) {
+    for (const [where, text] of Object.entries({ 'workflow history': history, 'worker log': worker.output(), 'CLI output': out, 'account history': JSON.stringify(entries) })) {
       expectAbsent(text, temporary, where);
       expectAbsent(text, 'Leto-2026!Sobaka', where);
       expectAbsent(text, after.passwordHash!, where);

@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startCluster } from '../../temporal-config/cluster/cluster';
-import { cleanUpLeftovers, forgetRun, killServersOf, recordRun, startReaper } from '../../temporal-config/cluster/leftovers';
+import { cleanUpLeftovers, forgetRun, killServersOf, processId, recordRun, startReaper } from '../../temporal-config/cluster/leftovers';
 import { measureJetStreamApi, settleStreams } from '../../temporal-config/cluster/nats-cluster';
 import { provideRun } from './global-setup';
 
@@ -25,23 +25,31 @@ const apiTimeout = (worstMs: number) => Math.min(60_000, Math.max(15_000, 20 * w
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   cleanUpLeftovers(STATE_FILE, log);
-  return provideRun(project, 'phone-change-cluster-', async (workDir) => {
+  return provideRun(project, 'phone-change-cluster-', async (workDir, guard) => {
     // Recorded before anything starts: a run killed while starting leaves its folder named.
-    recordRun(STATE_FILE, { workDir, pids: {} });
+    const owner = processId();
+    recordRun(STATE_FILE, { workDir, pids: {}, owner });
     startReaper(STATE_FILE);
-    const cluster = await startCluster({ workDir, log });
-    const record = () => recordRun(STATE_FILE, { workDir, pids: cluster.pids() });
+    const cluster = await startCluster({ workDir, log, step: guard.step }).catch((err: unknown) => {
+      // Its servers are stopped; its logs stay for the error to point at (the reaper would remove them).
+      forgetRun(STATE_FILE);
+      throw new Error(`${err instanceof Error ? err.message : String(err)} (server logs kept in ${workDir})`, { cause: err });
+    });
+    const record = () => recordRun(STATE_FILE, { workDir, pids: cluster.pids(), owner });
     record();
     log(`PIDs ${JSON.stringify(cluster.pids())}`);
     // Ready means every stream and bucket exists with all 3 replicas current, not just a meta leader:
     // a reader's first consumer on a stream still forming timed out.
     const t0 = Date.now();
+    guard.step('streams and buckets: 3 current replicas each');
     await settleStreams(cluster.natsUrl, 3);
+    guard.step('measuring replicated consumer round trips');
     const worst = await measureJetStreamApi(cluster.natsUrl, 3);
     const natsApiTimeoutMs = apiTimeout(worst);
     log(`streams and buckets settled in ${((Date.now() - t0) / 1000).toFixed(1)} s; slowest consumer round trip ${worst} ms, readers' JetStream timeout ${natsApiTimeoutMs / 1000} s`);
     project.provide('natsApiTimeoutMs', natsApiTimeoutMs);
 
+    guard.step('control endpoint');
     const nodes = new Map([...cluster.temporal, ...cluster.nats].map((n) => [n.name, n]));
     const control = createServer((req, res) => {
       const [, action, name] = (req.url ?? '').split('/');

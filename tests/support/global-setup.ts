@@ -9,6 +9,7 @@ import type { TestProject } from 'vitest/node';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { killLaunched, startNats, startTemporal, toolPaths } from '../../temporal-config/stack';
 import { workflowBundleOptions } from '../../workers/worker';
+import { guardRun, type RunGuard } from './run-guard';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -37,7 +38,8 @@ export interface RunServers {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const tools = toolPaths();
-  return provideRun(project, 'phone-change-test-', async (workDir) => {
+  return provideRun(project, 'phone-change-test-', async (workDir, guard) => {
+    guard.step('starting the Temporal dev server and nats-server');
     const [temporal, nats] = await Promise.all([
       startTemporal({ bin: tools.temporal, logFile: join(workDir, 'temporal.log') }),
       startNats({ bin: tools.natsServer, storeDir: join(workDir, 'nats'), logFile: join(workDir, 'nats.log') }),
@@ -52,29 +54,42 @@ export default async function setup(project: TestProject): Promise<() => Promise
 }
 
 /** Starts the servers in a fresh work folder while bundling the workflows, and provides both to test files. */
-export async function provideRun(project: TestProject, prefix: string, start: (workDir: string) => Promise<RunServers>): Promise<() => Promise<void>> {
+export async function provideRun(project: TestProject, prefix: string, start: (workDir: string, guard: RunGuard) => Promise<RunServers>): Promise<() => Promise<void>> {
   const t0 = Date.now();
   const run: { servers?: RunServers } = {};
+  const tag = prefix.includes('cluster') ? 'cluster-setup' : 'global-setup';
   // Killed from outside (a CI timeout, Ctrl-C), even while the servers are starting: take them
-  // down too, they run in process groups of their own and would not get the signal.
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
-    process.once(signal, () => {
-      run.servers?.kill();
-      killLaunched();
-      process.exit(128 + (signal === 'SIGHUP' ? 1 : signal === 'SIGINT' ? 2 : 15));
-    });
-  }
+  // down too, they run in process groups of their own and would not get the signal. Any end of
+  // this process before the tests are done names the step it was at (run-guard.ts).
+  const guard = guardRun(tag, () => {
+    run.servers?.kill();
+    killLaunched();
+  });
   const workDir = mkdtempSync(join(tmpdir(), prefix));
-  const [servers, bundle] = await Promise.all([start(workDir).then((s) => (run.servers = s)), bundleWorkflowCode({ ...workflowBundleOptions, logger: quietLogger })]);
-  const workflowBundlePath = join(workDir, 'workflow-bundle.js');
-  writeFileSync(workflowBundlePath, bundle.code);
+  let servers: RunServers;
+  try {
+    const bundled = bundleWorkflowCode({ ...workflowBundleOptions, logger: quietLogger });
+    bundled.catch(() => undefined); // reported below, after the servers' own failure if both fail
+    servers = run.servers = await start(workDir, guard);
+    guard.step('bundling the workflows');
+    const bundle = await bundled;
+    const workflowBundlePath = join(workDir, 'workflow-bundle.js');
+    writeFileSync(workflowBundlePath, bundle.code);
+    project.provide('workflowBundlePath', workflowBundlePath);
+  } catch (err) {
+    const where = guard.where();
+    run.servers?.kill();
+    killLaunched();
+    throw new Error(`[${tag}] set-up failed ${where}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
   project.provide('temporalAddress', servers.temporalAddress);
   project.provide('natsUrl', servers.natsUrl);
   if (servers.natsReplicas) project.provide('natsReplicas', servers.natsReplicas);
-  project.provide('workflowBundlePath', workflowBundlePath);
   project.provide('workDir', workDir);
-  console.log(`[global-setup] temporal ${servers.temporalAddress}, nats ${servers.natsUrl}, bundle ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(`[${tag}] temporal ${servers.temporalAddress}, nats ${servers.natsUrl}, bundle ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  guard.ready();
   return async () => {
+    guard.teardown();
     try {
       await servers.stop();
     } finally {
@@ -82,6 +97,7 @@ export async function provideRun(project: TestProject, prefix: string, start: (w
       servers.kill();
       killLaunched();
       if (!process.env.KEEP_TEST_DIR) rmSync(workDir, { recursive: true, force: true });
+      guard.done();
     }
   };
 }

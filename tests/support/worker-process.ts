@@ -23,3 +23,20 @@ export async function kill(child: ChildProcess, signal: NodeJS.Signals): Promise
   child.kill(signal);
   return exited;
 }
+
+export interface CapturedWorker {
+  child: ChildProcess;
+  /** Everything the process printed so far, stdout and stderr in arrival order. */
+  output(): string;
+  /** SIGTERM (the worker drains) and waits for the exit; nothing when it has exited already. */
+  stop(): Promise<void>;
+}
+
+/** `workers/main.ts` as its own process with its output kept in memory, for tests that search its logs (SEC-4, REC-1). */
+export function spawnCapturedWorker(env: NodeJS.ProcessEnv): CapturedWorker {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  return { child, output: () => out, stop: async () => void (await kill(child, 'SIGTERM')) };
+}
