@@ -18,6 +18,7 @@ import { policyProblems, type Policy } from './domain/policy';
 import { failureFromActivity, fromInfo, parseOrRefuse, toFailure } from './failures';
 import { recoverySchemas, recoveryStatusQuery, resendResetCodeUpdate, resetPasswordUpdate, type RecoveryInput, type RecoveryState, type RecoveryStatus } from './recovery.defs';
 import type { CodeVerdict, Step } from './phone-change.defs';
+import { asInput } from './checks';
 
 const acts = proxyActivities<PhoneChangeActivities>({
   startToCloseTimeout: '20 seconds',
@@ -30,7 +31,8 @@ const local = proxyLocalActivities<PhoneChangeActivities>({ startToCloseTimeout:
 const MAX_LIFETIME_MS = 3_600_000;
 const MESSAGES_CAP = 100;
 
-export async function passwordReset(input: RecoveryInput): Promise<RecoveryStatus> {
+export async function passwordReset(raw: RecoveryInput): Promise<RecoveryStatus> {
+  const input = asInput(raw);
   let state: RecoveryState = 'validating';
   let failure: RecoveryStatus['failure'];
   let policy: Policy | undefined;

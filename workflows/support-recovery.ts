@@ -15,6 +15,7 @@ import { nonRetryableErrorTypes, RateLimitedError, WrongStateError } from './dom
 import { failureFromActivity, fromInfo, parseOrRefuse, toFailure } from './failures';
 import { enableLoginUpdate, recoverySchemas, recoveryStatusQuery, setPasswordUpdate, type RecoveryInput, type RecoveryState, type RecoveryStatus } from './recovery.defs';
 import type { OperatorRef } from './phone-change.defs';
+import { asInput } from './checks';
 
 const acts = proxyActivities<PhoneChangeActivities>({
   startToCloseTimeout: '20 seconds',
@@ -27,7 +28,8 @@ const local = proxyLocalActivities<PhoneChangeActivities>({ startToCloseTimeout:
 const SUPPORT_WAIT_MS = 7 * 24 * 3_600_000;
 const MESSAGES_CAP = 100;
 
-export async function supportRecovery(input: RecoveryInput): Promise<RecoveryStatus> {
+export async function supportRecovery(raw: RecoveryInput): Promise<RecoveryStatus> {
+  const input = asInput(raw);
   let state: RecoveryState = 'validating';
   let failure: RecoveryStatus['failure'];
   let operator: OperatorRef | undefined;

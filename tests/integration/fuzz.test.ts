@@ -5,7 +5,9 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../support/harness';
+import { randomUUID } from 'node:crypto';
+import type { WorkflowHandle } from '@temporalio/client';
+import { eventually, startHarness, type Harness } from '../support/harness';
 import { toTypedError } from '../../client/phone-change-client';
 import { PhoneChangeError } from '../../workflows/domain/errors';
 import {
@@ -49,6 +51,9 @@ const junk = fc.oneof(
     { requiredKeys: [] },
   ),
 );
+/** Workflow-task failures in a run's history: a caller's input must never cause one. */
+const failedTasks = async (handle: WorkflowHandle) =>
+  ((await handle.fetchHistory()).events ?? []).filter((e) => e.workflowTaskFailedEventAttributes).map((e) => e.workflowTaskFailedEventAttributes?.failure?.message);
 const snapshot = (s: ChangeStatus) => ({ state: s.state, steps: s.steps, identity: s.identity, support: s.support });
 
 describe("fuzzing the workflow's messages", () => {
@@ -88,6 +93,22 @@ describe("fuzzing the workflow's messages", () => {
     );
     expect(snapshot(await h.client.status(account.accountId))).toEqual(before);
     expect((await handle.describe()).status.name).toBe('RUNNING');
+    expect(await failedTasks(handle)).toEqual([]);
+  });
+
+  it('SEC-7 issue 12: with zod shared and frozen across workflows and stacks six frames deep, raw starts of every workflow with null, huge, negative, NaN or misordered input fail no workflow task', async () => {
+    const huge = 'x'.repeat(1_000_000);
+    const inputs = [null, -1, Number.NaN, huge, [], { accountId: huge }, { accountId: -1, requestId: Number.NaN }, { requestId: 'R1', accountId: 'a' }, { numbers: [null, -1], cursor: Number.NaN }];
+    const types = ['phoneChange', 'linkedSync', 'phoneRevert', 'testDelivery', 'passwordReset', 'supportRecovery', 'recyclingSweep'];
+    for (const type of types) {
+      for (const input of inputs) {
+        const handle = await h.temporal.workflow.start(type, { workflowId: `fuzz-${type}-${randomUUID()}`, taskQueue: h.taskQueue, args: [input] });
+        // The first task ran (completed or failed) before anything is asserted.
+        await eventually(async () => ((await handle.fetchHistory()).events ?? []).some((e) => e.workflowTaskCompletedEventAttributes || e.workflowTaskFailedEventAttributes), `${type}'s first task`);
+        expect({ type, failed: await failedTasks(handle) }).toEqual({ type, failed: [] });
+        await handle.terminate('fuzz').catch(() => undefined); // most already ended, refused
+      }
+    }
   });
 
   it("PRE-2: the client's start refuses malformed input with a typed error and starts nothing", async () => {

@@ -10,7 +10,7 @@ import type { linkedSync } from '../linked-sync';
 import { linkedSyncWorkflowId } from '../after-change.defs';
 import { failureFromActivity } from '../failures';
 import * as code from '../code-step';
-import { operatorName } from '../checks';
+import { asInput, operatorName } from '../checks';
 import type { FailureInfo, PhoneChangeInput, PhoneChangeResult, Step, SupportReason } from '../phone-change.defs';
 import { ChangeModel, iso, type End } from './model';
 import { everywhere, notice, noticeItem, ownerOnly, type Channels, type NoticeExtra } from './notices';
@@ -20,7 +20,8 @@ import { registerHandlers } from './handlers';
 import { validate } from './validate';
 import { simSwapHold } from './sim-swap';
 
-export async function phoneChange(input: PhoneChangeInput): Promise<PhoneChangeResult> {
+export async function phoneChange(raw: PhoneChangeInput): Promise<PhoneChangeResult> {
+  const input = asInput(raw);
   const m = new ChangeModel(input);
   // Issue 12: fewer history events per change (what goes out together in one local activity, a
   // local binding, the linked sync started by an activity). The v6 shape stays for the histories

@@ -40,6 +40,15 @@ export interface IdentityCheck {
   confirmed: boolean;
 }
 
+/**
+ * A raw start may carry anything in these fields (SEC-7); the server refuses a keyword that is not
+ * a string or is over its 2 KB limit, which would fail the task: such a value is left out (the
+ * change is refused by its input checks anyway). 512 characters fit 2 KB in any encoding.
+ */
+function keyword(key: (typeof searchAttributes)['accountId'], value: unknown) {
+  return typeof value === 'string' && value.length <= 512 ? [{ key, value }] : [];
+}
+
 export class ChangeModel {
   state: ChangeState = 'validating';
   /**
@@ -106,11 +115,7 @@ export class ChangeModel {
     this.state = state;
     // v7: `committing` lasts one workflow task (the binding is local): not worth a history event.
     if (this.v7 && state === 'committing') return;
-    upsertSearchAttributes([
-      { key: searchAttributes.state, value: state },
-      { key: searchAttributes.accountId, value: this.input.accountId },
-      { key: searchAttributes.requestId, value: this.input.requestId },
-    ]);
+    upsertSearchAttributes([{ key: searchAttributes.state, value: state }, ...keyword(searchAttributes.accountId, this.input.accountId), ...keyword(searchAttributes.requestId, this.input.requestId)]);
   }
 
   checkState(allowed: readonly ChangeState[], action: string): void {
