@@ -32,6 +32,7 @@ import {
 import { resolvePolicy, type Policy } from '../../workflows/domain/policy';
 import {
   AccountNotVerifiedError,
+  ChangeNotFoundError,
   CodesExhaustedError,
   InvalidInputError,
   InvalidTokenError,
@@ -609,7 +610,9 @@ describe('the workflows after a change, with stub activities', () => {
       const third = await confirm('333333');
       return { workflowId, third, result: (await handle.result()) as TestDeliveryResult };
     });
-    expect(third).toBeInstanceOf(CodesExhaustedError);
+    // Exhausted at the second wrong entry, the run ends: the right code after it is refused by the
+    // run (still closing) or finds it closed. Either way it is not taken.
+    expect([CodesExhaustedError, ChangeNotFoundError].some((E) => third instanceof E)).toBe(true);
     expect(result.confirmed).toBe(false);
   });
   it('SIG-2 (stub activities): the recycled-number sweep checks bound numbers in batches after its cursor and reports progress; a raw start with unknown fields checks nothing', async () => {
