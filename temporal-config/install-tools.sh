@@ -57,5 +57,17 @@ fi
 nats_dir="$cache/nats-server-$NATS_SERVER_VERSION"
 ensure_go_tool nats-server "$NATS_SERVER_MODULE" "$NATS_SERVER_VERSION" nats-server "about 15 s"
 
+# The worker's allocator (temporal-config/allocator.sh): Debian's jemalloc, when it can be installed.
+if ! /sbin/ldconfig -p 2>/dev/null | grep -q 'libjemalloc\.so\.2 '; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "jemalloc: installing Debian's libjemalloc2 (the worker's allocator; a few seconds)"
+    apt-get install -y -q --no-install-recommends libjemalloc2 >&2 ||
+      { apt-get update -q >&2 && apt-get install -y -q --no-install-recommends libjemalloc2 >&2; } ||
+      say "jemalloc: could not install libjemalloc2; workers use glibc malloc"
+  else
+    say "jemalloc: libjemalloc2 is not installed (apt-get install libjemalloc2 as root); workers use glibc malloc"
+  fi
+fi
+
 echo "TEMPORAL_BIN=$temporal_bin"
 echo "NATS_SERVER_BIN=$nats_dir/nats-server"

@@ -1,4 +1,5 @@
 /** Builds the phone-change worker: the workflow and its activities on one task queue. */
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { PayloadCodec } from '@temporalio/common';
@@ -51,7 +52,44 @@ export function tuningOptions(t: WorkerTuning): Partial<WorkerOptions> {
   return { maxCachedWorkflows: t.maxCachedWorkflows, stickyQueueScheduleToStartTimeout: t.stickyQueueTimeoutMs, ...slots };
 }
 
+/**
+ * Issue 12: the SDK's workflow thread inherits the process's Node options, and with them tsx's
+ * loader (`--import tsx`), which turns source maps on in that thread: Node then inspects every
+ * function the SDK compiles, and it compiles three for each promise a workflow makes (the stack
+ * it records for the Web UI). The thread runs only JavaScript (the SDK's thread script and the
+ * bundle), so it is started without the loader; every other option (heap size, profiling) stays.
+ */
+export function workflowThreadWithoutLoader(): void {
+  const threads = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads') & { [patched]?: true };
+  if (threads[patched]) return;
+  const Original = threads.Worker;
+  class WorkflowThread extends Original {
+    constructor(filename: string | URL, options?: import('node:worker_threads').WorkerOptions) {
+      const sdkThread = String(filename).endsWith('workflow-worker-thread.js') && options?.execArgv === undefined;
+      super(filename, sdkThread ? { ...options, execArgv: withoutLoader(process.execArgv) } : options);
+    }
+  }
+  Object.assign(threads, { Worker: WorkflowThread, [patched]: true });
+}
+const patched = Symbol.for('phone-change.workflow-thread-without-loader');
+
+/** process.execArgv without tsx's `--import tsx` / `--require …/tsx/…` / `--import …/tsx/…` pairs. */
+export function withoutLoader(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    if ((flag === '--import' || flag === '--require' || flag === '-r') && /(^|[\\/])tsx([\\/]|$)/.test(inline ?? args[i + 1] ?? '')) {
+      if (inline === undefined) i++;
+      continue;
+    }
+    out.push(arg);
+  }
+  return out;
+}
+
 export async function createPhoneChangeWorker(o: PhoneChangeWorkerOptions): Promise<Worker> {
+  workflowThreadWithoutLoader();
   return Worker.create({
     connection: o.connection,
     namespace: o.namespace,

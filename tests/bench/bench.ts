@@ -13,6 +13,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
 import protos from '@temporalio/proto';
@@ -41,7 +42,8 @@ const WORKERS = (process.env.BENCH_WORKERS ?? '1,2').split(',').filter(Boolean).
 /** The workers' cache bound (WORKER_MAX_CACHED_WORKFLOWS; workers/config.ts default 1000). */
 const CACHE = process.env.WORKER_MAX_CACHED_WORKFLOWS ?? '1000';
 /** Node options for the worker processes only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them. */
-const WORKER_NODE_ARGS = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const HEAP_DIR = process.env.BENCH_HEAP_SNAPSHOTS;
+const WORKER_NODE_ARGS = [...(process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean), ...(HEAP_DIR ? ['--import', fileURLToPath(new URL('./heap-probe.mjs', import.meta.url))] : [])];
 const IDENTITY = { fullName: 'Иванова Анна Сергеевна', passport: '4510 123456' };
 /** The worker's master secret; the bench's client holds no key (SEC-5), only its back-office account set-up hashes identity data. */
 const masterKey = randomBytes(32);
@@ -128,7 +130,11 @@ async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise
 }
 
 function spawnWorker(script: string[], env: NodeJS.ProcessEnv, logFile: string): ChildProcess {
-  const child = spawn(process.execPath, [...WORKER_NODE_ARGS, '--import', 'tsx', ...script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Through the allocator script, as `npm run worker` runs it (jemalloc unless WORKER_ALLOCATOR=system).
+  const child = spawn('bash', ['temporal-config/allocator.sh', process.execPath, ...WORKER_NODE_ARGS, '--import', 'tsx', ...script], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const out: string[] = [];
   child.stdout?.on('data', (d: Buffer) => out.push(d.toString()));
   child.stderr?.on('data', (d: Buffer) => out.push(d.toString()));
@@ -184,6 +190,7 @@ async function main(): Promise<void> {
     LIMIT_STARTS_PER_ACCOUNT: '1000/1h',
     LIMIT_STARTS_PER_NUMBER: '1000/1h',
     LIMIT_CODES_PER_NUMBER: '1000/1h',
+    ...(HEAP_DIR ? { HEAP_PROBE_DIR: HEAP_DIR } : {}),
   };
   const worker = spawnWorker(['workers/main.ts'], workerEnv, join(dir, 'worker.log'));
   const temporalPid = servers.find((x) => x.address === temporalAddress)?.process.pid;
@@ -326,30 +333,38 @@ async function main(): Promise<void> {
   const natsRss = () => (natsPid ? sampleTree(natsPid).rssMb : 0);
   const serversRss = () => temporalRss() + natsRss();
   const dbBytes = () => ['temporal.db', 'temporal.db-wal'].reduce((a, f) => a + (existsSync(join(dir, f)) ? statSync(join(dir, f)).size : 0), 0);
+  // The citizens' accounts exist before their changes: registered before the baseline, so the
+  // servers' growth per waiting change counts the change, not the account.
+  const maxWaiting = Math.max(0, ...WAITING);
+  log(`registering ${maxWaiting} accounts for the waiting changes`);
+  const waitingAccounts: Awaited<ReturnType<typeof newAccount>>[] = [];
+  await pool([...Array(maxWaiting).keys()], 50, async () => void waitingAccounts.push(await newAccount()), 'accounts');
+  await settled(worker.pid!);
   const sBase = serversRss();
   const nBase = natsRss();
   const dBase = dbBytes();
-  const waitingAccounts: { accountId: string; phone: string }[] = [];
+  let opened = 0;
   let used = 0;
+  let snapshots = 0;
   for (const w of [...WAITING].sort((a, b) => a - b)) {
-    log(`opening changes that wait for the identity check: ${waitingAccounts.length} → ${w}`);
+    log(`opening changes that wait for the identity check: ${opened} → ${w}`);
     const tw = performance.now();
     const wf = await pool(
-      [...Array(Math.max(0, w - waitingAccounts.length)).keys()],
+      waitingAccounts.slice(opened, w),
       50,
-      async () => {
-        const a = await newAccount();
-        await client.start({ accountId: a.accountId, newPhone: newPhoneFor(5_000_000 + seq), auth: 'two_factor' });
-        waitingAccounts.push(a);
+      async (a) => {
+        await client.start({ accountId: a.accountId, newPhone: newPhoneFor(5_000_000 + Number(a.phone.slice(-7))), auth: 'two_factor' });
       },
       `waiting ${w}`,
     );
+    opened = w;
     const startSeconds = (performance.now() - tw) / 1000;
     const load = loadavg()[0]!;
     // Memory while the changes wait, not in the burst of opening them: once the worker is idle
     // (under 5 % of a core for a second; at most 30 s), so garbage of the burst is not counted.
     await settled(worker.pid!);
     const rss = sampleTree(worker.pid!).rssMb;
+    if (HEAP_DIR) await heapSnapshots(++snapshots);
     const serverKb = ((serversRss() - sBase) * 1024) / w;
     const natsKb = ((natsRss() - nBase) * 1024) / w;
     const dbKb = (dbBytes() - dBase) / 1024 / w;
@@ -425,6 +440,14 @@ async function main(): Promise<void> {
   await Promise.all(servers.map((x) => x.stop()));
   rmSync(dir, { recursive: true, force: true });
   if (throughput.some((t) => t.failures > 0 || t.floorFailures > 0) || failures4 > 0) process.exitCode = 1;
+}
+
+/** BENCH_HEAP_SNAPSHOTS=<dir>: heap snapshots of the worker's threads at each waiting row (tests/bench/heap-probe.mjs). */
+async function heapSnapshots(n: number): Promise<void> {
+  writeFileSync(join(HEAP_DIR!, `take-${n}`), '');
+  const deadline = Date.now() + 600_000;
+  while (!existsSync(join(HEAP_DIR!, `done-${n}`)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 500));
+  log(readFileSync(join(HEAP_DIR!, `done-${n}`), 'utf8'));
 }
 
 /** Waits until the process tree used under 5 % of a core for a second (at most 30 s). */

@@ -40,7 +40,11 @@ async function npmStart(until = '[start] HTTP API on'): Promise<{ child: ChildPr
   const env: NodeJS.ProcessEnv = { ...process.env, ...Object.fromEntries(await ports), DATA_DIR: dataDir };
   for (const k of ['TEMPORAL_ADDRESS', 'NATS_URL', 'SMTP_URL', 'OPERATOR_API_URL', 'METRICS_ADDRESS', 'WORKER_HEALTH_PORT']) delete env[k];
   // `npm start` without npm and its ensure step; a process group of its own, like a terminal's job.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'temporal-config/dev-stack.ts'], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('bash', ['temporal-config/allocator.sh', process.execPath, '--import', 'tsx', 'temporal-config/dev-stack.ts'], {
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   started.push(child);
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));

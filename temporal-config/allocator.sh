@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs a worker process (`npm run worker`, `npm start`, the bench's workers) with jemalloc when the
+# machine has it (issue 12). Under glibc's malloc the worker's native memory (the SDK's Rust core)
+# fragments: with 100 changes cached, 600 -> 3 000 waiting changes grew the RSS by 70 % while both
+# JavaScript heaps stayed flat (heap snapshots); under jemalloc by 10 %. WORKER_ALLOCATOR=system
+# keeps glibc's. exec keeps the PID, so signals reach the process itself.
+set -euo pipefail
+if [ "${WORKER_ALLOCATOR:-jemalloc}" = "jemalloc" ] && [[ "${LD_PRELOAD:-}" != *jemalloc* ]]; then
+  lib="$(/sbin/ldconfig -p 2>/dev/null | awk '/libjemalloc\.so\.2 /{print $NF; exit}')"
+  if [ -n "$lib" ]; then
+    export LD_PRELOAD="$lib${LD_PRELOAD:+:$LD_PRELOAD}"
+  else
+    echo "[allocator] libjemalloc2 not installed: glibc malloc (the worker's memory grows past its cache bound; apt-get install libjemalloc2)" >&2
+  fi
+fi
+exec "$@"
