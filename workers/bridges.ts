@@ -1,6 +1,7 @@
 /**
  * NATS → Temporal and NATS → NATS bridges that run beside the worker: linked services'
- * acknowledgements become `linkedAck` signals (AFTER-1), and gateways' delivery reports trigger the
+ * acknowledgements become `linkedAck` signals, those of one sync within LINKED_ACK_BATCH_MS as one
+ * signal (AFTER-1, issue 12), and gateways' delivery reports trigger the
  * push and e-mail fallback (CH-1). Durable consumers, so nothing is lost while a worker is down;
  * a message is acknowledged only after it was handled.
  */
@@ -14,7 +15,8 @@ import type { ActivityDeps } from '../activities';
 import { BUCKETS, STREAMS, SUBJECTS } from '../activities/adapters/nats/resources';
 import { deliveryReportSchema, handleDeliveryReport } from '../activities/delivery-fallback';
 import { findSentSms } from '../activities/adapters/nats/publishers';
-import { linkedAckSignal, linkedSyncWorkflowId } from '../workflows/after-change.defs';
+import { LINKED_ACK_MAX_SERVICES, LINKED_SERVICE_NAME_MAX, linkedAckSignal, linkedSyncWorkflowId, type LinkedAck } from '../workflows/after-change.defs';
+import { AckBatcher, DEFAULT_LINKED_ACK_BATCH_MS, type SyncRef } from './ack-batcher';
 
 export interface BridgeOptions {
   nc: NatsConnection;
@@ -23,7 +25,11 @@ export interface BridgeOptions {
   logger: Pick<Logger, 'warn' | 'info'>;
   /** Which bridges to run (both by default). */
   run?: { linkedAcks?: boolean; deliveryReports?: boolean };
+  /** Issue 12: how long a sync's first ack waits for the others (LINKED_ACK_BATCH_MS); 0: one signal per ack. */
+  linkedAckBatchMs?: number;
 }
+/** Syncs whose acks are held at once; past this the oldest batch goes at once. */
+const ACK_BATCHES_HELD = 32;
 
 /**
  * On a cluster a durable consumer is made by a vote of its stream's replicas: on a busy machine
@@ -32,12 +38,12 @@ export interface BridgeOptions {
 const CONSUMER_API_TIMEOUT_MS = 30_000;
 
 /**
- * Linked services' acknowledgements are handled up to this many at once (issue 12): a change's five
- * then reach its sync together and are taken in one workflow task, not one task each (a signal is
- * idempotent there: a service acknowledged twice is acknowledged). Delivery reports stay one at a
- * time: two copies of a report must not race to send the same fallback.
+ * Linked services' acknowledgements are handled up to this many at once (issue 12), held ones
+ * (waiting for their batch's signal) included: a change's five then reach its sync together (a
+ * signal is idempotent there: a service acknowledged twice is acknowledged). Delivery reports stay
+ * one at a time: two copies of a report must not race to send the same fallback.
  */
-const ACKS_IN_FLIGHT = 32;
+const ACKS_IN_FLIGHT = 64;
 
 async function consume(nc: NatsConnection, stream: string, durable: string, subject: string, handle: (m: JsMsg) => Promise<void>, concurrency = 1): Promise<() => Promise<void>> {
   const jsm = await jetstreamManager(nc, { timeout: CONSUMER_API_TIMEOUT_MS });
@@ -76,31 +82,48 @@ function parseJson(data: Uint8Array): unknown {
 
 const idHash = (id: string) => createHash('sha256').update(id).digest('hex').slice(0, 12);
 
+/** AFTER-1: acks from `linked.<service>.ack` to the syncs, those of one sync within the window as one signal. */
+async function linkedAckBridge(o: BridgeOptions): Promise<() => Promise<void>> {
+  const signalAck = async (ref: SyncRef, ack: LinkedAck) => {
+    try {
+      await o.client.workflow.getHandle(linkedSyncWorkflowId(ref.accountId, ref.requestId)).signal(linkedAckSignal, ack);
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      o.logger.warn({ services: 'services' in ack ? ack.services : [ack.service] }, 'linked-service ack for a sync that is over or unknown');
+    }
+  };
+  const batchMs = o.linkedAckBatchMs ?? DEFAULT_LINKED_ACK_BATCH_MS;
+  // 0: one signal per ack in the old form, as before issue 12's batching (and for a rolling
+  // upgrade: a worker older than the `services` form acknowledges nothing from it).
+  const batcher =
+    batchMs > 0 ? new AckBatcher({ windowMs: batchMs, maxPerSync: LINKED_ACK_MAX_SERVICES, maxSyncs: ACK_BATCHES_HELD, send: (ref, services) => signalAck(ref, { services }) }) : undefined;
+  const stopAcks = await consume(
+    o.nc,
+    STREAMS.linked.name,
+    'linked-ack-bridge',
+    SUBJECTS.linkedAcks,
+    async (m) => {
+      const service = m.subject.split('.')[1] ?? '';
+      const ack = (parseJson(m.data) ?? {}) as { accountId?: unknown; requestId?: unknown };
+      if (typeof ack.accountId !== 'string' || typeof ack.requestId !== 'string' || !ack.accountId || !ack.requestId)
+        return o.logger.warn({ service }, 'linked-service ack without accountId/requestId dropped');
+      // The sync ignores a whole signal with a name out of bounds: one must not take the others of its batch with it.
+      if (!service || service.length > LINKED_SERVICE_NAME_MAX) return o.logger.warn({ length: service.length }, 'linked-service ack with a service name out of bounds dropped');
+      await (batcher ? batcher.add({ accountId: ack.accountId, requestId: ack.requestId }, service) : signalAck({ accountId: ack.accountId, requestId: ack.requestId }, { service }));
+    },
+    ACKS_IN_FLIGHT,
+  );
+  return async () => {
+    // Held batches go now rather than after their window: the consumer waits for them.
+    const stopped = stopAcks();
+    batcher?.flushAll();
+    await stopped;
+  };
+}
+
 export async function startBridges(o: BridgeOptions): Promise<() => Promise<void>> {
   const stops: (() => Promise<void>)[] = [];
-  if (o.run?.linkedAcks !== false) {
-    stops.push(
-      await consume(
-        o.nc,
-        STREAMS.linked.name,
-        'linked-ack-bridge',
-        SUBJECTS.linkedAcks,
-        async (m) => {
-          const service = m.subject.split('.')[1] ?? '';
-          const ack = (parseJson(m.data) ?? {}) as { accountId?: unknown; requestId?: unknown };
-          if (typeof ack.accountId !== 'string' || typeof ack.requestId !== 'string' || !ack.accountId || !ack.requestId)
-            return o.logger.warn({ service }, 'linked-service ack without accountId/requestId dropped');
-          try {
-            await o.client.workflow.getHandle(linkedSyncWorkflowId(ack.accountId, ack.requestId)).signal(linkedAckSignal, { service });
-          } catch (err) {
-            if (!(err instanceof WorkflowNotFoundError)) throw err;
-            o.logger.warn({ service }, 'linked-service ack for a sync that is over or unknown');
-          }
-        },
-        ACKS_IN_FLIGHT,
-      ),
-    );
-  }
+  if (o.run?.linkedAcks !== false) stops.push(await linkedAckBridge(o));
   if (o.run?.deliveryReports !== false) {
     const sent = await new Kvm(jetstream(o.nc, { timeout: CONSUMER_API_TIMEOUT_MS })).open(BUCKETS.smsSent);
     const jsm = await jetstreamManager(o.nc, { timeout: CONSUMER_API_TIMEOUT_MS });

@@ -14,6 +14,7 @@ import { resolvePolicy, type Policy } from '../workflows/domain/policy';
 import { ConfigError } from '../activities/config-error';
 import { passwordPublicKey } from '../activities/adapters/password-seal';
 import type { CamaraConfig } from '../activities/adapters/camara/camara-client';
+import { DEFAULT_LINKED_ACK_BATCH_MS } from './ack-batcher';
 
 const keyVar = (purpose: string) => `PROOF_KEY_${purpose.toUpperCase()}`;
 const base64Key = (name: string) =>
@@ -60,6 +61,8 @@ const schema = z.object({
     .string()
     .regex(/^((linked_acks|delivery_reports)(,(linked_acks|delivery_reports))*)?$/, 'BRIDGES must list linked_acks and/or delivery_reports')
     .default('linked_acks,delivery_reports'),
+  // Issue 12, AFTER-1: acks of one sync within this window go as one signal; 0 = one signal per ack.
+  LINKED_ACK_BATCH_MS: z.coerce.number().int().min(0).max(5000).default(DEFAULT_LINKED_ACK_BATCH_MS),
   SMS_GATEWAY: z.enum(['jetstream', 'smpp']).default('jetstream'),
   SMPP_URL: z
     .string()
@@ -128,6 +131,8 @@ export interface Config extends Connections {
   sms: { gateway: 'jetstream' } | { gateway: 'smpp'; url: string; systemId: string; password: string; sourceAddr: string };
   /** Which NATS bridges this process runs. */
   bridges: { linkedAcks: boolean; deliveryReports: boolean };
+  /** Issue 12: how long the linked-ack bridge gathers one sync's acks into one signal (ms; 0: one signal per ack). */
+  linkedAckBatchMs: number;
   /** `/healthz` and `/readyz` for a supervisor; no endpoint when unset. */
   healthPort?: number;
   /** host:port of the Prometheus endpoint (/metrics); none when unset. */
@@ -176,6 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     linkedServices: e.LINKED_SERVICES.split(','),
     bridges: { linkedAcks: e.BRIDGES.split(',').includes('linked_acks'), deliveryReports: e.BRIDGES.split(',').includes('delivery_reports') },
+    linkedAckBatchMs: e.LINKED_ACK_BATCH_MS,
     links: { journal: e.JOURNAL_URL, reject: e.REJECT_URL, identity: e.IDENTITY_URL },
     healthPort: e.WORKER_HEALTH_PORT,
     metricsAddress: e.METRICS_ADDRESS,

@@ -25,7 +25,7 @@ export async function startWorkerRuntime(config: Config, logger: Logger): Promis
   const client = new Client({ connection: clientConnection, namespace, dataConverter: { payloadCodecs: [codec] } });
   const connection = await connectWorker(config);
   const worker = await createPhoneChangeWorker({ connection, namespace, taskQueue: config.temporal.taskQueue, deps, codec, config: config.worker });
-  const stopBridges = await startBridges({ nc: services.nc, client, deps, logger, run: config.bridges });
+  const stopBridges = await startBridges({ nc: services.nc, client, deps, logger, run: config.bridges, linkedAckBatchMs: config.linkedAckBatchMs });
   // SIG-2: the operator's feed of reassigned numbers and the scheduled sweep (with an operator API only).
   const stopRecycling = await startRecyclingServices({ nc: services.nc, client, taskQueue: config.temporal.taskQueue, logger, every: config.operatorApi?.sweep.every });
   const natsUp = natsConnectivity(services.nc, (up) => (up ? logger.info('NATS connection back') : logger.warn('NATS connection lost; reconnecting')));

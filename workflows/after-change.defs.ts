@@ -30,7 +30,32 @@ export interface LinkedSyncStatus {
   reminders: number;
 }
 
-export const linkedAckSignal = defineSignal<[{ service: string }]>('linkedAck');
+/**
+ * AFTER-1, issue 12: a linked-service acknowledgement. The bridge sends the services acknowledged
+ * for one sync within a short window together (`services`, one signal, so one workflow task);
+ * `service` is the form of one acknowledgement per signal, which v6/v7 histories, in-flight
+ * signals of older bridges, and the bridge with `LINKED_ACK_BATCH_MS=0` carry.
+ */
+export type LinkedAck = { services: string[] } | { service: string };
+/** SEC-7: bounds of a `linkedAck` signal's payload; a payload outside them is ignored whole. */
+export const LINKED_ACK_MAX_SERVICES = 16;
+export const LINKED_SERVICE_NAME_MAX = 64;
+
+/**
+ * SEC-7: the services a `linkedAck` payload acknowledges, or none when it is malformed (anyone who
+ * can reach Temporal may send this signal: a payload that is not an object, a `services` that is
+ * not an array of at most 16 strings of at most 64 characters, or a `service` that is not such a
+ * string, acknowledges nothing, and nothing in it may throw).
+ */
+export function acknowledgedServices(payload: unknown): string[] {
+  if (typeof payload !== 'object' || payload === null) return [];
+  const { services, service } = payload as { services?: unknown; service?: unknown };
+  const valid = (s: unknown): s is string => typeof s === 'string' && s.length <= LINKED_SERVICE_NAME_MAX;
+  if (services !== undefined) return Array.isArray(services) && services.length <= LINKED_ACK_MAX_SERVICES && services.every(valid) ? [...services] : [];
+  return valid(service) ? [service] : [];
+}
+
+export const linkedAckSignal = defineSignal<[LinkedAck]>('linkedAck');
 /** DONE-4: the change was reverted; the sync stops and services learn the restored number. */
 export const linkedRevertedSignal = defineSignal<[]>('linkedReverted');
 export const linkedStatusQuery = defineQuery<LinkedSyncStatus>('linkedStatus');

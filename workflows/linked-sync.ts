@@ -11,7 +11,7 @@ import { condition, patched, setHandler } from '@temporalio/workflow';
 import { messaging, messagingLocal, proofs } from './activity-proxies';
 import { parse, schemas } from './domain/schemas';
 import type { LinkedSyncState } from './domain/outcomes';
-import { linkedAckSignal, linkedRevertedSignal, linkedStatusQuery, type LinkedSyncInput, type LinkedSyncStatus } from './after-change.defs';
+import { acknowledgedServices, linkedAckSignal, linkedRevertedSignal, linkedStatusQuery, type LinkedSyncInput, type LinkedSyncStatus } from './after-change.defs';
 
 export async function linkedSync(input: LinkedSyncInput): Promise<LinkedSyncStatus> {
   // Issue 12 (v7): the announcements and the record are short and de-duplicated (one message id
@@ -30,10 +30,10 @@ export async function linkedSync(input: LinkedSyncInput): Promise<LinkedSyncStat
     reminders,
   });
   setHandler(linkedStatusQuery, status);
-  // Acks that overtake the announcement's completion are kept, not lost.
+  // Acks that overtake the announcement's completion are kept, not lost. One signal may carry
+  // several services (issue 12) or one (the old form); a malformed one acknowledges nothing (SEC-7).
   setHandler(linkedAckSignal, (ack) => {
-    const service = (ack as { service?: unknown } | undefined)?.service;
-    if (typeof service === 'string' && service.length <= 64 && !acked.has(service)) acked.set(service, new Date().toISOString());
+    for (const service of acknowledgedServices(ack)) if (!acked.has(service)) acked.set(service, new Date().toISOString());
   });
   setHandler(linkedRevertedSignal, () => void (revertAsked = true));
 

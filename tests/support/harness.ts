@@ -236,6 +236,8 @@ export interface HarnessOptions {
   natsUrl?: string;
   /** Options of the file's SMTP sink (fault tests hold a transaction to kill the client there). */
   smtp?: SmtpSinkOptions;
+  /** Run the linked-ack bridge (default true); a file on a NATS server of its own may run its own bridges instead. */
+  linkedAcks?: boolean;
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
@@ -270,7 +272,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     client: temporal,
     deps: services.deps,
     logger: { warn: () => undefined, info: () => undefined } as never,
-    run: { linkedAcks: true, deliveryReports: opts.deliveryReports === true },
+    run: { linkedAcks: opts.linkedAcks !== false, deliveryReports: opts.deliveryReports === true },
   });
   const sms = await StreamTail.start<SmsMessage & { id: string }>(services.nc, STREAMS.outbox.name, SUBJECTS.sms);
   const events = await StreamTail.start<DomainEvent & { id: string }>(services.nc, STREAMS.events.name, 'phone.change.>');
