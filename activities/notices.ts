@@ -82,13 +82,13 @@ export function createNoticeActivities(deps: Pick<ActivityDeps, 'sms' | 'push' |
     }
     const journalUrl = `${deps.links.journal}/${req.requestId}`;
     const notice: Notice = { accountId: req.accountId, requestId: req.requestId, kind: req.kind, language: req.language, params: { ...req.params, when, journalUrl, rejectUrl } };
-    const sentOn: ChannelName[] = [];
-    for (const name of channelNames) {
-      for (const { to, key } of channels[name].addresses(req)) {
-        await channels[name].send(to, notice, dedupId(`${req.key}/${key}`));
-        sentOn.push(name);
-      }
-    }
+    // Every channel and address at once (issue 12: the SMTP round trips no longer add up); a
+    // failure is thrown once all have settled, so a retry finds the others already sent (same ids).
+    const sends = channelNames.flatMap((name) => channels[name].addresses(req).map(({ to, key }) => ({ name, sent: channels[name].send(to, notice, dedupId(`${req.key}/${key}`)) })));
+    const settled = await Promise.allSettled(sends.map((s) => s.sent));
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const sentOn: ChannelName[] = sends.map((s) => s.name);
     // The history keeps the short (SMS) text of the notice, whichever channels carried it.
     const text = smsTexts[req.language][req.kind](notice.params);
     await history.append(

@@ -31,18 +31,23 @@ export interface Senders {
 }
 
 export function createOutgoingActivities(senders: Senders) {
-  /** Sends every item in order and tells each outcome; it throws only on a fault of its own. */
+  /**
+   * Sends the items side by side and tells each outcome in their order; it throws only on a fault
+   * of its own. Side by side (issue 12): the items are independent and each has its own
+   * de-duplication id, and the local activity holds the workflow task, so the answer to the
+   * citizen's code waits for the slowest item, not for their sum.
+   */
   async function deliver(items: Outgoing[]): Promise<Delivered[]> {
-    const out: Delivered[] = [];
-    for (const item of items) {
-      try {
-        const result = await send(senders, item);
-        out.push(result ? { ok: true, result } : { ok: true });
-      } catch (err) {
-        out.push(outcomeOf(err));
-      }
-    }
-    return out;
+    return Promise.all(
+      items.map(async (item): Promise<Delivered> => {
+        try {
+          const result = await send(senders, item);
+          return result ? { ok: true, result } : { ok: true };
+        } catch (err) {
+          return outcomeOf(err);
+        }
+      }),
+    );
   }
   return { deliver };
 }

@@ -306,6 +306,9 @@ async function main(): Promise<void> {
     });
   }
   while (workers.length > 1) await stop(workers.pop()!);
+  // What a citizen feels at 4 concurrent, not the tail of the throughput runs (their linked syncs
+  // and floor workers): once the worker has gone idle.
+  await settled(worker.pid!);
 
   log(`latency at concurrency 4: ${N4} complete changes`);
   const latency4 = newTimings();
