@@ -43,6 +43,7 @@ const WORKERS = (process.env.BENCH_WORKERS ?? '1,2').split(',').filter(Boolean).
 const CACHE = process.env.WORKER_MAX_CACHED_WORKFLOWS ?? '1000';
 /** Node options for the worker processes only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them. */
 const HEAP_DIR = process.env.BENCH_HEAP_SNAPSHOTS;
+const IDLE_S = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
 const WORKER_NODE_ARGS = [...(process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean), ...(HEAP_DIR ? ['--import', fileURLToPath(new URL('./heap-probe.mjs', import.meta.url))] : [])];
 const IDENTITY = { fullName: 'Иванова Анна Сергеевна', passport: '4510 123456' };
 /** The worker's master secret; the bench's client holds no key (SEC-5), only its back-office account set-up hashes identity data. */
@@ -366,6 +367,10 @@ async function main(): Promise<void> {
     // Memory while the changes wait, not in the burst of opening them: once the worker is idle
     // (under 5 % of a core for a second; at most 30 s), so garbage of the burst is not counted.
     await settled(worker.pid!);
+    const burstRss = sampleTree(worker.pid!).rssMb;
+    // Steady state: the heaps and the allocator give back the burst's memory over some seconds of
+    // idleness (V8's memory reducer, jemalloc's decay); both figures are printed.
+    await new Promise((resolve) => setTimeout(resolve, IDLE_S * 1000));
     const rss = sampleTree(worker.pid!).rssMb;
     if (HEAP_DIR) await heapSnapshots(++snapshots);
     const serverKb = ((serversRss() - sBase) * 1024) / w;
@@ -382,6 +387,7 @@ async function main(): Promise<void> {
     waiting.push({
       count: w,
       workerRssMb: rss,
+      workerRssAfterBurstMb: burstRss,
       serverKbPerChange: temporalPid ? serverKb : null,
       natsKbPerChange: natsPid ? natsKb : null,
       dbKbPerChange: temporalPid ? dbKb : null,
@@ -417,6 +423,7 @@ async function main(): Promise<void> {
       waiting: WAITING,
       workers: WORKERS,
       cache: CACHE,
+      idleSeconds: IDLE_S,
       persistence: process.env.TEMPORAL_ADDRESS ? 'external' : 'SQLite file, WAL, synchronous=normal',
     },
     historyEventsPerChange: avg(historyLengths),
@@ -499,6 +506,7 @@ interface Throughput {
 interface Waiting {
   count: number;
   workerRssMb: number;
+  workerRssAfterBurstMb: number;
   serverKbPerChange: number | null;
   /** The part of serverKbPerChange that is nats-server's. */
   natsKbPerChange: number | null;
@@ -512,7 +520,7 @@ interface Waiting {
 interface Results {
   at: string;
   machine: Record<string, unknown>;
-  settings: { changes: number; concurrency: number; changesAt4: number; waiting: number[]; workers: number[]; cache: string; persistence: string };
+  settings: { changes: number; concurrency: number; changesAt4: number; waiting: number[]; workers: number[]; cache: string; idleSeconds: number; persistence: string };
   historyEventsPerChange: number;
   historyEventsPerLinkedSync: number;
   throughput: Throughput[];
@@ -554,11 +562,11 @@ function table(r: Results): string {
     '',
     `Load average during the run at 4: ${la(r.loadAverageAt4)} (failures ${r.failuresAt4}). Worker peak RSS: ${r.workerPeakRssMb.toFixed(0)} MB.`,
     '',
-    '| waiting changes (1 worker) | opened in s (cumulative) | worker RSS MB | vs the first row | server + NATS RSS KB/change | SQLite KB/change | submission to a long-waiting change p50 / p99 ms | failures | load average |',
+    `| waiting changes (1 worker) | opened in s (cumulative) | worker RSS MB once idle for ${r.settings.idleSeconds} s (just after opening) | vs the first row | server + NATS RSS KB/change | SQLite KB/change | submission to a long-waiting change p50 / p99 ms | failures | load average |`,
     '|---|---|---|---|---|---|---|---|---|',
     ...r.waiting.map(
       (w) =>
-        `| ${w.count} | ${w.startSeconds.toFixed(0)} | ${w.workerRssMb.toFixed(0)} | ${first ? ((w.workerRssMb / first.workerRssMb - 1) * 100).toFixed(1) : '0'} % | ${w.serverKbPerChange === null ? 'n/a' : `${w.serverKbPerChange.toFixed(1)} (NATS ${w.natsKbPerChange?.toFixed(1) ?? 'n/a'})`} | ${w.dbKbPerChange === null ? 'n/a' : w.dbKbPerChange.toFixed(1)} | ${ms(w.submitP50)} / ${ms(w.submitP99)} | ${w.failures} | ${la(w.loadAverage)} |`,
+        `| ${w.count} | ${w.startSeconds.toFixed(0)} | ${w.workerRssMb.toFixed(0)} (${w.workerRssAfterBurstMb.toFixed(0)}) | ${first ? ((w.workerRssMb / first.workerRssMb - 1) * 100).toFixed(1) : '0'} % | ${w.serverKbPerChange === null ? 'n/a' : `${w.serverKbPerChange.toFixed(1)} (NATS ${w.natsKbPerChange?.toFixed(1) ?? 'n/a'})`} | ${w.dbKbPerChange === null ? 'n/a' : w.dbKbPerChange.toFixed(1)} | ${ms(w.submitP50)} / ${ms(w.submitP99)} | ${w.failures} | ${la(w.loadAverage)} |`,
     ),
     '',
   ].join('\n');
