@@ -8,9 +8,7 @@ import { withoutLoader } from '../../workers/worker';
 describe('workflow thread options (issue 12)', () => {
   it('drops tsx in each form it is loaded: `--import tsx`, the tsx CLI pair, inline `=`', () => {
     expect(withoutLoader(['--import', 'tsx', '--max-old-space-size=1024'])).toEqual(['--max-old-space-size=1024']);
-    expect(
-      withoutLoader(['--require', '/w/node_modules/tsx/dist/preflight.cjs', '--import', 'file:///w/node_modules/tsx/dist/loader.mjs', '--cpu-prof']),
-    ).toEqual(['--cpu-prof']);
+    expect(withoutLoader(['--require', '/w/node_modules/tsx/dist/preflight.cjs', '--import', 'file:///w/node_modules/tsx/dist/loader.mjs', '--cpu-prof'])).toEqual(['--cpu-prof']);
     expect(withoutLoader(['--import=tsx', '-r', 'C:\\w\\node_modules\\tsx\\dist\\preflight.cjs'])).toEqual([]);
   });
 
