@@ -139,11 +139,17 @@ function spawnWorker(script: string[], env: NodeJS.ProcessEnv, logFile: string):
   const out: string[] = [];
   child.stdout?.on('data', (d: Buffer) => out.push(d.toString()));
   child.stderr?.on('data', (d: Buffer) => out.push(d.toString()));
-  child.once('exit', () => writeFileSync(logFile, out.join('')));
+  child.once('exit', (code, signal) => {
+    writeFileSync(logFile, out.join(''));
+    // A worker that dies mid-run would leave the bench waiting on changes nobody runs: say so.
+    if (!stopping.has(child)) log(`a worker process exited (code ${code}, signal ${signal}); its output: ${out.join('').slice(-2000) || '(none)'}`);
+  });
   return child;
 }
 
+const stopping = new WeakSet<ChildProcess>();
 async function stop(child: ChildProcess): Promise<void> {
+  stopping.add(child);
   if (child.exitCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
