@@ -97,7 +97,7 @@ const schema = z.object({
     .regex(/^[^\s:]+:\d{1,5}$/, 'METRICS_ADDRESS must be host:port (e.g. 0.0.0.0:9464)')
     .optional(),
   // Issue 12, worker tuning: README "Figures" says how these were chosen.
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(1000),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(250),
   WORKER_WORKFLOW_TASK_SLOTS: z.coerce.number().int().min(2).max(1000).default(40),
   WORKER_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(10_000).default(100),
   WORKER_LOCAL_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(10_000).default(100),

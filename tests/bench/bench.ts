@@ -39,8 +39,8 @@ const N4 = Number(process.env.BENCH_CHANGES_AT_4 ?? 40);
 const WAITING = (process.env.BENCH_WAITING ?? '1000,10000').split(',').filter(Boolean).map(Number);
 /** Worker processes to run the throughput phase with (each count with its own floor). */
 const WORKERS = (process.env.BENCH_WORKERS ?? '1,2').split(',').filter(Boolean).map(Number);
-/** The workers' cache bound (WORKER_MAX_CACHED_WORKFLOWS; workers/config.ts default 1000). */
-const CACHE = process.env.WORKER_MAX_CACHED_WORKFLOWS ?? '1000';
+/** The workers' cache bound (WORKER_MAX_CACHED_WORKFLOWS; workers/config.ts default 250). */
+const CACHE = process.env.WORKER_MAX_CACHED_WORKFLOWS ?? '250';
 /** Node options for the worker processes only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them. */
 const HEAP_DIR = process.env.BENCH_HEAP_SNAPSHOTS;
 const IDLE_S = Number(process.env.BENCH_IDLE_SECONDS ?? 30);

@@ -5,16 +5,16 @@ import { tuningOptions } from '../../workers/worker';
 describe('worker tuning from configuration (issue 12)', () => {
   it('a bounded workflow cache, fixed slots and a 3 s sticky queue timeout by default; each WORKER_* variable sets its option', () => {
     const d = loadConfig({}).worker;
-    expect(d).toEqual({ maxCachedWorkflows: 1000, slots: { workflowTasks: 40, activities: 100, localActivities: 100 }, stickyQueueTimeoutMs: 3000 });
+    expect(d).toEqual({ maxCachedWorkflows: 250, slots: { workflowTasks: 40, activities: 100, localActivities: 100 }, stickyQueueTimeoutMs: 3000 });
     const t = loadConfig({
-      WORKER_MAX_CACHED_WORKFLOWS: '250',
+      WORKER_MAX_CACHED_WORKFLOWS: '600',
       WORKER_WORKFLOW_TASK_SLOTS: '8',
       WORKER_ACTIVITY_SLOTS: '20',
       WORKER_LOCAL_ACTIVITY_SLOTS: '30',
       WORKER_STICKY_QUEUE_TIMEOUT: '5s',
     }).worker;
     expect(tuningOptions(t)).toEqual({
-      maxCachedWorkflows: 250,
+      maxCachedWorkflows: 600,
       stickyQueueScheduleToStartTimeout: 5000,
       maxConcurrentWorkflowTaskExecutions: 8,
       maxConcurrentActivityTaskExecutions: 20,
