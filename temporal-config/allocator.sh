@@ -6,7 +6,9 @@
 # keeps glibc's. exec keeps the PID, so signals reach the process itself.
 set -euo pipefail
 if [ "${WORKER_ALLOCATOR:-jemalloc}" = "jemalloc" ] && [[ "${LD_PRELOAD:-}" != *jemalloc* ]]; then
-  lib="$(/sbin/ldconfig -p 2>/dev/null | awk '/libjemalloc\.so\.2 /{print $NF; exit}')"
+  # awk reads to the end: leaving early would kill ldconfig with SIGPIPE, which pipefail and -e
+  # turned into a silent exit 141 of this script now and then (a bench worker never started).
+  lib="$(/sbin/ldconfig -p 2>/dev/null | awk '/libjemalloc\.so\.2 / && !lib {lib = $NF} END {print lib}')"
   if [ -n "$lib" ]; then
     export LD_PRELOAD="$lib${LD_PRELOAD:+:$LD_PRELOAD}"
   else

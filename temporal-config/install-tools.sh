@@ -58,7 +58,7 @@ nats_dir="$cache/nats-server-$NATS_SERVER_VERSION"
 ensure_go_tool nats-server "$NATS_SERVER_MODULE" "$NATS_SERVER_VERSION" nats-server "about 15 s"
 
 # The worker's allocator (temporal-config/allocator.sh): Debian's jemalloc, when it can be installed.
-if ! /sbin/ldconfig -p 2>/dev/null | grep -q 'libjemalloc\.so\.2 '; then
+if ! /sbin/ldconfig -p 2>/dev/null | grep 'libjemalloc\.so\.2 ' >/dev/null; then  # not -q: grep leaving early kills ldconfig (SIGPIPE, pipefail)
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     say "jemalloc: installing Debian's libjemalloc2 (the worker's allocator; a few seconds)"
     apt-get install -y -q --no-install-recommends libjemalloc2 >&2 ||
