@@ -2,7 +2,7 @@
 # Runs a worker process (`npm run worker`, `npm start`, the bench's workers) with jemalloc when the
 # machine has it (issue 12). Under glibc's malloc the worker's native memory (the SDK's Rust core)
 # fragments: with 100 changes cached, 600 -> 3 000 waiting changes grew the RSS by 70 % while both
-# JavaScript heaps stayed flat (heap snapshots); under jemalloc by 10 %. WORKER_ALLOCATOR=system
+# JavaScript heaps stayed flat (heap snapshots); under jemalloc by 1.3 %. WORKER_ALLOCATOR=system
 # keeps glibc's. exec keeps the PID, so signals reach the process itself.
 set -euo pipefail
 if [ "${WORKER_ALLOCATOR:-jemalloc}" = "jemalloc" ] && [[ "${LD_PRELOAD:-}" != *jemalloc* ]]; then

@@ -16,6 +16,7 @@ import { BUCKETS, STREAMS, SUBJECTS } from '../activities/adapters/nats/resource
 import { deliveryReportSchema, handleDeliveryReport } from '../activities/delivery-fallback';
 import { findSentSms } from '../activities/adapters/nats/publishers';
 import { LINKED_ACK_MAX_SERVICES, LINKED_SERVICE_NAME_MAX, linkedAckSignal, linkedSyncWorkflowId, type LinkedAck } from '../workflows/after-change.defs';
+import { ACCOUNT_ID_PATTERN, REQUEST_ID_PATTERN } from '../workflows/domain/schemas';
 import { AckBatcher, DEFAULT_LINKED_ACK_BATCH_MS, type SyncRef } from './ack-batcher';
 
 export interface BridgeOptions {
@@ -105,8 +106,10 @@ async function linkedAckBridge(o: BridgeOptions): Promise<() => Promise<void>> {
     async (m) => {
       const service = m.subject.split('.')[1] ?? '';
       const ack = (parseJson(m.data) ?? {}) as { accountId?: unknown; requestId?: unknown };
-      if (typeof ack.accountId !== 'string' || typeof ack.requestId !== 'string' || !ack.accountId || !ack.requestId)
-        return o.logger.warn({ service }, 'linked-service ack without accountId/requestId dropped');
+      // Anyone may publish here (SEC-7): ids the sync could not have (a megabyte, say) are dropped
+      // here, not sent to Temporal to be refused and then redelivered twenty times.
+      if (typeof ack.accountId !== 'string' || typeof ack.requestId !== 'string' || !ACCOUNT_ID_PATTERN.test(ack.accountId) || !REQUEST_ID_PATTERN.test(ack.requestId))
+        return o.logger.warn({ service }, 'linked-service ack without a valid accountId/requestId dropped');
       // The sync ignores a whole signal with a name out of bounds: one must not take the others of its batch with it.
       if (!service || service.length > LINKED_SERVICE_NAME_MAX) return o.logger.warn({ length: service.length }, 'linked-service ack with a service name out of bounds dropped');
       await (batcher ? batcher.add({ accountId: ack.accountId, requestId: ack.requestId }, service) : signalAck({ accountId: ack.accountId, requestId: ack.requestId }, { service }));

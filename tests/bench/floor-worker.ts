@@ -1,11 +1,14 @@
 /**
  * The floor benchmark's worker: the floor workflow and a no-op activity, default worker settings,
- * but the same workflow runtime as the product's (the preloaded module sets the stack depth), so
- * the ratio real / floor compares the shapes, not a runtime setting only one of them has.
+ * but the same workflow runtime as the product's (the preloaded module sets the stack depth, and
+ * the workflow thread starts without tsx's loader), so the ratio real / floor compares the shapes,
+ * not a runtime setting only one of them has.
  */
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { workflowPreloadModules } from '../../workers/worker';
+import { workflowPreloadModules, workflowThreadWithoutLoader } from '../../workers/worker';
+
+workflowThreadWithoutLoader();
 
 const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
 const worker = await Worker.create({

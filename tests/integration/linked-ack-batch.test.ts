@@ -5,12 +5,12 @@
  * tests start take its acks (every test file's harness shares the durable consumer otherwise).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { WorkflowHandle } from '@temporalio/client';
 import { eventually, startHarness, LINKED_SERVICES, type Harness } from '../support/harness';
 import { startOwnNats, type OwnNats } from '../support/own-nats';
 import { startBridges } from '../../workers/bridges';
-import { SUBJECTS } from '../../activities/adapters/nats/resources';
+import { STREAMS, SUBJECTS } from '../../activities/adapters/nats/resources';
 import { linkedSyncWorkflowId } from '../../workflows/after-change.defs';
 
 let nats: OwnNats;
@@ -25,12 +25,12 @@ afterAll(async () => {
 });
 
 /** The linked-ack bridge alone, with its batch window; stopped by the caller. */
-const ackBridge = (linkedAckBatchMs: number) =>
+const ackBridge = (linkedAckBatchMs: number, warnings: string[] = []) =>
   startBridges({
     nc: h.services.nc,
     client: h.temporal,
     deps: h.services.deps,
-    logger: { warn: () => undefined, info: () => undefined } as never,
+    logger: { warn: (_: unknown, msg: string) => void warnings.push(msg), info: () => undefined } as never,
     run: { linkedAcks: true, deliveryReports: false },
     linkedAckBatchMs,
   });
@@ -150,5 +150,32 @@ describe('linked-service acknowledgements as one signal per sync (AFTER-1, issue
     await synced(accountId);
     await sync.result();
     expect((await historyOf(sync)).taskFailures).toBe(0);
+  });
+  it('SEC-7: an ack published with a huge accountId or a malformed requestId is dropped at the bridge once, never redelivered, and changes no sync', async () => {
+    const warnings: string[] = [];
+    const stop = await ackBridge(100, warnings);
+    try {
+      const { accountId, requestId } = await syncWaitingForAcks();
+      const js = jetstream(h.services.nc);
+      for (const bad of [
+        { accountId: 'a'.repeat(100_000), requestId },
+        { accountId, requestId: 'x' },
+        { accountId, requestId: -1 },
+        { accountId: null, requestId: NaN },
+      ])
+        await js.publish(SUBJECTS.linkedAck('bank_cards'), JSON.stringify(bad));
+      const jsm = await jetstreamManager(h.services.nc);
+      await eventually(async () => {
+        const c = await jsm.consumers.info(STREAMS.linked.name, 'linked-ack-bridge');
+        return c.num_pending === 0 && c.num_ack_pending === 0;
+      }, 'every bad ack taken and acknowledged');
+      expect((await jsm.consumers.info(STREAMS.linked.name, 'linked-ack-bridge')).num_redelivered).toBe(0);
+      expect(warnings.filter((w) => w.includes('without a valid accountId/requestId'))).toHaveLength(4);
+      const st = await h.client.linkedStatus(accountId);
+      expect(st.state).toBe('syncing');
+      expect(st.services.every((sv) => !sv.acknowledgedAt)).toBe(true);
+    } finally {
+      await stop();
+    }
   });
 });
