@@ -97,11 +97,14 @@ const schema = z.object({
     .regex(/^[^\s:]+:\d{1,5}$/, 'METRICS_ADDRESS must be host:port (e.g. 0.0.0.0:9464)')
     .optional(),
   // Issue 12, worker tuning: README "Figures" says how these were chosen.
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(250),
+  // Not 0: the SDK then keeps no change between tasks, and a change's updates with their local
+  // activities fail their workflow tasks (measured: updates refused, "Workflow Task in failed state"); the SDK's floor is 2.
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(2, 'WORKER_MAX_CACHED_WORKFLOWS must be at least 2 (0, no cache, fails every change)').max(100_000).default(250),
   WORKER_WORKFLOW_TASK_SLOTS: z.coerce.number().int().min(2).max(1000).default(40),
   WORKER_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(10_000).default(100),
   WORKER_LOCAL_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(10_000).default(100),
   WORKER_STICKY_QUEUE_TIMEOUT: z.string().default('3s'),
+  WORKER_WORKFLOW_HEAP_MB: z.coerce.number().int().min(128).max(65_536).optional(),
   WORKER_RESOURCE_TUNER: z
     .string()
     .regex(/^0?\.\d+,0?\.\d+$/, 'WORKER_RESOURCE_TUNER must be targetMemory,targetCpu as fractions, e.g. 0.8,0.9')
@@ -198,6 +201,20 @@ export interface WorkerTuning {
   /** Fixed slots, or the SDK's resource-based tuner aiming at these fractions of memory and CPU. */
   slots: { workflowTasks: number; activities: number; localActivities: number } | { targetMemoryUsage: number; targetCpuUsage: number };
   stickyQueueTimeoutMs: number;
+  /** The old-generation limit of the SDK's workflow thread, MB (see workflowHeapMbFor). */
+  workflowHeapMb: number;
+}
+
+/**
+ * Issue 12: V8 lets a heap grow to up to four times what survived its last full collection before
+ * collecting again, scaled down as the heap nears its limit. The workflow thread's limit, sized from
+ * the cache (measured: about 0.35 MB per cached change, and a base under 100 MB), keeps that
+ * growth, and the payload buffers it holds, in proportion: a burst of evictions no longer leaves
+ * the thread's heap at double its size. Twice the per-change figure, so the limit is never the
+ * thread's end (a thread over it dies, and the worker with it).
+ */
+export function workflowHeapMbFor(maxCachedWorkflows: number): number {
+  return 128 + Math.ceil(0.75 * maxCachedWorkflows);
 }
 
 function parseWorkerTuning(e: z.infer<typeof schema>): WorkerTuning {
@@ -215,6 +232,7 @@ function parseWorkerTuning(e: z.infer<typeof schema>): WorkerTuning {
       ? { targetMemoryUsage: tuner[0]!, targetCpuUsage: tuner[1]! }
       : { workflowTasks: e.WORKER_WORKFLOW_TASK_SLOTS, activities: e.WORKER_ACTIVITY_SLOTS, localActivities: e.WORKER_LOCAL_ACTIVITY_SLOTS },
     stickyQueueTimeoutMs,
+    workflowHeapMb: e.WORKER_WORKFLOW_HEAP_MB ?? workflowHeapMbFor(e.WORKER_MAX_CACHED_WORKFLOWS),
   };
 }
 

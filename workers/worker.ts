@@ -57,23 +57,44 @@ export function tuningOptions(t: WorkerTuning): Partial<WorkerOptions> {
  * loader (`--import tsx`), which turns source maps on in that thread: Node then inspects every
  * function the SDK compiles, and it compiles three for each promise a workflow makes (the stack
  * it records for the Web UI). The thread runs only JavaScript (the SDK's thread script and the
- * bundle), so it is started without the loader; every other option (heap size, profiling) stays.
+ * bundle), so it is started without the loader; every other option (profiling) stays. With
+ * `heapMb` its heap is limited too (WORKER_WORKFLOW_HEAP_MB, config.ts says why).
  */
-export function workflowThreadWithoutLoader(): void {
-  const threads = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads') & { [patched]?: true };
-  if (threads[patched]) return;
+export function workflowThreadWithoutLoader(heapMb?: number): void {
+  const threads = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads') & { [patched]?: { heapMb?: number } };
+  if (threads[patched]) {
+    threads[patched].heapMb = heapMb;
+    return;
+  }
+  const settings: { heapMb?: number } = { heapMb };
   const Original = threads.Worker;
   class WorkflowThread extends Original {
     constructor(filename: string | URL, options?: import('node:worker_threads').WorkerOptions) {
-      const sdkThread = String(filename).endsWith('workflow-worker-thread.js') && options?.execArgv === undefined;
-      super(filename, sdkThread ? { ...options, execArgv: withoutLoader(process.execArgv) } : options);
+      super(filename, workflowThreadOptions(String(filename), options, process.execArgv, settings.heapMb));
     }
   }
-  Object.assign(threads, { Worker: WorkflowThread, [patched]: true });
+  Object.assign(threads, { Worker: WorkflowThread, [patched]: settings });
+}
+
+/** The options the SDK's workflow thread starts with; any other thread's are left as given. */
+export function workflowThreadOptions(
+  filename: string,
+  options: import('node:worker_threads').WorkerOptions | undefined,
+  execArgv: readonly string[],
+  heapMb: number | undefined,
+): import('node:worker_threads').WorkerOptions | undefined {
+  if (!filename.endsWith('workflow-worker-thread.js') || options?.execArgv !== undefined) return options;
+  const limits = heapMb ? { resourceLimits: { ...options?.resourceLimits, maxOldGenerationSizeMb: heapMb } } : {};
+  return { ...options, ...limits, execArgv: withoutLoader(execArgv) };
 }
 const patched = Symbol.for('phone-change.workflow-thread-without-loader');
 
-/** process.execArgv without tsx's `--import tsx` / `--require …/tsx/…` / `--import …/tsx/…` pairs. */
+/**
+ * process.execArgv without tsx's `--import tsx` / `--require …/tsx/…` / `--import …/tsx/…` pairs,
+ * and without the heap sizes a thread refuses (Node ends a thread given V8 options with "invalid
+ * execArgv flags"; the main thread's `--max-old-space-size` is not the workflow thread's, which
+ * WORKER_WORKFLOW_HEAP_MB sets).
+ */
 export function withoutLoader(args: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -83,13 +104,18 @@ export function withoutLoader(args: readonly string[]): string[] {
       if (inline === undefined) i++;
       continue;
     }
+    if (HEAP_FLAGS.has(flag.replace(/_/g, '-'))) {
+      if (inline === undefined && /^\d+$/.test(args[i + 1] ?? '')) i++;
+      continue;
+    }
     out.push(arg);
   }
   return out;
 }
+const HEAP_FLAGS = new Set(['--max-old-space-size', '--max-semi-space-size', '--max-young-generation-size', '--stack-size']);
 
 export async function createPhoneChangeWorker(o: PhoneChangeWorkerOptions): Promise<Worker> {
-  workflowThreadWithoutLoader();
+  workflowThreadWithoutLoader(o.config?.workflowHeapMb);
   return Worker.create({
     connection: o.connection,
     namespace: o.namespace,

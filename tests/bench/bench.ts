@@ -8,6 +8,9 @@
  * WORKER_MAX_CACHED_WORKFLOWS). Beside each phase the machine's load average is recorded: the
  * machine may be shared, so compare ratios (real / floor) from the same run.
  * With TEMPORAL_ADDRESS / NATS_URL set it uses those servers instead of starting its own.
+ * Beside the workers' CPU it reads the Temporal server's, nats-server's and its own per change, for
+ * the real changes and the floor: on one machine throughput is the cores over the sum of them.
+ * BENCH_RENDER=<results.json> prints the tables of an earlier run again.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -139,7 +142,9 @@ function spawnWorker(script: string[], env: NodeJS.ProcessEnv, logFile: string):
   const out: string[] = [];
   child.stdout?.on('data', (d: Buffer) => out.push(d.toString()));
   child.stderr?.on('data', (d: Buffer) => out.push(d.toString()));
+  spawned.add(child);
   child.once('exit', (code, signal) => {
+    spawned.delete(child);
     writeFileSync(logFile, out.join(''));
     // A worker that dies mid-run would leave the bench waiting on changes nobody runs: say so.
     if (!stopping.has(child)) log(`a worker process exited (code ${code}, signal ${signal}); its output: ${out.join('').slice(-2000) || '(none)'}`);
@@ -148,6 +153,8 @@ function spawnWorker(script: string[], env: NodeJS.ProcessEnv, logFile: string):
 }
 
 const stopping = new WeakSet<ChildProcess>();
+/** Workers still running: a failed bench stops them too (they would outlive it, polling servers that are gone). */
+const spawned = new Set<ChildProcess>();
 async function stop(child: ChildProcess): Promise<void> {
   stopping.add(child);
   if (child.exitCode !== null) return;
@@ -157,6 +164,7 @@ async function stop(child: ChildProcess): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  if (process.env.BENCH_RENDER) return render(process.env.BENCH_RENDER);
   const started = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'phone-change-bench-'));
   const servers: RunningServer[] = [];
@@ -202,6 +210,16 @@ async function main(): Promise<void> {
   const worker = spawnWorker(['workers/main.ts'], workerEnv, join(dir, 'worker.log'));
   const temporalPid = servers.find((x) => x.address === temporalAddress)?.process.pid;
   const natsPid = servers.find((x) => x.address === natsUrl)?.process.pid;
+  /** CPU seconds so far of the processes beside the workers: where the rest of a change's CPU goes. */
+  const othersCpu = (): OthersCpu => {
+    const u = process.cpuUsage();
+    return {
+      temporal: temporalPid ? sampleTree(temporalPid).cpuSeconds : NaN,
+      nats: natsPid ? sampleTree(natsPid).cpuSeconds : NaN,
+      bench: (u.user + u.system) / 1e6,
+    };
+  };
+  const perChange = (a: OthersCpu, b: OthersCpu): OthersCpu => ({ temporal: (b.temporal - a.temporal) / N, nats: (b.nats - a.nats) / N, bench: (b.bench - a.bench) / N });
 
   let seq = 0;
   const newAccount = async () => {
@@ -282,12 +300,14 @@ async function main(): Promise<void> {
     if (count > 1) await pool(indices(5), 5, (i) => oneChange(i), `warm-up of ${count} workers`);
     const timings = newTimings();
     const before = workers.map((w) => sampleTree(w.pid!));
+    const others = othersCpu();
     const load = loadavg()[0]!;
     const t = performance.now();
     log(`${count} worker(s): ${N} complete changes, concurrency ${C}`);
     const failures = await pool(indices(N), C, (i) => oneChange(i, timings), `changes, ${count} worker(s)`);
     const seconds = (performance.now() - t) / 1000;
     const cpu = workers.reduce((a, w, k) => a + sampleTree(w.pid!).cpuSeconds - before[k]!.cpuSeconds, 0);
+    const othersReal = perChange(others, othersCpu());
     latency20 ??= timings;
     log(`floor, ${count} floor worker(s): the naive shape with empty bodies`);
     const floorWorkers = Array.from({ length: count }, (_, k) =>
@@ -295,10 +315,12 @@ async function main(): Promise<void> {
     );
     await pool([...Array(5).keys()], 5, floorOne, 'floor warm-up');
     const fBefore = floorWorkers.map((w) => sampleTree(w.pid!));
+    const fOthers = othersCpu();
     const tf = performance.now();
     const floorFailures = await pool([...Array(N).keys()], C, floorOne, `floor, ${count} worker(s)`);
     const floorSeconds = (performance.now() - tf) / 1000;
     const floorCpu = floorWorkers.reduce((a, w, k) => a + sampleTree(w.pid!).cpuSeconds - fBefore[k]!.cpuSeconds, 0);
+    const othersFloor = perChange(fOthers, othersCpu());
     await Promise.all(floorWorkers.map(stop));
     throughput.push({
       workers: count,
@@ -307,6 +329,7 @@ async function main(): Promise<void> {
       ratio: seconds > 0 ? floorSeconds / seconds : NaN,
       workerCpuSecondsPerChange: cpu / N,
       floorCpuSecondsPerChange: floorCpu / N,
+      othersCpuSecondsPerChange: { real: othersReal, floor: othersFloor },
       failures,
       floorFailures,
       loadAverage: load,
@@ -458,6 +481,14 @@ async function main(): Promise<void> {
   if (throughput.some((t) => t.failures > 0 || t.floorFailures > 0) || failures4 > 0) process.exitCode = 1;
 }
 
+/** BENCH_RENDER=<results.json>: the tables again from a run's results (after the tables changed), printed and written as bench-results/latest.md. */
+function render(file: string): void {
+  const md = table(JSON.parse(readFileSync(file, 'utf8')) as Results);
+  console.log(md);
+  mkdirSync('bench-results', { recursive: true });
+  writeFileSync('bench-results/latest.md', md);
+}
+
 /** BENCH_HEAP_SNAPSHOTS=<dir>: heap snapshots of the worker's threads at each waiting row (tests/bench/heap-probe.mjs). */
 async function heapSnapshots(n: number): Promise<void> {
   writeFileSync(join(HEAP_DIR!, `take-${n}`), '');
@@ -505,10 +536,13 @@ interface Throughput {
   ratio: number;
   workerCpuSecondsPerChange: number;
   floorCpuSecondsPerChange: number;
+  /** Temporal server, nats-server and the bench's own process (client, SMTP sink, simulated phones and linked services). */
+  othersCpuSecondsPerChange: { real: OthersCpu; floor: OthersCpu };
   failures: number;
   floorFailures: number;
   loadAverage: number;
 }
+type OthersCpu = { temporal: number; nats: number; bench: number };
 interface Waiting {
   count: number;
   workerRssMb: number;
@@ -555,6 +589,16 @@ function table(r: Results): string {
         `| ${t.workers} worker process${t.workers > 1 ? 'es' : ''} | ${t.completedPerSecond.toFixed(1)} | ${t.floorPerSecond.toFixed(1)} | ${t.ratio.toFixed(2)} | ${t.workerCpuSecondsPerChange.toFixed(3)} (${t.floorCpuSecondsPerChange.toFixed(3)}) | ${t.failures + t.floorFailures} | ${la(t.loadAverage)} |`,
     ),
     '',
+    '| CPU s per change beside the workers, real (floor) | Temporal server | Temporal server: floor / real | nats-server | bench process (client, SMTP sink, phones, linked services) | all, workers included |',
+    '|---|---|---|---|---|---|',
+    ...r.throughput.map((t) => {
+      const o = t.othersCpuSecondsPerChange;
+      const f = (k: keyof OthersCpu) => `${o.real[k].toFixed(3)} (${o.floor[k].toFixed(3)})`;
+      const all = (x: OthersCpu, worker: number) => worker + x.temporal + x.nats + x.bench;
+      const total = `${all(o.real, t.workerCpuSecondsPerChange).toFixed(3)} (${all(o.floor, t.floorCpuSecondsPerChange).toFixed(3)})`;
+      return `| ${t.workers} worker process${t.workers > 1 ? 'es' : ''} | ${f('temporal')} | ${(o.floor.temporal / o.real.temporal).toFixed(2)} | ${f('nats')} | ${f('bench')} | ${total} |`;
+    }),
+    '',
     `| latency (ms), 1 worker | p50 | p95 | p99 |`,
     '|---|---|---|---|',
     row('at 4 concurrent: start → first SMS (identity link) published', r.latencyMs.at4.startToFirstSms),
@@ -578,7 +622,8 @@ function table(r: Results): string {
   ].join('\n');
 }
 
-main().catch((err: unknown) => {
+main().catch(async (err: unknown) => {
   console.error(`[bench] failed: ${err instanceof Error ? err.stack : String(err)}`);
+  await Promise.all([...spawned].map(stop));
   process.exit(1);
 });

@@ -5,7 +5,7 @@ import { tuningOptions } from '../../workers/worker';
 describe('worker tuning from configuration (issue 12)', () => {
   it('a bounded workflow cache, fixed slots and a 3 s sticky queue timeout by default; each WORKER_* variable sets its option', () => {
     const d = loadConfig({}).worker;
-    expect(d).toEqual({ maxCachedWorkflows: 250, slots: { workflowTasks: 40, activities: 100, localActivities: 100 }, stickyQueueTimeoutMs: 3000 });
+    expect(d).toEqual({ maxCachedWorkflows: 250, slots: { workflowTasks: 40, activities: 100, localActivities: 100 }, stickyQueueTimeoutMs: 3000, workflowHeapMb: 316 });
     const t = loadConfig({
       WORKER_MAX_CACHED_WORKFLOWS: '600',
       WORKER_WORKFLOW_TASK_SLOTS: '8',
@@ -22,6 +22,12 @@ describe('worker tuning from configuration (issue 12)', () => {
     });
   });
 
+  it('the workflow thread heap limit follows the cache bound unless WORKER_WORKFLOW_HEAP_MB sets it', () => {
+    expect(loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '1000' }).worker.workflowHeapMb).toBe(878);
+    expect(loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '2' }).worker.workflowHeapMb).toBe(130);
+    expect(loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '1000', WORKER_WORKFLOW_HEAP_MB: '512' }).worker.workflowHeapMb).toBe(512);
+  });
+
   it("WORKER_RESOURCE_TUNER uses the SDK's resource-based tuner instead of fixed slots", () => {
     const o = tuningOptions(loadConfig({ WORKER_RESOURCE_TUNER: '0.8,0.9' }).worker);
     expect(o.tuner).toEqual({ tunerOptions: { targetMemoryUsage: 0.8, targetCpuUsage: 0.9 } });
@@ -31,11 +37,15 @@ describe('worker tuning from configuration (issue 12)', () => {
   it('bad values stop the process with a ConfigError naming the variable', () => {
     const bad: Record<string, string>[] = [
       { WORKER_MAX_CACHED_WORKFLOWS: '-1' },
+      { WORKER_MAX_CACHED_WORKFLOWS: '0' },
       { WORKER_MAX_CACHED_WORKFLOWS: 'many' },
       { WORKER_WORKFLOW_TASK_SLOTS: '1' },
       { WORKER_STICKY_QUEUE_TIMEOUT: '3 seconds' },
       { WORKER_RESOURCE_TUNER: '0.8' },
       { WORKER_RESOURCE_TUNER: '1.5,0.9' },
+      { WORKER_WORKFLOW_HEAP_MB: '64' },
+      { WORKER_WORKFLOW_HEAP_MB: '1e9' },
+      { WORKER_WORKFLOW_HEAP_MB: 'lots' },
     ];
     for (const env of bad) {
       const name = Object.keys(env)[0]!;

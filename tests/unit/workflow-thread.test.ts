@@ -3,17 +3,36 @@
  * turn source maps on there; every other Node option is kept.
  */
 import { describe, expect, it } from 'vitest';
-import { withoutLoader } from '../../workers/worker';
+import { withoutLoader, workflowThreadOptions } from '../../workers/worker';
 
 describe('workflow thread options (issue 12)', () => {
   it('drops tsx in each form it is loaded: `--import tsx`, the tsx CLI pair, inline `=`', () => {
-    expect(withoutLoader(['--import', 'tsx', '--max-old-space-size=1024'])).toEqual(['--max-old-space-size=1024']);
+    expect(withoutLoader(['--import', 'tsx', '--trace-warnings'])).toEqual(['--trace-warnings']);
     expect(withoutLoader(['--require', '/w/node_modules/tsx/dist/preflight.cjs', '--import', 'file:///w/node_modules/tsx/dist/loader.mjs', '--cpu-prof'])).toEqual(['--cpu-prof']);
     expect(withoutLoader(['--import=tsx', '-r', 'C:\\w\\node_modules\\tsx\\dist\\preflight.cjs'])).toEqual([]);
+  });
+
+  it("drops the main thread's V8 heap sizes, which a thread refuses (it would not start)", () => {
+    expect(withoutLoader(['--max-old-space-size=256', '--max_semi_space_size', '16', '--stack-size=900', '--cpu-prof'])).toEqual(['--cpu-prof']);
   });
 
   it('keeps every other preload and option, including names that only contain "tsx"', () => {
     const args = ['--import', '/w/tests/bench/heap-probe.mjs', '--require', '/w/tsx-helpers/x.cjs', '--enable-source-maps', '--cpu-prof-dir=/tmp/tsx'];
     expect(withoutLoader(args)).toEqual(args);
+  });
+
+  const sdkThread = '/w/node_modules/@temporalio/worker/lib/workflow/workflow-worker-thread.js';
+
+  it("the SDK's workflow thread gets the heap limit and the options minus the loader; other threads are left alone", () => {
+    const given = { workerData: { x: 1 }, resourceLimits: { stackSizeMb: 8 } };
+    expect(workflowThreadOptions(sdkThread, given, ['--import', 'tsx', '--cpu-prof'], 316)).toEqual({
+      workerData: { x: 1 },
+      resourceLimits: { stackSizeMb: 8, maxOldGenerationSizeMb: 316 },
+      execArgv: ['--cpu-prof'],
+    });
+    expect(workflowThreadOptions(sdkThread, undefined, ['--import', 'tsx'], undefined)).toEqual({ execArgv: [] });
+    expect(workflowThreadOptions('/w/other-thread.js', given, ['--import', 'tsx'], 316)).toBe(given);
+    const explicit = { execArgv: ['--import', 'tsx'] };
+    expect(workflowThreadOptions(sdkThread, explicit, [], 316)).toBe(explicit);
   });
 });
