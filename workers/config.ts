@@ -232,8 +232,20 @@ function parseWorkerTuning(e: z.infer<typeof schema>): WorkerTuning {
       ? { targetMemoryUsage: tuner[0]!, targetCpuUsage: tuner[1]! }
       : { workflowTasks: e.WORKER_WORKFLOW_TASK_SLOTS, activities: e.WORKER_ACTIVITY_SLOTS, localActivities: e.WORKER_LOCAL_ACTIVITY_SLOTS },
     stickyQueueTimeoutMs,
-    workflowHeapMb: e.WORKER_WORKFLOW_HEAP_MB ?? workflowHeapMbFor(e.WORKER_MAX_CACHED_WORKFLOWS),
+    workflowHeapMb: workflowHeapMb(e.WORKER_WORKFLOW_HEAP_MB, e.WORKER_MAX_CACHED_WORKFLOWS),
   };
+}
+
+/** The configured heap limit, refused when the cache alone would not fit (the worker would die at its first burst instead). */
+function workflowHeapMb(configured: number | undefined, maxCachedWorkflows: number): number {
+  if (configured === undefined) return workflowHeapMbFor(maxCachedWorkflows);
+  const needed = 128 + Math.ceil(0.35 * maxCachedWorkflows);
+  if (configured < needed) {
+    throw new ConfigError(
+      `invalid configuration:\n  WORKER_WORKFLOW_HEAP_MB: ${configured} MB cannot hold ${maxCachedWorkflows} cached changes (WORKER_MAX_CACHED_WORKFLOWS; about 0.35 MB each above 128 MB): at least ${needed}, ${workflowHeapMbFor(maxCachedWorkflows)} by default`,
+    );
+  }
+  return configured;
 }
 
 /** The CAMARA client's own settings (one definition, in the adapter) and the policy around it. */

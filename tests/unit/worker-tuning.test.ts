@@ -28,6 +28,13 @@ describe('worker tuning from configuration (issue 12)', () => {
     expect(loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '1000', WORKER_WORKFLOW_HEAP_MB: '512' }).worker.workflowHeapMb).toBe(512);
   });
 
+  it('a heap limit too small for the cache is refused at start-up, naming both variables and the least that fits', () => {
+    const env = { WORKER_MAX_CACHED_WORKFLOWS: '1000', WORKER_WORKFLOW_HEAP_MB: '400' };
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(/WORKER_WORKFLOW_HEAP_MB: 400 MB cannot hold 1000 cached changes \(WORKER_MAX_CACHED_WORKFLOWS.*at least 478, 878 by default/);
+    expect(loadConfig({ ...env, WORKER_WORKFLOW_HEAP_MB: '478' }).worker.workflowHeapMb).toBe(478);
+  });
+
   it("WORKER_RESOURCE_TUNER uses the SDK's resource-based tuner instead of fixed slots", () => {
     const o = tuningOptions(loadConfig({ WORKER_RESOURCE_TUNER: '0.8,0.9' }).worker);
     expect(o.tuner).toEqual({ tunerOptions: { targetMemoryUsage: 0.8, targetCpuUsage: 0.9 } });
