@@ -11,6 +11,8 @@ import { getHeapStatistics, writeHeapSnapshot } from 'node:v8';
 import { BroadcastChannel, isMainThread, threadId } from 'node:worker_threads';
 
 const dir = process.env.HEAP_PROBE_DIR;
+/** HEAP_PROBE_STATS_ONLY=1: the sizes without the snapshots, whose full collection would shrink the next row's heaps. */
+const snapshots = process.env.HEAP_PROBE_STATS_ONLY !== '1';
 const channel = new BroadcastChannel('heap-probe');
 channel.unref();
 const mb = (x) => Math.round(x / 2 ** 20);
@@ -49,7 +51,7 @@ if (isMainThread) {
     n = k;
     replies.length = 0;
     const lines = [`rss ${mb(process.memoryUsage().rss)} MB`, mappings(), `main: ${stats()}`];
-    writeHeapSnapshot(`${dir}/main-${k}.heapsnapshot`);
+    if (snapshots) writeHeapSnapshot(`${dir}/main-${k}.heapsnapshot`);
     channel.postMessage({ snap: k });
     const deadline = Date.now() + 300_000;
     while (replies.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
@@ -68,7 +70,7 @@ if (isMainThread) {
   channel.onmessage = (e) => {
     if (typeof e.data !== 'object' || !e.data.snap) return;
     const line = `thread ${threadId}: ${stats()}`;
-    writeHeapSnapshot(`${dir}/thread${threadId}-${e.data.snap}.heapsnapshot`);
+    if (snapshots) writeHeapSnapshot(`${dir}/thread${threadId}-${e.data.snap}.heapsnapshot`);
     channel.postMessage({ reply: line });
   };
 }
