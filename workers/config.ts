@@ -16,6 +16,13 @@ import { passwordPublicKey } from '../activities/adapters/password-seal';
 import type { CamaraConfig } from '../activities/adapters/camara/camara-client';
 import { DEFAULT_LINKED_ACK_BATCH_MS } from './ack-batcher';
 
+/** The workflow thread's heap: a base (the bundle, the SDK) and what one cached change measured (issue 12). */
+const HEAP_BASE_MB = 128;
+const MB_PER_CACHED_CHANGE = 0.35;
+/** About twice the measured figure: the default's margin. */
+const DEFAULT_MB_PER_CACHED_CHANGE = 0.75;
+const heapMb = (perChange: number, cached: number) => HEAP_BASE_MB + Math.ceil(perChange * cached);
+
 const keyVar = (purpose: string) => `PROOF_KEY_${purpose.toUpperCase()}`;
 const base64Key = (name: string) =>
   z
@@ -99,12 +106,12 @@ const schema = z.object({
   // Issue 12, worker tuning: README "Figures" says how these were chosen.
   // Not 0: the SDK then keeps no change between tasks, and a change's updates with their local
   // activities fail their workflow tasks (measured: updates refused, "Workflow Task in failed state"); the SDK's floor is 2.
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(2, 'WORKER_MAX_CACHED_WORKFLOWS must be at least 2 (0, no cache, fails every change)').max(100_000).default(250),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(2, 'WORKER_MAX_CACHED_WORKFLOWS must be at least 2 (with 0, no cache, changes fail their updates)').max(100_000).default(250),
   WORKER_WORKFLOW_TASK_SLOTS: z.coerce.number().int().min(2).max(1000).default(40),
   WORKER_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(10_000).default(100),
   WORKER_LOCAL_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(10_000).default(100),
   WORKER_STICKY_QUEUE_TIMEOUT: z.string().default('3s'),
-  WORKER_WORKFLOW_HEAP_MB: z.coerce.number().int().min(128).max(65_536).optional(),
+  WORKER_WORKFLOW_HEAP_MB: z.coerce.number().int().min(HEAP_BASE_MB).max(65_536).optional(),
   WORKER_RESOURCE_TUNER: z
     .string()
     .regex(/^0?\.\d+,0?\.\d+$/, 'WORKER_RESOURCE_TUNER must be targetMemory,targetCpu as fractions, e.g. 0.8,0.9')
@@ -210,11 +217,11 @@ export interface WorkerTuning {
  * collecting again, scaled down as the heap nears its limit. The workflow thread's limit, sized from
  * the cache (measured: about 0.35 MB per cached change, and a base under 100 MB), keeps that
  * growth, and the payload buffers it holds, in proportion: a burst of evictions no longer leaves
- * the thread's heap at double its size. Twice the per-change figure, so the limit is never the
- * thread's end (a thread over it dies, and the worker with it).
+ * the thread's heap at double its size. About twice the per-change figure (316 MB at 250), so the
+ * limit is never the thread's end (a thread over it dies, and the worker with it).
  */
 export function workflowHeapMbFor(maxCachedWorkflows: number): number {
-  return 128 + Math.ceil(0.75 * maxCachedWorkflows);
+  return heapMb(DEFAULT_MB_PER_CACHED_CHANGE, maxCachedWorkflows);
 }
 
 function parseWorkerTuning(e: z.infer<typeof schema>): WorkerTuning {
@@ -239,10 +246,10 @@ function parseWorkerTuning(e: z.infer<typeof schema>): WorkerTuning {
 /** The configured heap limit, refused when the cache alone would not fit (the worker would die at its first burst instead). */
 function workflowHeapMb(configured: number | undefined, maxCachedWorkflows: number): number {
   if (configured === undefined) return workflowHeapMbFor(maxCachedWorkflows);
-  const needed = 128 + Math.ceil(0.35 * maxCachedWorkflows);
+  const needed = heapMb(MB_PER_CACHED_CHANGE, maxCachedWorkflows);
   if (configured < needed) {
     throw new ConfigError(
-      `invalid configuration:\n  WORKER_WORKFLOW_HEAP_MB: ${configured} MB cannot hold ${maxCachedWorkflows} cached changes (WORKER_MAX_CACHED_WORKFLOWS; about 0.35 MB each above 128 MB): at least ${needed}, ${workflowHeapMbFor(maxCachedWorkflows)} by default`,
+      `invalid configuration:\n  WORKER_WORKFLOW_HEAP_MB: ${configured} MB cannot hold ${maxCachedWorkflows} cached changes (WORKER_MAX_CACHED_WORKFLOWS; about ${MB_PER_CACHED_CHANGE} MB each above ${HEAP_BASE_MB} MB): at least ${needed}, ${workflowHeapMbFor(maxCachedWorkflows)} by default`,
     );
   }
   return configured;

@@ -57,8 +57,9 @@ export function tuningOptions(t: WorkerTuning): Partial<WorkerOptions> {
  * loader (`--import tsx`), which turns source maps on in that thread: Node then inspects every
  * function the SDK compiles, and it compiles three for each promise a workflow makes (the stack
  * it records for the Web UI). The thread runs only JavaScript (the SDK's thread script and the
- * bundle), so it is started without the loader; every other option (profiling) stays. With
- * `heapMb` its heap is limited too (WORKER_WORKFLOW_HEAP_MB, config.ts says why).
+ * bundle), so it is started without the loader and without the options a thread refuses; every
+ * other one (profiling) stays. With `heapMb` its heap is limited too (WORKER_WORKFLOW_HEAP_MB,
+ * config.ts says why).
  */
 export function workflowThreadWithoutLoader(heapMb?: number): void {
   const threads = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads') & { [patched]?: { heapMb?: number } };
@@ -70,6 +71,7 @@ export function workflowThreadWithoutLoader(heapMb?: number): void {
   const Original = threads.Worker;
   class WorkflowThread extends Original {
     constructor(filename: string | URL, options?: import('node:worker_threads').WorkerOptions) {
+      // workflowThreadOptions may start a probe thread: it is a WorkflowThread too, with its execArgv given, so left alone.
       super(filename, workflowThreadOptions(String(filename), options, process.execArgv, settings.heapMb));
     }
   }
@@ -85,34 +87,55 @@ export function workflowThreadOptions(
 ): import('node:worker_threads').WorkerOptions | undefined {
   if (!filename.endsWith('workflow-worker-thread.js') || options?.execArgv !== undefined) return options;
   const limits = heapMb ? { resourceLimits: { ...options?.resourceLimits, maxOldGenerationSizeMb: heapMb } } : {};
-  return { ...options, ...limits, execArgv: withoutLoader(execArgv) };
+  return { ...options, ...limits, execArgv: withoutRefused(withoutLoader(execArgv)) };
 }
 const patched = Symbol.for('phone-change.workflow-thread-without-loader');
 
-/**
- * process.execArgv without tsx's `--import tsx` / `--require …/tsx/…` / `--import …/tsx/…` pairs,
- * and without the heap sizes a thread refuses (Node ends a thread given V8 options with "invalid
- * execArgv flags"; the main thread's `--max-old-space-size` is not the workflow thread's, which
- * WORKER_WORKFLOW_HEAP_MB sets).
- */
+/** process.execArgv without tsx's `--import tsx` / `--require …/tsx/…` / `--import …/tsx/…` pairs. */
 export function withoutLoader(args: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    if ((flag === '--import' || flag === '--require' || flag === '-r') && /(^|[\\/])tsx([\\/]|$)/.test(inline ?? args[i + 1] ?? '')) {
+    if (PRELOADS.has(flag) && /(^|[\\/])tsx([\\/]|$)/.test(inline ?? args[i + 1] ?? '')) {
       if (inline === undefined) i++;
-      continue;
-    }
-    if (HEAP_FLAGS.has(flag.replace(/_/g, '-'))) {
-      if (inline === undefined && /^\d+$/.test(args[i + 1] ?? '')) i++;
       continue;
     }
     out.push(arg);
   }
   return out;
 }
-const HEAP_FLAGS = new Set(['--max-old-space-size', '--max-semi-space-size', '--max-young-generation-size', '--stack-size']);
+const PRELOADS = new Set(['--import', '--require', '-r']);
+
+/**
+ * The arguments without those a thread refuses. Node refuses every V8 option in a thread's
+ * execArgv (`--max-old-space-size`, `--expose-gc`, `--trace-gc`…: they are the process's anyway,
+ * and the thread's heap is WORKER_WORKFLOW_HEAP_MB), and a refused one would stop the worker from
+ * starting. Node names them in its error, so one probe thread asks it; none is started when only
+ * preloads are left (the usual start).
+ */
+export function withoutRefused(args: readonly string[]): string[] {
+  let out = [...args];
+  // Node stops reading at an argument it takes for a value, so it may name the refused a few at a time.
+  for (let round = 0; round < args.length; round++) {
+    const flags = out.filter((a, i) => !PRELOADS.has(a.split('=')[0]!) && !PRELOADS.has(out[i - 1] ?? ''));
+    const refused = flags.length > 0 ? refusedByThreads(flags) : new Set<string>();
+    if (refused.size === 0) return out;
+    out = out.filter((a, i) => !refused.has(a) && !(refused.has(out[i - 1]!) && !out[i - 1]!.includes('=') && !a.startsWith('-')));
+  }
+  return out;
+}
+
+function refusedByThreads(flags: string[]): Set<string> {
+  const { Worker: Thread } = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
+  try {
+    void new Thread('', { eval: true, execArgv: flags }).terminate();
+    return new Set();
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw err;
+    return new Set(/flags: (.*)$/.exec((err as Error).message)?.[1]?.split(', ') ?? []);
+  }
+}
 
 export async function createPhoneChangeWorker(o: PhoneChangeWorkerOptions): Promise<Worker> {
   workflowThreadWithoutLoader(o.config?.workflowHeapMb);

@@ -3,7 +3,7 @@
  * turn source maps on there; every other Node option is kept.
  */
 import { describe, expect, it } from 'vitest';
-import { withoutLoader, workflowThreadOptions } from '../../workers/worker';
+import { withoutLoader, withoutRefused, workflowThreadOptions } from '../../workers/worker';
 
 describe('workflow thread options (issue 12)', () => {
   it('drops tsx in each form it is loaded: `--import tsx`, the tsx CLI pair, inline `=`', () => {
@@ -13,7 +13,16 @@ describe('workflow thread options (issue 12)', () => {
   });
 
   it("drops the main thread's V8 heap sizes, which a thread refuses (it would not start)", () => {
-    expect(withoutLoader(['--max-old-space-size=256', '--max_semi_space_size', '16', '--stack-size=900', '--cpu-prof'])).toEqual(['--cpu-prof']);
+    expect(withoutRefused(['--max-old-space-size=256', '--max_semi_space_size', '16', '--stack-size=900', '--trace-warnings'])).toEqual(['--trace-warnings']);
+  });
+
+  it('drops every V8 option a thread refuses (GC diagnostics too), and keeps preloads without probing them', () => {
+    expect(withoutRefused(['--expose-gc', '--import', '/w/tests/bench/heap-probe.mjs', '--trace-gc', '--enable-source-maps'])).toEqual([
+      '--import',
+      '/w/tests/bench/heap-probe.mjs',
+      '--enable-source-maps',
+    ]);
+    expect(withoutRefused(['--import', '/does/not/exist.mjs'])).toEqual(['--import', '/does/not/exist.mjs']);
   });
 
   it('keeps every other preload and option, including names that only contain "tsx"', () => {
