@@ -53,6 +53,12 @@ describe('worker tuning from configuration (issue 12)', () => {
       { WORKER_WORKFLOW_HEAP_MB: '64' },
       { WORKER_WORKFLOW_HEAP_MB: '1e9' },
       { WORKER_WORKFLOW_HEAP_MB: 'lots' },
+      { WORKER_WORKFLOW_HEAP_MB: 'NaN' },
+      { WORKER_WORKFLOW_HEAP_MB: '-512' },
+      { WORKER_WORKFLOW_HEAP_MB: '' },
+      { WORKER_WORKFLOW_HEAP_MB: '316.5' },
+      { WORKER_WORKFLOW_HEAP_MB: 'Infinity' },
+      { WORKER_MAX_CACHED_WORKFLOWS: 'NaN' },
     ];
     for (const env of bad) {
       const name = Object.keys(env)[0]!;
