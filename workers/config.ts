@@ -112,6 +112,7 @@ const schema = z.object({
   WORKER_LOCAL_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(10_000).default(100),
   WORKER_STICKY_QUEUE_TIMEOUT: z.string().default('3s'),
   WORKER_WORKFLOW_HEAP_MB: z.coerce.number().int().min(HEAP_BASE_MB).max(65_536).optional(),
+  WORKER_WORKFLOW_STACK_TRACES: z.enum(['on', 'off'], { message: 'WORKER_WORKFLOW_STACK_TRACES must be on or off' }).default('off'),
   WORKER_RESOURCE_TUNER: z
     .string()
     .regex(/^0?\.\d+,0?\.\d+$/, 'WORKER_RESOURCE_TUNER must be targetMemory,targetCpu as fractions, e.g. 0.8,0.9')
@@ -210,6 +211,12 @@ export interface WorkerTuning {
   stickyQueueTimeoutMs: number;
   /** The old-generation limit of the SDK's workflow thread, MB (see workflowHeapMbFor). */
   workflowHeapMb: number;
+  /**
+   * Whether the SDK records a stack for every promise a workflow makes, which the Web UI's "Stack
+   * Trace" tab shows. Off by default: measured 15 % of the worker's CPU per change (README
+   * "Figures"); a change's state and history say where it waits without it.
+   */
+  workflowStackTraces: boolean;
 }
 
 /**
@@ -240,6 +247,7 @@ function parseWorkerTuning(e: z.infer<typeof schema>): WorkerTuning {
       : { workflowTasks: e.WORKER_WORKFLOW_TASK_SLOTS, activities: e.WORKER_ACTIVITY_SLOTS, localActivities: e.WORKER_LOCAL_ACTIVITY_SLOTS },
     stickyQueueTimeoutMs,
     workflowHeapMb: workflowHeapMb(e.WORKER_WORKFLOW_HEAP_MB, e.WORKER_MAX_CACHED_WORKFLOWS),
+    workflowStackTraces: e.WORKER_WORKFLOW_STACK_TRACES === 'on',
   };
 }
 

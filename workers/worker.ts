@@ -58,36 +58,46 @@ export function tuningOptions(t: WorkerTuning): Partial<WorkerOptions> {
  * function the SDK compiles, and it compiles three for each promise a workflow makes (the stack
  * it records for the Web UI). The thread runs only JavaScript (the SDK's thread script and the
  * bundle), so it is started without the loader and without the options a thread refuses; every
- * other one (profiling) stays. With `heapMb` its heap is limited too (WORKER_WORKFLOW_HEAP_MB,
- * config.ts says why).
+ * other one (profiling) stays. `heapMb` limits its heap (WORKER_WORKFLOW_HEAP_MB, config.ts says
+ * why); `stackTraces: false` preloads workflow-thread-no-stack-traces.cjs there, so the SDK records
+ * no stack per promise (WORKER_WORKFLOW_STACK_TRACES). Absent settings keep the SDK's behaviour.
  */
-export function workflowThreadWithoutLoader(heapMb?: number): void {
-  const threads = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads') & { [patched]?: { heapMb?: number } };
+export function workflowThreadWithoutLoader(thread: WorkflowThreadSettings = {}): void {
+  const threads = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads') & { [patched]?: WorkflowThreadSettings };
   if (threads[patched]) {
-    threads[patched].heapMb = heapMb;
+    Object.assign(threads[patched], { heapMb: thread.heapMb, stackTraces: thread.stackTraces });
     return;
   }
-  const settings: { heapMb?: number } = { heapMb };
+  const settings: WorkflowThreadSettings = { ...thread };
   const Original = threads.Worker;
   class WorkflowThread extends Original {
     constructor(filename: string | URL, options?: import('node:worker_threads').WorkerOptions) {
       // workflowThreadOptions may start a probe thread: it is a WorkflowThread too, with its execArgv given, so left alone.
-      super(filename, workflowThreadOptions(String(filename), options, process.execArgv, settings.heapMb));
+      super(filename, workflowThreadOptions(String(filename), options, process.execArgv, settings));
     }
   }
   Object.assign(threads, { Worker: WorkflowThread, [patched]: settings });
 }
+
+export interface WorkflowThreadSettings {
+  heapMb?: number;
+  stackTraces?: boolean;
+}
+
+/** Preloaded into the workflow thread when stack traces are off (plain JavaScript: the thread has no loader). */
+export const noStackTracesPreload = fileURLToPath(new URL('./workflow-thread-no-stack-traces.cjs', import.meta.url));
 
 /** The options the SDK's workflow thread starts with; any other thread's are left as given. */
 export function workflowThreadOptions(
   filename: string,
   options: import('node:worker_threads').WorkerOptions | undefined,
   execArgv: readonly string[],
-  heapMb: number | undefined,
+  thread: WorkflowThreadSettings,
 ): import('node:worker_threads').WorkerOptions | undefined {
   if (!filename.endsWith('workflow-worker-thread.js') || options?.execArgv !== undefined) return options;
-  const limits = heapMb ? { resourceLimits: { ...options?.resourceLimits, maxOldGenerationSizeMb: heapMb } } : {};
-  return { ...options, ...limits, execArgv: withoutRefused(withoutLoader(execArgv)) };
+  const limits = thread.heapMb ? { resourceLimits: { ...options?.resourceLimits, maxOldGenerationSizeMb: thread.heapMb } } : {};
+  const preload = thread.stackTraces === false ? ['--require', noStackTracesPreload] : [];
+  return { ...options, ...limits, execArgv: [...preload, ...withoutRefused(withoutLoader(execArgv))] };
 }
 const patched = Symbol.for('phone-change.workflow-thread-without-loader');
 
@@ -138,7 +148,7 @@ function refusedByThreads(flags: string[]): Set<string> {
 }
 
 export async function createPhoneChangeWorker(o: PhoneChangeWorkerOptions): Promise<Worker> {
-  workflowThreadWithoutLoader(o.config?.workflowHeapMb);
+  workflowThreadWithoutLoader({ heapMb: o.config?.workflowHeapMb, stackTraces: o.config?.workflowStackTraces });
   return Worker.create({
     connection: o.connection,
     namespace: o.namespace,

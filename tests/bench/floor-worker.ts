@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { workflowPreloadModules, workflowThreadWithoutLoader } from '../../workers/worker';
 
-workflowThreadWithoutLoader();
+// As the product's worker by default (WORKER_WORKFLOW_STACK_TRACES), so both shapes run on the same runtime.
+workflowThreadWithoutLoader({ stackTraces: process.env.WORKER_WORKFLOW_STACK_TRACES === 'on' });
 
 const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
 const worker = await Worker.create({

@@ -5,7 +5,7 @@ import { tuningOptions } from '../../workers/worker';
 describe('worker tuning from configuration (issue 12)', () => {
   it('a bounded workflow cache, fixed slots and a 3 s sticky queue timeout by default; each WORKER_* variable sets its option', () => {
     const d = loadConfig({}).worker;
-    expect(d).toEqual({ maxCachedWorkflows: 250, slots: { workflowTasks: 40, activities: 100, localActivities: 100 }, stickyQueueTimeoutMs: 3000, workflowHeapMb: 316 });
+    expect(d).toEqual({ maxCachedWorkflows: 250, slots: { workflowTasks: 40, activities: 100, localActivities: 100 }, stickyQueueTimeoutMs: 3000, workflowHeapMb: 316, workflowStackTraces: false });
     const t = loadConfig({
       WORKER_MAX_CACHED_WORKFLOWS: '600',
       WORKER_WORKFLOW_TASK_SLOTS: '8',
@@ -35,6 +35,11 @@ describe('worker tuning from configuration (issue 12)', () => {
     expect(loadConfig({ ...env, WORKER_WORKFLOW_HEAP_MB: '478' }).worker.workflowHeapMb).toBe(478);
   });
 
+  it('the Web UI stack traces are off unless WORKER_WORKFLOW_STACK_TRACES=on (their cost: README "Figures")', () => {
+    expect(loadConfig({ WORKER_WORKFLOW_STACK_TRACES: 'on' }).worker.workflowStackTraces).toBe(true);
+    expect(loadConfig({ WORKER_WORKFLOW_STACK_TRACES: 'off' }).worker.workflowStackTraces).toBe(false);
+  });
+
   it("WORKER_RESOURCE_TUNER uses the SDK's resource-based tuner instead of fixed slots", () => {
     const o = tuningOptions(loadConfig({ WORKER_RESOURCE_TUNER: '0.8,0.9' }).worker);
     expect(o.tuner).toEqual({ tunerOptions: { targetMemoryUsage: 0.8, targetCpuUsage: 0.9 } });
@@ -59,6 +64,9 @@ describe('worker tuning from configuration (issue 12)', () => {
       { WORKER_WORKFLOW_HEAP_MB: '316.5' },
       { WORKER_WORKFLOW_HEAP_MB: 'Infinity' },
       { WORKER_MAX_CACHED_WORKFLOWS: 'NaN' },
+      { WORKER_WORKFLOW_STACK_TRACES: 'yes' },
+      { WORKER_WORKFLOW_STACK_TRACES: 'ON' },
+      { WORKER_WORKFLOW_STACK_TRACES: '' },
     ];
     for (const env of bad) {
       const name = Object.keys(env)[0]!;

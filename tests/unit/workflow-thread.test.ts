@@ -3,7 +3,7 @@
  * turn source maps on there; every other Node option is kept.
  */
 import { describe, expect, it } from 'vitest';
-import { withoutLoader, withoutRefused, workflowThreadOptions } from '../../workers/worker';
+import { noStackTracesPreload, withoutLoader, withoutRefused, workflowThreadOptions } from '../../workers/worker';
 
 describe('workflow thread options (issue 12)', () => {
   it('drops tsx in each form it is loaded: `--import tsx`, the tsx CLI pair, inline `=`', () => {
@@ -34,14 +34,20 @@ describe('workflow thread options (issue 12)', () => {
 
   it("the SDK's workflow thread gets the heap limit and the options minus the loader; other threads are left alone", () => {
     const given = { workerData: { x: 1 }, resourceLimits: { stackSizeMb: 8 } };
-    expect(workflowThreadOptions(sdkThread, given, ['--import', 'tsx', '--cpu-prof'], 316)).toEqual({
+    expect(workflowThreadOptions(sdkThread, given, ['--import', 'tsx', '--cpu-prof'], { heapMb: 316 })).toEqual({
       workerData: { x: 1 },
       resourceLimits: { stackSizeMb: 8, maxOldGenerationSizeMb: 316 },
       execArgv: ['--cpu-prof'],
     });
-    expect(workflowThreadOptions(sdkThread, undefined, ['--import', 'tsx'], undefined)).toEqual({ execArgv: [] });
-    expect(workflowThreadOptions('/w/other-thread.js', given, ['--import', 'tsx'], 316)).toBe(given);
+    expect(workflowThreadOptions(sdkThread, undefined, ['--import', 'tsx'], {})).toEqual({ execArgv: [] });
+    expect(workflowThreadOptions('/w/other-thread.js', given, ['--import', 'tsx'], { heapMb: 316, stackTraces: false })).toBe(given);
     const explicit = { execArgv: ['--import', 'tsx'] };
-    expect(workflowThreadOptions(sdkThread, explicit, [], 316)).toBe(explicit);
+    expect(workflowThreadOptions(sdkThread, explicit, [], { heapMb: 316, stackTraces: false })).toBe(explicit);
+  });
+
+  it("with stack traces off (WORKER_WORKFLOW_STACK_TRACES) the thread preloads the file that turns off the SDK's promise hook, first; on or unset adds nothing", () => {
+    expect(workflowThreadOptions(sdkThread, undefined, ['--import', 'tsx', '--cpu-prof'], { stackTraces: false })).toEqual({ execArgv: ['--require', noStackTracesPreload, '--cpu-prof'] });
+    expect(workflowThreadOptions(sdkThread, undefined, ['--cpu-prof'], { stackTraces: true })).toEqual({ execArgv: ['--cpu-prof'] });
+    expect(noStackTracesPreload).toMatch(/workers[\\/]workflow-thread-no-stack-traces\.cjs$/);
   });
 });
