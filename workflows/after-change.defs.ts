@@ -55,6 +55,20 @@ export function acknowledgedServices(payload: unknown): string[] {
   return valid(service) ? [service] : [];
 }
 
+/**
+ * SEC-7: records the acks of one signal in `acked` (service -> when). Anyone who reaches Temporal
+ * may send the signal as often as they like, so what it keeps is bounded: once the services told
+ * are known (`services`), only theirs count; before that (an ack may overtake the announcement's
+ * completion) at most LINKED_ACK_MAX_SERVICES names are kept, and the sync drops those it did not
+ * tell once it knows (a genuine early ack crowded out is sent again at the next reminder).
+ */
+export function recordAcks(acked: Map<string, string>, services: readonly string[], names: readonly string[], at: string): void {
+  for (const name of names) {
+    if (acked.has(name)) continue;
+    if (services.length > 0 ? services.includes(name) : acked.size < LINKED_ACK_MAX_SERVICES) acked.set(name, at);
+  }
+}
+
 export const linkedAckSignal = defineSignal<[LinkedAck]>('linkedAck');
 /** DONE-4: the change was reverted; the sync stops and services learn the restored number. */
 export const linkedRevertedSignal = defineSignal<[]>('linkedReverted');

@@ -11,7 +11,7 @@ import { condition, patched, setHandler } from '@temporalio/workflow';
 import { messaging, messagingLocal, proofs } from './activity-proxies';
 import { parse, schemas } from './domain/schemas';
 import type { LinkedSyncState } from './domain/outcomes';
-import { acknowledgedServices, linkedAckSignal, linkedRevertedSignal, linkedStatusQuery, type LinkedSyncInput, type LinkedSyncStatus } from './after-change.defs';
+import { acknowledgedServices, linkedAckSignal, linkedRevertedSignal, linkedStatusQuery, recordAcks, type LinkedSyncInput, type LinkedSyncStatus } from './after-change.defs';
 
 export async function linkedSync(input: LinkedSyncInput): Promise<LinkedSyncStatus> {
   // Issue 12 (v7): the announcements and the record are short and de-duplicated (one message id
@@ -31,10 +31,10 @@ export async function linkedSync(input: LinkedSyncInput): Promise<LinkedSyncStat
   });
   setHandler(linkedStatusQuery, status);
   // Acks that overtake the announcement's completion are kept, not lost. One signal may carry
-  // several services (issue 12) or one (the old form); a malformed one acknowledges nothing (SEC-7).
-  setHandler(linkedAckSignal, (ack) => {
-    for (const service of acknowledgedServices(ack)) if (!acked.has(service)) acked.set(service, new Date().toISOString());
-  });
+  // several services (issue 12) or one (the old form); a malformed one acknowledges nothing, and a
+  // flood of made-up names keeps at most a few (SEC-7). Commands depend on `pending()` alone, so
+  // histories recorded before these bounds replay unchanged.
+  setHandler(linkedAckSignal, (ack) => recordAcks(acked, services, acknowledgedServices(ack), new Date().toISOString()));
   setHandler(linkedRevertedSignal, () => void (revertAsked = true));
 
   // SEC-7: anyone who can reach Temporal may start this workflow, so its input names the change
@@ -49,6 +49,7 @@ export async function linkedSync(input: LinkedSyncInput): Promise<LinkedSyncStat
   const base = { accountId: input.accountId, requestId: input.requestId };
   const announce = (attempt: number, only?: string[]) => acts.announceToLinkedServices({ ...base, at: new Date().toISOString(), attempt, only });
   services = await announce(0);
+  for (const name of acked.keys()) if (!services.includes(name)) acked.delete(name);
   const deadline = Date.now() + linkedSyncWaitMs;
   while (pending().length > 0 && Date.now() < deadline && state === 'syncing') {
     await condition(() => pending().length === 0 || revertAsked, Math.max(1, Math.min(linkedRemindEveryMs, deadline - Date.now())));

@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AckBatcher, DEFAULT_LINKED_ACK_BATCH_MS, type SyncRef } from '../../workers/ack-batcher';
-import { acknowledgedServices, LINKED_ACK_MAX_SERVICES } from '../../workflows/after-change.defs';
+import { acknowledgedServices, LINKED_ACK_MAX_SERVICES, recordAcks } from '../../workflows/after-change.defs';
 import { ConfigError, loadConfig } from '../../workers/config';
 
 const A: SyncRef = { accountId: 'acct-a', requestId: 'REQA' };
@@ -144,6 +144,18 @@ describe('linkedAck payloads (SEC-7, AFTER-1)', () => {
       { service: ['bank_cards'] },
     ];
     for (const p of malformed) expect(acknowledgedServices(p), JSON.stringify(p)).toEqual([]);
+  });
+
+  it('SEC-7: a flood of forged acks with made-up names keeps at most 16 before the services are known, and none of them after', () => {
+    const acked = new Map<string, string>();
+    for (let i = 0; i < 1000; i++) recordAcks(acked, [], acknowledgedServices({ services: Array.from({ length: 16 }, (_, j) => `forged${i}-${j}`) }), 't0');
+    expect(acked.size).toBe(LINKED_ACK_MAX_SERVICES);
+    const told = ['bank_cards', 'mobile_app'];
+    const afterAnnouncement = new Map([['bank_cards', 't1']]);
+    for (let i = 0; i < 100; i++) recordAcks(afterAnnouncement, told, [`forged${i}`, 'bank_cards'], 't2');
+    expect([...afterAnnouncement]).toEqual([['bank_cards', 't1']]); // the first ack's time is kept
+    recordAcks(afterAnnouncement, told, ['mobile_app'], 't3');
+    expect(afterAnnouncement.get('mobile_app')).toBe('t3');
   });
 });
 
