@@ -197,12 +197,15 @@ export interface NatsOptions {
   port?: number;
   storeDir: string;
   logFile: string;
+  /** Go's profiling endpoint on 127.0.0.1 (the bench reads the heap's size there). */
+  profilePort?: number;
 }
 
 export async function startNats(opts: NatsOptions): Promise<RunningServer> {
   const port = opts.port ?? (await freePort());
   mkdirSync(opts.storeDir, { recursive: true });
   const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', opts.storeDir];
+  if (opts.profilePort) args.push('-profile', String(opts.profilePort));
   const child = launch(opts.bin, args, opts.logFile);
   const address = `nats://127.0.0.1:${port}`;
   await waitUntil(

@@ -23,7 +23,8 @@ import protos from '@temporalio/proto';
 import { workflowIdFor } from '../../workflows/phone-change.defs';
 import { connect } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
-import { startNats, startTemporal, toolPaths, type RunningServer } from '../../temporal-config/stack';
+import { freePort, startNats, startTemporal, toolPaths, type RunningServer } from '../../temporal-config/stack';
+import { natsLiveHeapBytes } from './go-heap';
 import { startSmtpSink } from '../../temporal-config/smtp-sink';
 import { loadConfig } from '../../workers/config';
 import { ensureNatsResources, SUBJECTS } from '../../activities/adapters/nats/resources';
@@ -171,6 +172,8 @@ async function main(): Promise<void> {
   let temporalAddress = process.env.TEMPORAL_ADDRESS;
   let natsUrl = process.env.NATS_URL;
   const tools = toolPaths();
+  // Where nats-server's live heap can be read (only of a server the bench starts itself).
+  let profilePort: number | undefined;
   if (!temporalAddress) {
     log('starting the Temporal dev server (SQLite, WAL) and nats-server');
     const t = await startTemporal({ bin: tools.temporal, dbFile: join(dir, 'temporal.db'), logFile: join(dir, 'temporal.log') });
@@ -178,7 +181,8 @@ async function main(): Promise<void> {
     temporalAddress = t.address;
   }
   if (!natsUrl) {
-    const n = await startNats({ bin: tools.natsServer, storeDir: join(dir, 'nats'), logFile: join(dir, 'nats.log') });
+    profilePort = await freePort();
+    const n = await startNats({ bin: tools.natsServer, storeDir: join(dir, 'nats'), logFile: join(dir, 'nats.log'), profilePort });
     servers.push(n);
     natsUrl = n.address;
   }
@@ -375,6 +379,8 @@ async function main(): Promise<void> {
   await settled(worker.pid!);
   const sBase = serversRss();
   const nBase = natsRss();
+  const natsLive = async () => (profilePort ? await natsLiveHeapBytes(profilePort) : undefined);
+  const hBase = await natsLive();
   const dBase = dbBytes();
   let opened = 0;
   let used = 0;
@@ -405,6 +411,8 @@ async function main(): Promise<void> {
     const serverKb = ((serversRss() - sBase) * 1024) / w;
     const natsKb = ((natsRss() - nBase) * 1024) / w;
     const dbKb = (dbBytes() - dBase) / 1024 / w;
+    const live = await natsLive();
+    const natsLiveKb = live === undefined || hBase === undefined ? null : (live - hBase) / 1024 / w;
     const rtts: number[] = [];
     for (const a of waitingAccounts.slice(used, used + 15)) {
       const link = await sms.next(a.phone, 'identity_link');
@@ -419,6 +427,7 @@ async function main(): Promise<void> {
       workerRssAfterBurstMb: burstRss,
       serverKbPerChange: temporalPid ? serverKb : null,
       natsKbPerChange: natsPid ? natsKb : null,
+      natsLiveHeapKbPerChange: natsLiveKb,
       dbKbPerChange: temporalPid ? dbKb : null,
       submitP50: pct(rtts, 50),
       submitP99: pct(rtts, 99),
@@ -550,6 +559,8 @@ interface Waiting {
   serverKbPerChange: number | null;
   /** The part of serverKbPerChange that is nats-server's. */
   natsKbPerChange: number | null;
+  /** nats-server's live Go heap per waiting change, KB (go-heap.ts); absent in runs before it was read. */
+  natsLiveHeapKbPerChange?: number | null;
   dbKbPerChange: number | null;
   submitP50: number;
   submitP99: number;
@@ -612,11 +623,11 @@ function table(r: Results): string {
     '',
     `Load average during the run at 4: ${la(r.loadAverageAt4)} (failures ${r.failuresAt4}). Worker peak RSS: ${r.workerPeakRssMb.toFixed(0)} MB.`,
     '',
-    `| waiting changes (1 worker) | opened in s (cumulative) | worker RSS MB once idle for ${r.settings.idleSeconds} s (just after opening) | vs the first row | server + NATS RSS KB/change | SQLite KB/change | submission to a long-waiting change p50 / p99 ms | failures | load average |`,
+    `| waiting changes (1 worker) | opened in s (cumulative) | worker RSS MB once idle for ${r.settings.idleSeconds} s (just after opening) | vs the first row | server + NATS RSS KB/change (NATS; of it alive in NATS's heap) | SQLite KB/change | submission to a long-waiting change p50 / p99 ms | failures | load average |`,
     '|---|---|---|---|---|---|---|---|---|',
     ...r.waiting.map(
       (w) =>
-        `| ${w.count} | ${w.startSeconds.toFixed(0)} | ${w.workerRssMb.toFixed(0)} (${w.workerRssAfterBurstMb.toFixed(0)}) | ${first ? ((w.workerRssMb / first.workerRssMb - 1) * 100).toFixed(1) : '0'} % | ${w.serverKbPerChange === null ? 'n/a' : `${w.serverKbPerChange.toFixed(1)} (NATS ${w.natsKbPerChange?.toFixed(1) ?? 'n/a'})`} | ${w.dbKbPerChange === null ? 'n/a' : w.dbKbPerChange.toFixed(1)} | ${ms(w.submitP50)} / ${ms(w.submitP99)} | ${w.failures} | ${la(w.loadAverage)} |`,
+        `| ${w.count} | ${w.startSeconds.toFixed(0)} | ${w.workerRssMb.toFixed(0)} (${w.workerRssAfterBurstMb.toFixed(0)}) | ${first ? ((w.workerRssMb / first.workerRssMb - 1) * 100).toFixed(1) : '0'} % | ${serversCell(w)} | ${w.dbKbPerChange === null ? 'n/a' : w.dbKbPerChange.toFixed(1)} | ${ms(w.submitP50)} / ${ms(w.submitP99)} | ${w.failures} | ${la(w.loadAverage)} |`,
     ),
     '',
   ].join('\n');
@@ -627,3 +638,11 @@ main().catch(async (err: unknown) => {
   await Promise.all([...spawned].map(stop));
   process.exit(1);
 });
+
+/** The servers' RSS growth per waiting change, NATS's part, and what of it is alive in NATS's heap when the run read it. */
+function serversCell(w: Waiting): string {
+  if (w.serverKbPerChange === null) return 'n/a';
+  const kb = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : x.toFixed(1));
+  const live = w.natsLiveHeapKbPerChange === undefined ? '' : `; alive ${kb(w.natsLiveHeapKbPerChange)}`;
+  return `${kb(w.serverKbPerChange)} (NATS ${kb(w.natsKbPerChange)}${live})`;
+}
