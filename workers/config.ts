@@ -213,7 +213,7 @@ export interface WorkerTuning {
   workflowHeapMb: number;
   /**
    * Whether the SDK records a stack for every promise a workflow makes, which the Web UI's "Stack
-   * Trace" tab shows. Off by default: measured 15 % of the worker's CPU per change (README
+   * Trace" tab shows. Off by default: measured 13-18 % of the worker's CPU per change (README
    * "Figures"); a change's state and history say where it waits without it.
    */
   workflowStackTraces: boolean;

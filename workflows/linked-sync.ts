@@ -32,8 +32,10 @@ export async function linkedSync(input: LinkedSyncInput): Promise<LinkedSyncStat
   setHandler(linkedStatusQuery, status);
   // Acks that overtake the announcement's completion are kept, not lost. One signal may carry
   // several services (issue 12) or one (the old form); a malformed one acknowledges nothing, and a
-  // flood of made-up names keeps at most a few (SEC-7). Commands depend on `pending()` alone, so
-  // histories recorded before these bounds replay unchanged.
+  // flood of made-up names keeps at most a few (SEC-7). Genuine acks come after the announcement,
+  // whose result the first workflow task already holds, so the bound before it meets forged names
+  // only: histories recorded before the bound replay unchanged, unless over 16 forged names and a
+  // genuine ack all reached a first task held open by a local activity (over 8 s).
   setHandler(linkedAckSignal, (ack) => recordAcks(acked, services, acknowledgedServices(ack), new Date().toISOString()));
   setHandler(linkedRevertedSignal, () => void (revertAsked = true));
 

@@ -12,7 +12,8 @@ import en from 'zod/v4/locales/en.js';
 z.config(en());
 z.strictObject({ warm: z.string() }).safeParse({ warm: '' });
 
-// The SDK records a stack for every promise a workflow makes (for the Web UI's stack trace; its
-// issue #1587): the deeper the stack, the dearer. Six frames still reach the workflow's own line
-// that waits (tests/integration/happy-path.test.ts asserts it) at 10 % less CPU per change.
+// With WORKER_WORKFLOW_STACK_TRACES=on the SDK records a stack for every promise a workflow makes
+// (for the Web UI's stack trace; its issue #1587): the deeper the stack, the dearer. Six frames
+// still reach the workflow's own line that waits (tests/integration/stack-traces.test.ts asserts
+// it) at 10 % less CPU per change. Off (the default) it only shortens error stacks.
 Error.stackTraceLimit = 6;

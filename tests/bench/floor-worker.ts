@@ -6,10 +6,12 @@
  */
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { workflowPreloadModules, workflowThreadWithoutLoader } from '../../workers/worker';
+import { workflowPreloadModules } from '../../workers/worker';
+import { workflowThreadWithoutLoader } from '../../workers/workflow-thread';
+import { loadConfig } from '../../workers/config';
 
 // As the product's worker by default (WORKER_WORKFLOW_STACK_TRACES), so both shapes run on the same runtime.
-workflowThreadWithoutLoader({ stackTraces: process.env.WORKER_WORKFLOW_STACK_TRACES === 'on' });
+workflowThreadWithoutLoader({ stackTraces: loadConfig(process.env).worker.workflowStackTraces });
 
 const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
 const worker = await Worker.create({

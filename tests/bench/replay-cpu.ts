@@ -10,12 +10,14 @@
 import { readFileSync } from 'node:fs';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type ReplayWorkerOptions } from '@temporalio/worker';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { workflowBundleOptions, workflowThreadWithoutLoader } from '../../workers/worker';
+import { workflowBundleOptions } from '../../workers/worker';
+import { workflowThreadWithoutLoader } from '../../workers/workflow-thread';
+import { loadConfig } from '../../workers/config';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 // The product worker's runtime: its workflow thread without tsx's loader, stack recording as
 // WORKER_WORKFLOW_STACK_TRACES says (off by default).
-workflowThreadWithoutLoader({ stackTraces: process.env.WORKER_WORKFLOW_STACK_TRACES === 'on' });
+workflowThreadWithoutLoader({ stackTraces: loadConfig(process.env).worker.workflowStackTraces });
 const COUNT = Number(process.env.REPLAY_COUNT ?? 300);
 const fixture = (name: string) => historyFromJSON(JSON.parse(readFileSync(new URL(`../replay/fixtures/${name}.json`, import.meta.url), 'utf8')));
 const pair = [fixture('v7-completed-identity'), fixture('v7-linked-synced')];

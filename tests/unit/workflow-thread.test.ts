@@ -2,8 +2,10 @@
  * Issue 12: the SDK's workflow thread starts without tsx's loader (workers/worker.ts), which would
  * turn source maps on there; every other Node option is kept.
  */
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { noStackTracesPreload, withoutLoader, withoutRefused, workflowThreadOptions } from '../../workers/worker';
+import { ConfigError } from '../../activities/config-error';
+import { noStackTracesPreload, withoutLoader, withoutRefused, workflowThreadOptions } from '../../workers/workflow-thread';
 
 describe('workflow thread options (issue 12)', () => {
   it('drops tsx in each form it is loaded: `--import tsx`, the tsx CLI pair, inline `=`', () => {
@@ -45,9 +47,18 @@ describe('workflow thread options (issue 12)', () => {
     expect(workflowThreadOptions(sdkThread, explicit, [], { heapMb: 316, stackTraces: false })).toBe(explicit);
   });
 
+  // The SDK's own thread file: the preload must patch the copy of the SDK that thread runs.
+  const installedThread = createRequire(import.meta.url).resolve('@temporalio/worker/lib/workflow/workflow-worker-thread.js');
+
   it("with stack traces off (WORKER_WORKFLOW_STACK_TRACES) the thread preloads the file that turns off the SDK's promise hook, first; on or unset adds nothing", () => {
-    expect(workflowThreadOptions(sdkThread, undefined, ['--import', 'tsx', '--cpu-prof'], { stackTraces: false })).toEqual({ execArgv: ['--require', noStackTracesPreload, '--cpu-prof'] });
-    expect(workflowThreadOptions(sdkThread, undefined, ['--cpu-prof'], { stackTraces: true })).toEqual({ execArgv: ['--cpu-prof'] });
+    expect(workflowThreadOptions(installedThread, undefined, ['--import', 'tsx', '--cpu-prof'], { stackTraces: false })).toEqual({ execArgv: ['--require', noStackTracesPreload, '--cpu-prof'] });
+    expect(workflowThreadOptions(installedThread, undefined, ['--cpu-prof'], { stackTraces: true })).toEqual({ execArgv: ['--cpu-prof'] });
     expect(noStackTracesPreload).toMatch(/workers[\\/]workflow-thread-no-stack-traces\.cjs$/);
+  });
+
+  it('with stack traces off, a thread of another copy of the SDK (which the preload would not reach) stops the worker with a ConfigError naming the variable', () => {
+    expect(() => workflowThreadOptions(sdkThread, undefined, [], { stackTraces: false })).toThrow(ConfigError);
+    expect(() => workflowThreadOptions(sdkThread, undefined, [], { stackTraces: false })).toThrow(/WORKER_WORKFLOW_STACK_TRACES: off .*two copies of @temporalio\/worker/);
+    expect(workflowThreadOptions(sdkThread, undefined, [], { stackTraces: true })).toEqual({ execArgv: [] });
   });
 });
