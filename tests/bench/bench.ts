@@ -243,8 +243,10 @@ async function main(): Promise<void> {
   const tokenOf = (text: string) => text.trim().split('/').at(-1)!; // links end in /<account>/<token>
   const codeOf = (text: string) => /\b(\d{6})\b/.exec(text)![1]!;
 
-  type Timings = { firstSms: number[]; startAnswered: number[]; verdict: number[]; completion: number[] };
-  const newTimings = (): Timings => ({ firstSms: [], startAnswered: [], verdict: [], completion: [] });
+  // verdict: both proofs; identityVerdict / oldCodeVerdict: each apart (the identity's leaves with the
+  // old number's code, two local activities; the old code's with the SIM check and the new code, three).
+  type Timings = { firstSms: number[]; startAnswered: number[]; verdict: number[]; identityVerdict: number[]; oldCodeVerdict: number[]; completion: number[] };
+  const newTimings = (): Timings => ({ firstSms: [], startAnswered: [], verdict: [], identityVerdict: [], oldCodeVerdict: [], completion: [] });
   let lastAccountId = '';
   async function oneChange(i: number, timings?: Timings): Promise<void> {
     const account = await newAccount();
@@ -275,6 +277,8 @@ async function main(): Promise<void> {
       timings.firstSms.push(first.at - t0);
       timings.startAnswered.push(answered - t0);
       timings.verdict.push(t2 - t1, t4 - t3);
+      timings.identityVerdict.push(t2 - t1);
+      timings.oldCodeVerdict.push(t4 - t3);
       timings.completion.push(t6 - t5);
     }
   }
@@ -441,6 +445,8 @@ async function main(): Promise<void> {
     startToFirstSms: { p50: pct(t.firstSms, 50), p95: pct(t.firstSms, 95), p99: pct(t.firstSms, 99) },
     startAnswered: { p50: pct(t.startAnswered, 50), p95: pct(t.startAnswered, 95), p99: pct(t.startAnswered, 99) },
     submitToVerdict: { p50: pct(t.verdict, 50), p95: pct(t.verdict, 95), p99: pct(t.verdict, 99) },
+    identityToVerdict: { p50: pct(t.identityVerdict, 50), p95: pct(t.identityVerdict, 95), p99: pct(t.identityVerdict, 99) },
+    oldCodeToVerdict: { p50: pct(t.oldCodeVerdict, 50), p95: pct(t.oldCodeVerdict, 95), p99: pct(t.oldCodeVerdict, 99) },
     lastCodeToCompleted: { p50: pct(t.completion, 50), p95: pct(t.completion, 95), p99: pct(t.completion, 99) },
   });
   const results: Results = {
@@ -537,7 +543,15 @@ function versions(): { temporal: string; nats: string } {
 }
 
 type Pct = { p50: number; p95: number; p99: number };
-type Latencies = { startToFirstSms: Pct; startAnswered: Pct; submitToVerdict: Pct; lastCodeToCompleted: Pct };
+type Latencies = {
+  startToFirstSms: Pct;
+  startAnswered: Pct;
+  submitToVerdict: Pct;
+  /** The two proofs of submitToVerdict apart; absent in runs before they were told apart. */
+  identityToVerdict?: Pct;
+  oldCodeToVerdict?: Pct;
+  lastCodeToCompleted: Pct;
+};
 interface Throughput {
   workers: number;
   completedPerSecond: number;
@@ -615,6 +629,8 @@ function table(r: Results): string {
     row('at 4 concurrent: start → first SMS (identity link) published', r.latencyMs.at4.startToFirstSms),
     row('at 4 concurrent: start → start answered', r.latencyMs.at4.startAnswered),
     row('at 4 concurrent: proof submitted → verdict', r.latencyMs.at4.submitToVerdict),
+    ...(r.latencyMs.at4.identityToVerdict ? [row('at 4 concurrent: of them the identity check (2 local activities in its task)', r.latencyMs.at4.identityToVerdict)] : []),
+    ...(r.latencyMs.at4.oldCodeToVerdict ? [row('at 4 concurrent: of them the old-number code (3 local activities)', r.latencyMs.at4.oldCodeToVerdict)] : []),
     row('at 4 concurrent: last code submitted → completed', r.latencyMs.at4.lastCodeToCompleted),
     row(`at ${r.settings.concurrency} concurrent: start → first SMS (identity link) published`, r.latencyMs.at20.startToFirstSms),
     row(`at ${r.settings.concurrency} concurrent: start → start answered`, r.latencyMs.at20.startAnswered),
