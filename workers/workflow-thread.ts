@@ -54,8 +54,7 @@ export function workflowThreadOptions(
 ): import('node:worker_threads').WorkerOptions | undefined {
   if (!filename.endsWith('workflow-worker-thread.js') || options?.execArgv !== undefined) return options;
   const limits = thread.heapMb ? { resourceLimits: { ...options?.resourceLimits, maxOldGenerationSizeMb: thread.heapMb } } : {};
-  if (thread.stackTraces === false) checkSameSdk(filename);
-  const preload = thread.stackTraces === false ? ['--require', noStackTracesPreload] : [];
+  const preload = thread.stackTraces === false ? noStackTraces(filename) : [];
   return { ...options, ...limits, execArgv: [...preload, ...withoutRefused(withoutLoader(execArgv))] };
 }
 const patched = Symbol.for('phone-change.workflow-thread-without-loader');
@@ -107,10 +106,11 @@ function refusedByThreads(flags: string[]): Set<string> {
 }
 
 /**
- * The preload turns the hook off in the SDK copy it resolves from workers/; with two copies
- * installed the thread could run another, and the setting would silently do nothing (review).
+ * The thread's arguments that load the preload. It turns the hook off in the SDK copy it resolves
+ * from workers/; with two copies installed the thread could run another, and the setting would
+ * silently do nothing (review): refused instead.
  */
-function checkSameSdk(threadFile: string): void {
+function noStackTraces(threadFile: string): string[] {
   const patched = real(createRequire(noStackTracesPreload).resolve('@temporalio/worker/lib/workflow/vm-shared.js'));
   const used = real(join(dirname(threadFile), 'vm-shared.js'));
   if (patched !== used) {
@@ -118,6 +118,7 @@ function checkSameSdk(threadFile: string): void {
       `invalid configuration:\n  WORKER_WORKFLOW_STACK_TRACES: off turns the stack recording off in ${patched}, but this worker's SDK is ${used} (two copies of @temporalio/worker): install one, or set WORKER_WORKFLOW_STACK_TRACES=on`,
     );
   }
+  return ['--require', noStackTracesPreload];
 }
 
 function real(path: string): string {

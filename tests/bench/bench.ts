@@ -441,13 +441,14 @@ async function main(): Promise<void> {
     });
   }
 
-  const lat = (t: Timings) => ({
-    startToFirstSms: { p50: pct(t.firstSms, 50), p95: pct(t.firstSms, 95), p99: pct(t.firstSms, 99) },
-    startAnswered: { p50: pct(t.startAnswered, 50), p95: pct(t.startAnswered, 95), p99: pct(t.startAnswered, 99) },
-    submitToVerdict: { p50: pct(t.verdict, 50), p95: pct(t.verdict, 95), p99: pct(t.verdict, 99) },
-    identityToVerdict: { p50: pct(t.identityVerdict, 50), p95: pct(t.identityVerdict, 95), p99: pct(t.identityVerdict, 99) },
-    oldCodeToVerdict: { p50: pct(t.oldCodeVerdict, 50), p95: pct(t.oldCodeVerdict, 95), p99: pct(t.oldCodeVerdict, 99) },
-    lastCodeToCompleted: { p50: pct(t.completion, 50), p95: pct(t.completion, 95), p99: pct(t.completion, 99) },
+  const pcts = (xs: number[]): Pct => ({ p50: pct(xs, 50), p95: pct(xs, 95), p99: pct(xs, 99) });
+  const lat = (t: Timings): Latencies => ({
+    startToFirstSms: pcts(t.firstSms),
+    startAnswered: pcts(t.startAnswered),
+    submitToVerdict: pcts(t.verdict),
+    identityToVerdict: pcts(t.identityVerdict),
+    oldCodeToVerdict: pcts(t.oldCodeVerdict),
+    lastCodeToCompleted: pcts(t.completion),
   });
   const results: Results = {
     at: new Date().toISOString(),
