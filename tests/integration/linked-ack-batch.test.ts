@@ -151,6 +151,21 @@ describe('linked-service acknowledgements as one signal per sync (AFTER-1, issue
     await sync.result();
     expect((await historyOf(sync)).taskFailures).toBe(0);
   });
+  it('SEC-7: a flood of well-formed linkedAck signals naming made-up services, sent straight with the Temporal client, shows nowhere, fails no workflow task, and the sync still syncs', async () => {
+    const { accountId, sync } = await syncWaitingForAcks();
+    const before = await h.client.linkedStatus(accountId);
+    const floods = 40;
+    for (let i = 0; i < floods; i++) await sync.signal('linkedAck', { services: Array.from({ length: 16 }, (_, j) => `forged_${i}_${j}`) });
+    await sync.signal('linkedAck', { service: '' });
+    await eventually(async () => (await historyOf(sync)).ackSignals === floods + 1, 'every forged signal in the history');
+    expect(await h.client.linkedStatus(accountId)).toEqual(before);
+    await sync.signal('linkedAck', { services: LINKED_SERVICES });
+    const st = await synced(accountId);
+    expect(st.services.map((s) => s.name).sort()).toEqual([...LINKED_SERVICES].sort());
+    await sync.result();
+    expect((await historyOf(sync)).taskFailures).toBe(0);
+  });
+
   it('SEC-7: an ack published with a huge accountId or a malformed requestId is dropped at the bridge once, never redelivered, and changes no sync', async () => {
     const warnings: string[] = [];
     const stop = await ackBridge(100, warnings);

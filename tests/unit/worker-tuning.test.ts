@@ -67,6 +67,9 @@ describe('worker tuning from configuration (issue 12)', () => {
       { WORKER_WORKFLOW_STACK_TRACES: 'yes' },
       { WORKER_WORKFLOW_STACK_TRACES: 'ON' },
       { WORKER_WORKFLOW_STACK_TRACES: '' },
+      { WORKER_WORKFLOW_STACK_TRACES: 'true' },
+      { WORKER_WORKFLOW_STACK_TRACES: ' on' },
+      { WORKER_WORKFLOW_STACK_TRACES: 'on'.repeat(100_000) },
     ];
     for (const env of bad) {
       const name = Object.keys(env)[0]!;
