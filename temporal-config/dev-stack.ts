@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { loadConfig, payloadCodec } from '../workers/config';
 import { createLogger, installTemporalLogging } from '../workers/logger';
 import { startWorkerRuntime } from '../workers/runtime';
-import { startNats, startTemporal, stopOnSignals, toolPaths, type RunningServer } from './stack';
+import { historyCacheSize, startNats, startTemporal, stopOnSignals, toolPaths, type RunningServer } from './stack';
 import { startSmtpSink, type SmtpSink } from './smtp-sink';
 import { startCodecServer } from '../workers/codec-server';
 import { ensureDevOperatorKeys } from './dev-operator-keys';
@@ -27,6 +27,7 @@ const UI_PORT = port('TEMPORAL_UI_PORT', 8233);
 const NATS_PORT = port('NATS_PORT', 4222);
 const SMTP_PORT = port('SMTP_PORT', 2525);
 const OPERATOR_PORT = port('OPERATOR_PORT', 9091);
+const HISTORY_CACHE_SIZE = historyCacheSize();
 
 function step(msg: string): void {
   console.log(`[start] ${msg}`);
@@ -57,7 +58,15 @@ async function main(): Promise<void> {
 
   if (!process.env.TEMPORAL_ADDRESS) {
     step(`Temporal dev server on 127.0.0.1:${TEMPORAL_PORT}, Web UI on ${UI_PORT}, state in ${join(dataDir, 'temporal.db')}`);
-    const t = await startTemporal({ bin: tools.temporal, port: TEMPORAL_PORT, uiPort: UI_PORT, dbFile: join(dataDir, 'temporal.db'), logFile: join(dataDir, 'temporal.log'), codecEndpoint });
+    const t = await startTemporal({
+      bin: tools.temporal,
+      port: TEMPORAL_PORT,
+      uiPort: UI_PORT,
+      dbFile: join(dataDir, 'temporal.db'),
+      logFile: join(dataDir, 'temporal.log'),
+      codecEndpoint,
+      historyCacheSize: HISTORY_CACHE_SIZE,
+    });
     servers.push(t);
     env.TEMPORAL_ADDRESS = t.address;
   }

@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
 import { connect } from '@nats-io/transport-node';
+import { ConfigError } from '../activities/config-error';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -149,6 +150,28 @@ export async function waitUntil(what: string, child: ChildProcess, logFile: stri
   throw new Error(`${what} did not become ready in ${timeoutMs / 1000} s; see ${logFile}`);
 }
 
+/**
+ * Issue 12: the Temporal server keeps every workflow it touched in its mutable-state cache
+ * (`history.hostLevelCacheMaxSize`: 128 000 entries for an hour by default), so each waiting change
+ * held about 14 KB of the server's memory. Bounded like the worker's cache: a change evicted from
+ * it is read back from the database when its next message comes (one read). Entries in use are
+ * pinned, and a cache full of pinned entries refuses work (retried), hence the floor.
+ */
+export const HISTORY_CACHE = { default: 500, min: 100, max: 1_000_000 } as const;
+
+/** TEMPORAL_HISTORY_CACHE_SIZE for the servers the project starts itself (the dev server). */
+export function historyCacheSize(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.TEMPORAL_HISTORY_CACHE_SIZE;
+  if (raw === undefined) return HISTORY_CACHE.default;
+  const n = /^\d{1,7}$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= HISTORY_CACHE.min && n <= HISTORY_CACHE.max)) {
+    throw new ConfigError(
+      `invalid configuration:\n  TEMPORAL_HISTORY_CACHE_SIZE: an integer from ${HISTORY_CACHE.min} to ${HISTORY_CACHE.max} (changes the Temporal dev server keeps in memory; default ${HISTORY_CACHE.default})`,
+    );
+  }
+  return n;
+}
+
 export interface TemporalOptions {
   bin: string;
   port?: number;
@@ -158,6 +181,10 @@ export interface TemporalOptions {
   dbFile?: string;
   logFile: string;
   codecEndpoint?: string;
+  /** Entries of the server's mutable-state cache (HISTORY_CACHE.default when absent). */
+  historyCacheSize?: number;
+  /** Port of the server's Prometheus `/metrics`; a random one when absent. */
+  metricsPort?: number;
 }
 
 export async function startTemporal(opts: TemporalOptions): Promise<RunningServer> {
@@ -168,6 +195,8 @@ export async function startTemporal(opts: TemporalOptions): Promise<RunningServe
   // limit, rejecting an oversized update made the server terminate the change. Above the 4 MB gRPC
   // limit, no request can make a rejection too large. Production sets the same (README, SECURITY.md).
   args.push('--dynamic-config-value', 'limit.blobSize.error=8388608');
+  args.push('--dynamic-config-value', `history.hostLevelCacheMaxSize=${opts.historyCacheSize ?? HISTORY_CACHE.default}`);
+  if (opts.metricsPort) args.push('--metrics-port', String(opts.metricsPort));
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
   else args.push('--headless');
   if (opts.dbFile) {

@@ -23,7 +23,7 @@ import protos from '@temporalio/proto';
 import { workflowIdFor } from '../../workflows/phone-change.defs';
 import { connect } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
-import { freePort, startNats, startTemporal, toolPaths, type RunningServer } from '../../temporal-config/stack';
+import { freePort, historyCacheSize, startNats, startTemporal, toolPaths, type RunningServer } from '../../temporal-config/stack';
 import { natsLiveHeapBytes } from './go-heap';
 import { startSmtpSink } from '../../temporal-config/smtp-sink';
 import { loadConfig } from '../../workers/config';
@@ -43,11 +43,15 @@ const N4 = Number(process.env.BENCH_CHANGES_AT_4 ?? 40);
 const WAITING = (process.env.BENCH_WAITING ?? '1000,10000').split(',').filter(Boolean).map(Number);
 /** Worker processes to run the throughput phase with (each count with its own floor). */
 const WORKERS = (process.env.BENCH_WORKERS ?? '1,2').split(',').filter(Boolean).map(Number);
+/** The dev server's cache of changes (TEMPORAL_HISTORY_CACHE_SIZE; temporal-config/stack.ts default 500). */
+const SERVER_CACHE = historyCacheSize();
 /** The workers' cache bound (WORKER_MAX_CACHED_WORKFLOWS; workers/config.ts default 250). */
 const CACHE = process.env.WORKER_MAX_CACHED_WORKFLOWS ?? '250';
 /** Node options for the worker processes only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them. */
 const HEAP_DIR = process.env.BENCH_HEAP_SNAPSHOTS;
 const IDLE_S = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
+/** How long Go's scavenger is given to return a collected heap to the system (it did within 10 s). */
+const SCAVENGE_MS = 10_000;
 const WORKER_NODE_ARGS = [...(process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean), ...(HEAP_DIR ? ['--import', fileURLToPath(new URL('./heap-probe.mjs', import.meta.url))] : [])];
 const IDENTITY = { fullName: 'Иванова Анна Сергеевна', passport: '4510 123456' };
 /** The worker's master secret; the bench's client holds no key (SEC-5), only its back-office account set-up hashes identity data. */
@@ -176,7 +180,7 @@ async function main(): Promise<void> {
   let profilePort: number | undefined;
   if (!temporalAddress) {
     log('starting the Temporal dev server (SQLite, WAL) and nats-server');
-    const t = await startTemporal({ bin: tools.temporal, dbFile: join(dir, 'temporal.db'), logFile: join(dir, 'temporal.log') });
+    const t = await startTemporal({ bin: tools.temporal, dbFile: join(dir, 'temporal.db'), logFile: join(dir, 'temporal.log'), historyCacheSize: SERVER_CACHE });
     servers.push(t);
     temporalAddress = t.address;
   }
@@ -385,6 +389,12 @@ async function main(): Promise<void> {
   const nBase = natsRss();
   const natsLive = async () => (profilePort ? await natsLiveHeapBytes(profilePort) : undefined);
   const hBase = await natsLive();
+  // NATS's RSS once the collection just asked for has been returned to the system (Go's
+  // scavenger keeps about 1.1 times the next heap goal): what the waiting changes cost it in a
+  // steady state, rather than the garbage of the burst that opened them, which Go collects only
+  // when the heap doubles or after 2 minutes.
+  const natsRssCollected = async () => (profilePort ? (await new Promise((r) => setTimeout(r, SCAVENGE_MS)), natsRss()) : undefined);
+  const nBaseCollected = await natsRssCollected();
   const dBase = dbBytes();
   let opened = 0;
   let used = 0;
@@ -417,6 +427,8 @@ async function main(): Promise<void> {
     const dbKb = (dbBytes() - dBase) / 1024 / w;
     const live = await natsLive();
     const natsLiveKb = live === undefined || hBase === undefined ? null : (live - hBase) / 1024 / w;
+    const collected = await natsRssCollected();
+    const natsCollectedKb = collected === undefined || nBaseCollected === undefined ? null : ((collected - nBaseCollected) * 1024) / w;
     const rtts: number[] = [];
     for (const a of waitingAccounts.slice(used, used + 15)) {
       const link = await sms.next(a.phone, 'identity_link');
@@ -432,6 +444,7 @@ async function main(): Promise<void> {
       serverKbPerChange: temporalPid ? serverKb : null,
       natsKbPerChange: natsPid ? natsKb : null,
       natsLiveHeapKbPerChange: natsLiveKb,
+      natsCollectedKbPerChange: natsCollectedKb,
       dbKbPerChange: temporalPid ? dbKb : null,
       submitP50: pct(rtts, 50),
       submitP99: pct(rtts, 99),
@@ -468,6 +481,7 @@ async function main(): Promise<void> {
       waiting: WAITING,
       workers: WORKERS,
       cache: CACHE,
+      serverCache: process.env.TEMPORAL_ADDRESS ? null : SERVER_CACHE,
       idleSeconds: IDLE_S,
       persistence: process.env.TEMPORAL_ADDRESS ? 'external' : 'SQLite file, WAL, synchronous=normal',
     },
@@ -576,6 +590,8 @@ interface Waiting {
   natsKbPerChange: number | null;
   /** nats-server's live Go heap per waiting change, KB (go-heap.ts); absent in runs before it was read. */
   natsLiveHeapKbPerChange?: number | null;
+  /** nats-server's RSS growth per waiting change once a collection was returned to the system; absent in runs before it was read. */
+  natsCollectedKbPerChange?: number | null;
   dbKbPerChange: number | null;
   submitP50: number;
   submitP99: number;
@@ -586,7 +602,7 @@ interface Waiting {
 interface Results {
   at: string;
   machine: Record<string, unknown>;
-  settings: { changes: number; concurrency: number; changesAt4: number; waiting: number[]; workers: number[]; cache: string; idleSeconds: number; persistence: string };
+  settings: { changes: number; concurrency: number; changesAt4: number; waiting: number[]; workers: number[]; cache: string; serverCache?: number | null; idleSeconds: number; persistence: string };
   historyEventsPerChange: number;
   historyEventsPerLinkedSync: number;
   throughput: Throughput[];
@@ -604,7 +620,7 @@ function table(r: Results): string {
   const row = (name: string, x: Pct) => `| ${name} | ${ms(x.p50)} | ${ms(x.p95)} | ${ms(x.p99)} |`;
   const first = r.waiting[0];
   return [
-    `Benchmark ${r.at.slice(0, 16)}Z: ${m.cores} cores (${m.cpu}), ${m.memoryGb} GB, Node ${m.node}, Temporal ${m.temporal}, nats-server ${m.natsServer}, SDK ${m.sdk}; ${r.settings.changes} changes at concurrency ${r.settings.concurrency}, ${r.settings.changesAt4} at 4; workers' cache bound ${r.settings.cache}; ${r.settings.persistence}.`,
+    `Benchmark ${r.at.slice(0, 16)}Z: ${m.cores} cores (${m.cpu}), ${m.memoryGb} GB, Node ${m.node}, Temporal ${m.temporal}, nats-server ${m.natsServer}, SDK ${m.sdk}; ${r.settings.changes} changes at concurrency ${r.settings.concurrency}, ${r.settings.changesAt4} at 4; workers' cache bound ${r.settings.cache}${r.settings.serverCache ? `; the server's cache ${r.settings.serverCache}` : ''}; ${r.settings.persistence}.`,
     '',
     `History events per change (identity check, two codes, linked services): ${r.historyEventsPerChange.toFixed(0)}; its linked-service sync, a workflow of its own: ${r.historyEventsPerLinkedSync.toFixed(0)}.`,
     '',
@@ -640,7 +656,7 @@ function table(r: Results): string {
     '',
     `Load average during the run at 4: ${la(r.loadAverageAt4)} (failures ${r.failuresAt4}). Worker peak RSS: ${r.workerPeakRssMb.toFixed(0)} MB.`,
     '',
-    `| waiting changes (1 worker) | opened in s (cumulative) | worker RSS MB once idle for ${r.settings.idleSeconds} s (just after opening) | vs the first row | server + NATS RSS KB/change (NATS; of it alive in NATS's heap) | SQLite KB/change | submission to a long-waiting change p50 / p99 ms | failures | load average |`,
+    `| waiting changes (1 worker) | opened in s (cumulative) | worker RSS MB once idle for ${r.settings.idleSeconds} s (just after opening) | vs the first row | server + NATS RSS KB/change (NATS; of it alive in NATS's heap; NATS's RSS after that collection, and the servers' with it) | SQLite KB/change | submission to a long-waiting change p50 / p99 ms | failures | load average |`,
     '|---|---|---|---|---|---|---|---|---|',
     ...r.waiting.map(
       (w) =>
@@ -661,5 +677,7 @@ function serversCell(w: Waiting): string {
   if (w.serverKbPerChange === null) return 'n/a';
   const kb = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : x.toFixed(1));
   const live = w.natsLiveHeapKbPerChange === undefined ? '' : `; alive ${kb(w.natsLiveHeapKbPerChange)}`;
-  return `${kb(w.serverKbPerChange)} (NATS ${kb(w.natsKbPerChange)}${live})`;
+  const n = w.natsCollectedKbPerChange;
+  const collected = n === undefined || n === null || w.natsKbPerChange === null ? '' : `; after a collection ${kb(n)}, servers ${kb(w.serverKbPerChange - w.natsKbPerChange + n)}`;
+  return `${kb(w.serverKbPerChange)} (NATS ${kb(w.natsKbPerChange)}${live}${collected})`;
 }

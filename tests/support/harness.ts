@@ -238,6 +238,8 @@ export interface HarnessOptions {
   smtp?: SmtpSinkOptions;
   /** Run the linked-ack bridge (default true); a file on a NATS server of its own may run its own bridges instead. */
   linkedAcks?: boolean;
+  /** A Temporal server of the file's own; the shared one otherwise. */
+  temporalAddress?: string;
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
@@ -254,11 +256,12 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     policy: resolvePolicy(opts.policy ?? TEST_POLICY),
     links: { journal: 'https://portal.test/journal', reject: 'https://portal.test/not-me', identity: 'https://portal.test/identity' },
   });
-  const connection = await Connection.connect({ address: inject('temporalAddress') });
+  const temporalAddress = opts.temporalAddress ?? inject('temporalAddress');
+  const connection = await Connection.connect({ address: temporalAddress });
   // As every worker and client process has it (workers/config.ts payloadCodec): an unreadable payload reads as null (hole 5).
   const codec = new AesGcmCodec(PAYLOAD_KEYS, { refuseUnreadable: true });
   const temporal = new Client({ connection, dataConverter: { payloadCodecs: [codec] } });
-  const nativeConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
+  const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
   const deps = opts.wrapDeps ? opts.wrapDeps(services.deps) : services.deps;
   const workerOn = (queue: string, policy: Policy) =>
     createPhoneChangeWorker({ connection: nativeConnection, namespace: 'default', taskQueue: queue, deps: { ...deps, policy }, codec, workflowBundle: { codePath: inject('workflowBundlePath') } });
