@@ -393,7 +393,11 @@ async function main(): Promise<void> {
   // scavenger keeps about 1.1 times the next heap goal): what the waiting changes cost it in a
   // steady state, rather than the garbage of the burst that opened them, which Go collects only
   // when the heap doubles or after 2 minutes.
-  const natsRssCollected = async () => (profilePort ? (await new Promise((r) => setTimeout(r, SCAVENGE_MS)), natsRss()) : undefined);
+  const natsRssCollected = async (): Promise<number | undefined> => {
+    if (!profilePort) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, SCAVENGE_MS));
+    return natsRss();
+  };
   const nBaseCollected = await natsRssCollected();
   const dBase = dbBytes();
   let opened = 0;
