@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { inject } from 'vitest';
 import { freePort, HISTORY_CACHE, startTemporal, toolPaths, type RunningServer } from '../../temporal-config/stack';
 import { startHarness, type Harness } from '../support/harness';
+import { workflowIdFor } from '../../workflows/phone-change.defs';
 
 let server: RunningServer;
 let metricsPort: number;
@@ -33,7 +34,7 @@ async function cachedChanges(): Promise<number> {
 }
 
 describe("the Temporal server's cache of changes is bounded (issue 12, TEMPORAL_HISTORY_CACHE_SIZE)", () => {
-  it('holds at most the bound while more changes wait, and a change pushed out of it takes its codes and completes (DONE-1)', async () => {
+  it('holds at most the bound while more changes wait; a change pushed out of it takes its codes and completes (DONE-1), also under a flood of signals to more workflows than the cache holds (SEC-7)', async () => {
     const account = await h.newAccount();
     const newPhone = h.freshPhone();
     const started = await h.client.start({ accountId: account.accountId, newPhone, auth: 'two_factor' });
@@ -47,10 +48,21 @@ describe("the Temporal server's cache of changes is bounded (issue 12, TEMPORAL_
     }
     expect(await cachedChanges()).toBeLessThanOrEqual(HISTORY_CACHE.min);
 
+    // Attack: anyone who can send a Temporal signal sends one to every one of them at once, and a
+    // made-up one to the change, while the citizen submits the code: more workflows in use at once
+    // than the cache holds. The server refuses what does not fit (ResourceExhausted), the client
+    // retries it; nothing is lost and no task of the change fails.
+    const flood = Promise.all([
+      ...Array.from({ length: others }, (_, i) => h.temporal.workflow.getHandle(`${h.taskQueue}-idle-${i}`).signal('madeUp', 'x'.repeat(1000))),
+      h.temporal.workflow.getHandle(workflowIdFor(account.accountId)).signal('madeUp', null),
+    ]);
     const oldVerdict = await h.client.submitCode(account.accountId, 'old', oldCode);
+    await flood;
     expect(oldVerdict).toMatchObject({ outcome: 'accepted', state: 'awaiting_new_number' });
     const newVerdict = await h.client.submitCode(account.accountId, 'new', await h.codeSentTo(newPhone));
     expect(newVerdict).toMatchObject({ outcome: 'accepted', state: 'completed' });
     expect((await h.services.deps.registry.getAccount(account.accountId))?.value.phone).toBe(newPhone);
+    const history = await h.temporal.workflow.getHandle(workflowIdFor(account.accountId)).fetchHistory();
+    expect(history.events?.filter((e) => e.workflowTaskFailedEventAttributes)).toEqual([]);
   }, 60_000);
 });
