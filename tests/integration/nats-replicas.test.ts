@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { ensureNatsResources } from '../../activities/adapters/nats/resources';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import { BUCKETS, ensureNatsResources } from '../../activities/adapters/nats/resources';
 import { ConfigError, loadConfig } from '../../workers/config';
 import { startOwnNats, type OwnNats } from '../support/own-nats';
 
-describe('NATS_URL and NATS_REPLICAS (issue 13)', () => {
+describe('NATS_URL and NATS_REPLICAS (issue 13); reads from the leader (PRE-4)', () => {
   it('NATS_URL takes one URL or the comma-separated URLs of a cluster; NATS_REPLICAS defaults to 1', () => {
     expect(loadConfig({}).nats).toEqual({ servers: ['nats://127.0.0.1:4222'], replicas: 1 });
     const cluster = loadConfig({ NATS_URL: 'nats://10.0.0.1:4222,nats://10.0.0.2:4222', NATS_REPLICAS: '3' }).nats;
@@ -43,6 +44,19 @@ describe('NATS_URL and NATS_REPLICAS (issue 13)', () => {
       // Nothing was changed by the refused start.
       expect((await jsm.streams.info('OUTBOX')).config.num_replicas).toBe(1);
       await expect(ensureNatsResources(nc, 1)).resolves.toBeDefined();
+    });
+
+    it('PRE-4: a bucket made with direct gets (any replica answers a read) is switched to reads from its leader, its data kept', async () => {
+      const jsm = await jetstreamManager(nc);
+      await jsm.streams.delete('KV_request_ids');
+      const old = await new Kvm(jetstream(nc)).create(BUCKETS.requestIds, { history: 1, allow_direct: true });
+      await old.create('OLDREQUEST1', 'the first change');
+      expect((await jsm.streams.info('KV_request_ids')).config.allow_direct).toBe(true);
+
+      const { requestIds } = await ensureNatsResources(nc, 1);
+      expect((await jsm.streams.info('KV_request_ids')).config.allow_direct).toBe(false);
+      expect((await requestIds.get('OLDREQUEST1'))?.string()).toBe('the first change');
+      for (const b of Object.values(BUCKETS)) expect((await jsm.streams.info(`KV_${b}`)).config.allow_direct, b).toBe(false);
     });
   });
 });
