@@ -79,7 +79,9 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     step('starting 2 Temporal nodes');
     const temporal = await temporalNodes(tools.temporalServer, o.workDir, pgPort);
     started.push(...temporal);
-    await Promise.all(temporal.map((n) => n.start()));
+    // One after the other: on a fresh database both nodes write the cluster's metadata record at
+    // start-up, and the one that loses the race exits (duplicate key), which failed a test run's set-up.
+    for (const n of temporal) await n.start();
     step('frontend proxy');
     const proxy = await startFrontendProxy(
       temporal.map((n) => n.address),

@@ -61,10 +61,24 @@ describe('read after write on the cluster (PRE-4, PRE-5, REC-3)', () => {
     expect(missing).toEqual([]);
   });
 
-  it('no bucket lets a replica answer a read (direct gets off on every bucket stream)', async () => {
+  it('no bucket lets a replica answer a read; one made with direct gets is switched at start-up, its data kept', async () => {
     const jsm = await jetstreamManager(readerNc);
-    const direct: string[] = [];
-    for (const b of Object.values(BUCKETS)) if ((await jsm.streams.info(`KV_${b}`)).config.allow_direct) direct.push(b);
-    expect(direct).toEqual([]);
+    const withDirect = async () => {
+      const on: string[] = [];
+      for (const b of Object.values(BUCKETS)) if ((await jsm.streams.info(`KV_${b}`)).config.allow_direct) on.push(b);
+      return on;
+    };
+    expect(await withDirect()).toEqual([]);
+
+    // As an earlier release left it: direct gets on a replicated bucket.
+    const id = `RAW${randomUUID().slice(0, 8)}`;
+    await registry(writer).claimRequestId(id, 'kept');
+    const stream = `KV_${BUCKETS.requestIds}`;
+    await jsm.streams.update(stream, { ...(await jsm.streams.info(stream)).config, allow_direct: true });
+    expect(await withDirect()).toEqual([BUCKETS.requestIds]);
+
+    const restarted = await ensureNatsResources(readerNc, 3);
+    expect(await withDirect()).toEqual([]);
+    expect((await restarted.requestIds.get(id))?.string()).toBe('kept');
   });
 });

@@ -79,11 +79,13 @@ export async function ensureNatsResources(nc: NatsConnection, replicas: number):
     else if (found.subjects.join() !== s.subjects.join() || found.duplicate_window !== config.duplicate_window) await jsm.streams.update(s.name, config);
   }
   const kvm = new Kvm(jetstream(nc, { timeout: 30_000 }));
-  // Reads go to the stream's leader, never to a replica: with direct gets (the library's default)
-  // any replica answers, and one that has not applied the latest write yet answers with what it had.
-  // Every read here decides something (a request id's holder, an account, a number's owner, a limit
-  // before its compare-and-set) or follows its own write, so none may be stale.
-  const file = { storage: StorageType.File, replicas, allow_direct: false };
+  // With more than one copy, reads go to the stream's leader: with direct gets (the library's
+  // default) any replica answers, and one that has not applied the latest write yet answers with what
+  // it had. Every read here decides something (a request id's holder, an account, a number's owner,
+  // a limit before its compare-and-set) or follows its own write, so none may be stale. A single copy
+  // cannot lag, and keeps the cheaper direct gets.
+  const direct = replicas === 1;
+  const file = { storage: StorageType.File, replicas, allow_direct: direct };
   const buckets: NatsResources = {
     accounts: await kvm.create(BUCKETS.accounts, { history: 5, ...file }),
     phoneIndex: await kvm.create(BUCKETS.phoneIndex, { history: 1, ...file }),
@@ -94,13 +96,14 @@ export async function ensureNatsResources(nc: NatsConnection, replicas: number):
     // Kept far longer than a credential may live (MAX_TTL_BOUND_MS, one hour), so none is spent twice.
     spentCredentials: await kvm.create(BUCKETS.spentCredentials, { history: 1, ttl: DAY_MS, ...file }),
   };
-  for (const b of Object.values(BUCKETS)) await directGetsOff(jsm, `KV_${b}`);
+  if (!direct) for (const b of Object.values(BUCKETS)) await directGetsOff(jsm, `KV_${b}`);
   return buckets;
 }
 
 /**
- * A bucket made before reads went to the leader keeps its replicas answering direct gets, which
- * other clients (the `nats` CLI, an older worker) would still use: switched off once.
+ * A replicated bucket made before reads went to the leader (or made with one copy and given more
+ * since) keeps its replicas answering direct gets, which other clients (the `nats` CLI, an older
+ * worker) would still use: switched off once.
  */
 async function directGetsOff(jsm: JetStreamManager, stream: string): Promise<void> {
   const found = await streamConfig(jsm, stream);
