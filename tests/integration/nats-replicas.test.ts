@@ -5,7 +5,7 @@ import { BUCKETS, ensureNatsResources } from '../../activities/adapters/nats/res
 import { ConfigError, loadConfig } from '../../workers/config';
 import { startOwnNats, type OwnNats } from '../support/own-nats';
 
-describe('NATS_URL and NATS_REPLICAS (issue 13); reads from the leader (PRE-4)', () => {
+describe('NATS_URL and NATS_REPLICAS (issue 13)', () => {
   it('NATS_URL takes one URL or the comma-separated URLs of a cluster; NATS_REPLICAS defaults to 1', () => {
     expect(loadConfig({}).nats).toEqual({ servers: ['nats://127.0.0.1:4222'], replicas: 1 });
     const cluster = loadConfig({ NATS_URL: 'nats://10.0.0.1:4222,nats://10.0.0.2:4222', NATS_REPLICAS: '3' }).nats;
@@ -45,7 +45,7 @@ describe('NATS_URL and NATS_REPLICAS (issue 13); reads from the leader (PRE-4)',
       await expect(ensureNatsResources(nc, 1)).resolves.toBeDefined();
     });
 
-    it('PRE-4: with one copy the buckets keep direct gets (nothing can lag behind a single copy; the cluster suite proves reads from the leader with three)', async () => {
+    it('with one copy the buckets keep direct gets (nothing can lag behind a single copy; the cluster suite proves reads from the leader with three)', async () => {
       await ensureNatsResources(nc, 1);
       const jsm = await jetstreamManager(nc);
       for (const b of Object.values(BUCKETS)) expect((await jsm.streams.info(`KV_${b}`)).config.allow_direct, b).toBe(true);

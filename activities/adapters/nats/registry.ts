@@ -1,7 +1,7 @@
 /** The contact registry on NATS KV: `accounts` holds records, `phone_index` maps a number to its account. */
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
-import { casConflict } from '../../compare-and-set';
+import { casConflict, retryOnConflict } from '../../compare-and-set';
 import type { Account, ContactRegistry, Versioned } from '../../ports';
 
 /** KV keys allow no '+': the index is keyed by the digits. */
@@ -19,14 +19,19 @@ export class NatsContactRegistry implements ContactRegistry {
   ) {}
 
   async claimRequestId(requestId: string, holder: string): Promise<string> {
-    try {
-      await this.requestIds.create(requestId, holder);
-      return holder;
-    } catch (err) {
-      if (!isWrongLastSequence(err)) throw err;
-      const e = await this.requestIds.get(requestId);
-      return e?.string() ?? holder;
-    }
+    return retryOnConflict(async () => {
+      try {
+        await this.requestIds.create(requestId, holder);
+        return holder;
+      } catch (err) {
+        if (!isWrongLastSequence(err)) throw err;
+        const e = await this.requestIds.get(requestId);
+        // The id is held (the create was refused) but the read did not see it: a stale read (a
+        // cut-off old leader), never "nobody holds it", which would give one request two changes.
+        if (!e || e.operation !== 'PUT') throw casConflict('the request id is held but could not be read', 'requestId');
+        return e.string();
+      }
+    });
   }
 
   async getAccount(accountId: string): Promise<Versioned<Account> | undefined> {

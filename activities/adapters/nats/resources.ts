@@ -83,10 +83,11 @@ export async function ensureNatsResources(nc: NatsConnection, replicas: number):
   // default) any replica answers, and one that has not applied the latest write yet answers with what
   // it had. Every read here decides something (a request id's holder, an account, a number's owner,
   // a limit before its compare-and-set) or follows its own write, so none may be stale. A single copy
-  // cannot lag, and keeps the cheaper direct gets.
-  const direct = replicas === 1;
-  const file = { storage: StorageType.File, replicas, allow_direct: direct };
-  const buckets: NatsResources = {
+  // cannot lag, and keeps the cheaper direct gets. The setting is this client's: a bucket an earlier
+  // release made with direct gets keeps them on its stream, so that release's workers, which ask
+  // for them, still get answers during a rolling upgrade (README "Beyond one machine").
+  const file = { storage: StorageType.File, replicas, allow_direct: replicas === 1 };
+  return {
     accounts: await kvm.create(BUCKETS.accounts, { history: 5, ...file }),
     phoneIndex: await kvm.create(BUCKETS.phoneIndex, { history: 1, ...file }),
     mailSent: await kvm.create(BUCKETS.mailSent, { history: 1, ttl: 7 * DAY_MS, ...file }),
@@ -96,18 +97,6 @@ export async function ensureNatsResources(nc: NatsConnection, replicas: number):
     // Kept far longer than a credential may live (MAX_TTL_BOUND_MS, one hour), so none is spent twice.
     spentCredentials: await kvm.create(BUCKETS.spentCredentials, { history: 1, ttl: DAY_MS, ...file }),
   };
-  if (!direct) for (const b of Object.values(BUCKETS)) await directGetsOff(jsm, `KV_${b}`);
-  return buckets;
-}
-
-/**
- * A replicated bucket made before reads went to the leader (or made with one copy and given more
- * since) keeps its replicas answering direct gets, which other clients (the `nats` CLI, an older
- * worker) would still use: switched off once.
- */
-async function directGetsOff(jsm: JetStreamManager, stream: string): Promise<void> {
-  const found = await streamConfig(jsm, stream);
-  if (found?.allow_direct) await jsm.streams.update(stream, { ...found, allow_direct: false });
 }
 
 async function streamConfig(jsm: JetStreamManager, name: string): Promise<StreamConfig | undefined> {
