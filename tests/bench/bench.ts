@@ -307,7 +307,14 @@ async function main(): Promise<void> {
     }
     await h.result();
   };
-  const spawnFloorWorker = (k: number) => spawnWorker(['tests/bench/floor-worker.ts'], { TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_TASK_QUEUE: 'floor' }, join(dir, `floor-worker-${k}.log`));
+  /** `count` floor workers, started and warmed up (their bundle built, their first changes run). */
+  const floorWorkersReady = async (count: number) => {
+    const started = Array.from({ length: count }, (_, k) =>
+      spawnWorker(['tests/bench/floor-worker.ts'], { TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_TASK_QUEUE: 'floor' }, join(dir, `floor-worker-${k}.log`)),
+    );
+    await pool([...Array(5).keys()], 5, () => floorOne(), 'floor warm-up');
+    return started;
+  };
 
   /** One throughput phase with `count` worker processes: the real changes, then the floor on as many floor workers. */
   const workers = [worker];
@@ -328,8 +335,7 @@ async function main(): Promise<void> {
     const othersReal = perChange(others, othersCpu());
     latency20 ??= timings;
     log(`floor, ${count} floor worker(s): the naive shape with empty bodies`);
-    const floorWorkers = Array.from({ length: count }, (_, k) => spawnFloorWorker(k));
-    await pool([...Array(5).keys()], 5, () => floorOne(), 'floor warm-up');
+    const floorWorkers = await floorWorkersReady(count);
     const fBefore = floorWorkers.map((w) => sampleTree(w.pid!));
     const fOthers = othersCpu();
     const tf = performance.now();
@@ -367,11 +373,10 @@ async function main(): Promise<void> {
   // records the proof (no activity), on a floor worker of its own once the worker is idle again.
   await settled(worker.pid!);
   log(`the floor at concurrency 4: ${N4} changes, each proof an update with an empty handler`);
-  const floorWorker4 = spawnFloorWorker(0);
-  await pool([...Array(5).keys()], 5, () => floorOne(), 'floor warm-up');
+  const floorWorkers4 = await floorWorkersReady(1);
   const floorProofMs: number[] = [];
   const floorFailures4 = await pool([...Array(N4).keys()], 4, () => floorOne(floorProofMs), 'floor at 4');
-  await stop(floorWorker4);
+  await Promise.all(floorWorkers4.map(stop));
 
   const historyLengths: number[] = [];
   for await (const wf of temporal.workflow.list({ query: `WorkflowType = 'phoneChange' AND ExecutionStatus = 'Completed'` })) {

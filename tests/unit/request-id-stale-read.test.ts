@@ -37,7 +37,7 @@ describe('PRE-4: a refused claim whose read is stale (fake bucket)', () => {
     expect(bucket.reads).toBe(3);
   });
 
-  it('a read that stays stale ends in a conflict (the activity retries), not in a second holder', async () => {
+  it('a read that stays stale ends in a typed conflict the caller is told (the start is refused), not in a second holder', async () => {
     const err = await registryOver(heldBucket('REQ2', 'phone-change/a/run-1', 1000))
       .claimRequestId('REQ2', 'phone-change/b/run-2')
       .catch((e: unknown) => e);
