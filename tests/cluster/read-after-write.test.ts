@@ -75,6 +75,17 @@ describe('read after write on the cluster (PRE-4, PRE-5, REC-3)', () => {
     expect(missed).toEqual([]);
   });
 
+  it('PRE-4, attack: two starts claim one request id at the same moment through two followers; one holds it and both are told the same holder, every time', async () => {
+    const { readers } = await roles(BUCKETS.requestIds, nodes);
+    const split: string[] = [];
+    for (let i = 0; i < ROUNDS / 4; i++) {
+      const id = `RAC${randomUUID().slice(0, 8)}`;
+      const [a, b] = await Promise.all([registry(readers[0]!).claimRequestId(id, 'change-a'), registry(readers[1]!).claimRequestId(id, 'change-b')]);
+      if (a !== b || (a !== 'change-a' && a !== 'change-b')) split.push(`${id}: ${a} / ${b}`);
+    }
+    expect(split).toEqual([]);
+  });
+
   it('PRE-5, REC-3: an account registered is read at once through a follower, every time', async () => {
     const missed = await missedReads(BUCKETS.accounts, registerAccount, seesAccount);
     expect(missed).toEqual([]);
