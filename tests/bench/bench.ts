@@ -4,6 +4,7 @@
  * figures and writes bench-results/latest.{json,md}. Never asserts on timings.
  *
  * Settings (environment): BENCH_CHANGES (200), BENCH_CONCURRENCY (20), BENCH_CHANGES_AT_4 (40),
+ * BENCH_CITIZEN_PAUSE_MS (1000: the citizens' pause between steps in the paced run at 4),
  * BENCH_WAITING (1000,10000), BENCH_WORKERS (1,2), WORKER_* (passed to the workers, e.g.
  * WORKER_MAX_CACHED_WORKFLOWS). Beside each phase the machine's load average is recorded: the
  * machine may be shared, so compare ratios (real / floor) from the same run.
@@ -34,12 +35,18 @@ import { deriveProofKeys, hashIdentity } from '../../activities/codes';
 import { PhoneChangeClient } from '../../client/phone-change-client';
 import { AesGcmCodec } from '../../activities/adapters/payload-codec';
 import { floorProof, floorStart } from './floor.workflow';
-import { sampleTree } from './proc';
+import { busyShare, machineCpu, sampleTree } from './proc';
 
 const N = Number(process.env.BENCH_CHANGES ?? 200);
 const C = Number(process.env.BENCH_CONCURRENCY ?? 20);
 /** What a citizen feels: latencies at low load, from this many changes at concurrency 4. */
 const N4 = Number(process.env.BENCH_CHANGES_AT_4 ?? 40);
+/**
+ * The paced run at 4: a citizen pauses this long on average (half to one and a half times) before
+ * each step (opening the link, typing each code), as people do; 0 leaves the paced run out. The
+ * run at 4 without pauses is a closed loop that keeps the 2 cores busy by itself.
+ */
+const PAUSE_MS = Number(process.env.BENCH_CITIZEN_PAUSE_MS ?? 1000);
 const WAITING = (process.env.BENCH_WAITING ?? '1000,10000').split(',').filter(Boolean).map(Number);
 /** Worker processes to run the throughput phase with (each count with its own floor). */
 const WORKERS = (process.env.BENCH_WORKERS ?? '1,2').split(',').filter(Boolean).map(Number);
@@ -66,6 +73,7 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 };
 const ms = (x: number) => Math.round(x * 10) / 10;
+const pcts = (xs: number[]): Pct => ({ p50: pct(xs, 50), p95: pct(xs, 95), p99: pct(xs, 99) });
 
 /** Simulated phones: every SMS published to the outbox, by number. */
 function phones(nc: Awaited<ReturnType<typeof connect>>) {
@@ -251,8 +259,18 @@ async function main(): Promise<void> {
   // old number's code, two local activities; the old code's with the SIM check and the new code, three).
   type Timings = { firstSms: number[]; startAnswered: number[]; verdict: number[]; identityVerdict: number[]; oldCodeVerdict: number[]; completion: number[] };
   const newTimings = (): Timings => ({ firstSms: [], startAnswered: [], verdict: [], identityVerdict: [], oldCodeVerdict: [], completion: [] });
+  const lat = (t: Timings): Latencies => ({
+    startToFirstSms: pcts(t.firstSms),
+    startAnswered: pcts(t.startAnswered),
+    submitToVerdict: pcts(t.verdict),
+    identityToVerdict: pcts(t.identityVerdict),
+    oldCodeToVerdict: pcts(t.oldCodeVerdict),
+    lastCodeToCompleted: pcts(t.completion),
+  });
   let lastAccountId = '';
-  async function oneChange(i: number, timings?: Timings): Promise<void> {
+  /** A citizen's pause before a step: none in the closed loop, about `pauseMs` in the paced run. */
+  const think = (pauseMs: number) => (pauseMs > 0 ? new Promise((resolve) => setTimeout(resolve, pauseMs * (0.5 + Math.random()))) : undefined);
+  async function oneChange(i: number, timings?: Timings, pauseMs = 0): Promise<void> {
     const account = await newAccount();
     lastAccountId = account.accountId;
     const newPhone = newPhoneFor(i);
@@ -261,15 +279,18 @@ async function main(): Promise<void> {
     const answered = performance.now();
     const first = await sms.received(account.phone, 'identity_link');
     const link = first.text;
+    await think(pauseMs);
     const t1 = performance.now();
     await client.confirmIdentity(account.accountId, { token: tokenOf(link), ...IDENTITY });
     const t2 = performance.now();
     const old = await sms.next(account.phone, 'code_old');
+    await think(pauseMs);
     const t3 = performance.now();
     const v = await client.submitCode(account.accountId, 'old', codeOf(old));
     const t4 = performance.now();
     if (v.outcome !== 'accepted') throw new Error(`old code ${v.outcome}`);
     const neu = await sms.next(newPhone, 'code_new');
+    await think(pauseMs);
     const t5 = performance.now();
     await client.submitCode(account.accountId, 'new', codeOf(neu));
     const result = await client.result(account.accountId);
@@ -365,7 +386,9 @@ async function main(): Promise<void> {
   log(`latency at concurrency 4: ${N4} complete changes`);
   const latency4 = newTimings();
   const load4 = loadavg()[0]!;
+  const cpu4 = machineCpu();
   const failures4 = await pool(indices(N4), 4, (i) => oneChange(i, latency4), 'changes at 4');
+  const busy4 = busyShare(cpu4, machineCpu());
   const timelineAt4 = await timeline(temporal, lastAccountId);
   log(`where a change's time goes (the last change at 4, ms since its first event): ${timelineAt4.join(', ')}`);
 
@@ -377,6 +400,18 @@ async function main(): Promise<void> {
   const floorProofMs: number[] = [];
   const floorFailures4 = await pool([...Array(N4).keys()], 4, () => floorOne(floorProofMs), 'floor at 4');
   await Promise.all(floorWorkers4.map(stop));
+
+  // The same 4 at once as citizens would be: a pause before each step, so the machine is not kept
+  // busy by the bench's own loop and what is left is the path's own time.
+  let paced: Paced | undefined;
+  if (PAUSE_MS > 0) {
+    await settled(worker.pid!);
+    log(`paced at concurrency 4: ${N4} changes, citizens pausing about ${PAUSE_MS} ms before each step`);
+    const timings = newTimings();
+    const cpu = machineCpu();
+    const failures = await pool(indices(N4), 4, (i) => oneChange(i, timings, PAUSE_MS), 'paced at 4');
+    paced = { pauseMs: PAUSE_MS, failures, machineBusy: busyShare(cpu, machineCpu()), latencies: lat(timings) };
+  }
 
   const historyLengths: number[] = [];
   for await (const wf of temporal.workflow.list({ query: `WorkflowType = 'phoneChange' AND ExecutionStatus = 'Completed'` })) {
@@ -477,15 +512,6 @@ async function main(): Promise<void> {
     });
   }
 
-  const pcts = (xs: number[]): Pct => ({ p50: pct(xs, 50), p95: pct(xs, 95), p99: pct(xs, 99) });
-  const lat = (t: Timings): Latencies => ({
-    startToFirstSms: pcts(t.firstSms),
-    startAnswered: pcts(t.startAnswered),
-    submitToVerdict: pcts(t.verdict),
-    identityToVerdict: pcts(t.identityVerdict),
-    oldCodeToVerdict: pcts(t.oldCodeVerdict),
-    lastCodeToCompleted: pcts(t.completion),
-  });
   const results: Results = {
     at: new Date().toISOString(),
     machine: {
@@ -514,6 +540,8 @@ async function main(): Promise<void> {
     latencyMs: { at4: lat(latency4), at20: lat(latency20 ?? newTimings()), floorProofAt4: pcts(floorProofMs) },
     failuresAt4: failures4 + floorFailures4,
     loadAverageAt4: load4,
+    machineBusyAt4: busy4,
+    ...(paced ? { pacedAt4: paced } : {}),
     workerPeakRssMb: sampleTree(worker.pid!).peakRssMb,
     waiting,
     totalSeconds: (Date.now() - started) / 1000,
@@ -531,7 +559,7 @@ async function main(): Promise<void> {
   await smtp.close();
   await Promise.all(servers.map((x) => x.stop()));
   rmSync(dir, { recursive: true, force: true });
-  if (throughput.some((t) => t.failures > 0 || t.floorFailures > 0) || failures4 + floorFailures4 > 0) process.exitCode = 1;
+  if (throughput.some((t) => t.failures > 0 || t.floorFailures > 0) || failures4 + floorFailures4 + (paced?.failures ?? 0) > 0) process.exitCode = 1;
 }
 
 /** BENCH_RENDER=<results.json>: the tables again from a run's results (after the tables changed), printed and written as bench-results/latest.md. */
@@ -604,6 +632,8 @@ interface Throughput {
   loadAverage: number;
 }
 type OthersCpu = { temporal: number; nats: number; bench: number };
+/** Changes at 4 whose citizens pause about `pauseMs` before each step; the pauses are not in the latencies. */
+type Paced = { pauseMs: number; failures: number; machineBusy: number; latencies: Latencies };
 interface Waiting {
   count: number;
   workerRssMb: number;
@@ -633,6 +663,10 @@ interface Results {
   latencyMs: { at4: Latencies; at20: Latencies; floorProofAt4?: Pct };
   failuresAt4: number;
   loadAverageAt4: number;
+  /** The machine's CPU busy (all cores, 0..1) over the run at 4; absent in runs before it was read. */
+  machineBusyAt4?: number;
+  /** The paced run at 4; absent in runs before it existed or with BENCH_CITIZEN_PAUSE_MS=0. */
+  pacedAt4?: Paced;
   workerPeakRssMb: number;
   waiting: Waiting[];
   totalSeconds: number;
@@ -674,12 +708,13 @@ function table(r: Results): string {
     ...(r.latencyMs.at4.oldCodeToVerdict ? [row('at 4 concurrent: of them the old-number code (3 local activities)', r.latencyMs.at4.oldCodeToVerdict)] : []),
     ...(r.latencyMs.floorProofAt4 ? [row('at 4 concurrent, the floor: proof submitted → answered (an update whose handler only records it)', r.latencyMs.floorProofAt4)] : []),
     row('at 4 concurrent: last code submitted → completed', r.latencyMs.at4.lastCodeToCompleted),
+    ...pacedRows(r.pacedAt4, row),
     row(`at ${r.settings.concurrency} concurrent: start → first SMS (identity link) published`, r.latencyMs.at20.startToFirstSms),
     row(`at ${r.settings.concurrency} concurrent: start → start answered`, r.latencyMs.at20.startAnswered),
     row(`at ${r.settings.concurrency} concurrent: proof submitted → verdict`, r.latencyMs.at20.submitToVerdict),
     row(`at ${r.settings.concurrency} concurrent: last code submitted → completed`, r.latencyMs.at20.lastCodeToCompleted),
     '',
-    `Load average during the run at 4: ${la(r.loadAverageAt4)} (failures ${r.failuresAt4}). Worker peak RSS: ${r.workerPeakRssMb.toFixed(0)} MB.`,
+    `Load average at the start of the run at 4: ${la(r.loadAverageAt4)}${busy(r.machineBusyAt4, ', the machine')} (failures ${r.failuresAt4}).${r.pacedAt4 ? `${busy(r.pacedAt4.machineBusy, ' Paced run at 4: the machine')} (failures ${r.pacedAt4.failures}).` : ''} Worker peak RSS: ${r.workerPeakRssMb.toFixed(0)} MB.`,
     '',
     `| waiting changes (1 worker) | opened in s (cumulative) | worker RSS MB once idle for ${r.settings.idleSeconds} s (just after opening) | vs the first row | server + NATS RSS KB/change (NATS; of it alive in NATS's heap; NATS's RSS after that collection, and the servers' with it) | SQLite KB/change | submission to a long-waiting change p50 / p99 ms | failures | load average |`,
     '|---|---|---|---|---|---|---|---|---|',
@@ -705,4 +740,20 @@ function serversCell(w: Waiting): string {
   const n = w.natsCollectedKbPerChange;
   const collected = n === undefined || n === null || w.natsKbPerChange === null ? '' : `; after a collection ${kb(n)}, servers ${kb(w.serverKbPerChange - w.natsKbPerChange + n)}`;
   return `${kb(w.serverKbPerChange)} (NATS ${kb(w.natsKbPerChange)}${live}${collected})`;
+}
+
+/** The paced run's rows: what a citizen who pauses between steps waits for, 4 changes at once. */
+function pacedRows(p: Paced | undefined, row: (name: string, x: Pct) => string): string[] {
+  if (!p) return [];
+  const name = (what: string) => `at 4 concurrent, citizens pausing about ${p.pauseMs} ms before each step: ${what}`;
+  return [
+    row(name('start → first SMS (identity link) published'), p.latencies.startToFirstSms),
+    row(name('proof submitted → verdict'), p.latencies.submitToVerdict),
+    row(name('last code submitted → completed'), p.latencies.lastCodeToCompleted),
+  ];
+}
+
+/** The machine's CPU busy over a run, as a clause after `lead`; empty for runs before it was read. */
+function busy(share: number | undefined, lead: string): string {
+  return share === undefined ? '' : `${lead}'s CPU ${Math.round(share * 100)} % busy over it`;
 }

@@ -41,3 +41,16 @@ export function sampleTree(pid: number): ProcSample {
     })
     .reduce((a, b) => ({ cpuSeconds: a.cpuSeconds + b.cpuSeconds, rssMb: a.rssMb + b.rssMb, peakRssMb: a.peakRssMb + b.peakRssMb }));
 }
+
+/** The whole machine's CPU time so far (/proc/stat, all cores): `busy` of `total` ticks. */
+export function machineCpu(): { busy: number; total: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.reduce((a, b) => a + b, 0);
+  const idle = fields[3]! + (fields[4] ?? 0); // idle + iowait
+  return { busy: total - idle, total };
+}
+
+/** The share of the machine's CPU that was busy between two readings of `machineCpu` (0..1). */
+export function busyShare(a: { busy: number; total: number }, b: { busy: number; total: number }): number {
+  return b.total > a.total ? (b.busy - a.busy) / (b.total - a.total) : NaN;
+}
