@@ -43,6 +43,30 @@ export function deriveCode(key: Buffer, runId: string, purpose: CodePurpose, seq
   return n.toString().padStart(CODE_LENGTH, '0');
 }
 
+const TEMPORARY_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
+
+/**
+ * REC-2: the temporary password of one recovery run for one number (14 letters and digits, about
+ * 81 bits, then a dash and two digits). Derived with the worker's key, not drawn at random, so a
+ * retried activity makes the same password: its SMS is de-duplicated and the first one still works.
+ */
+export function deriveTemporaryPassword(key: Buffer, runId: string, newPhone: string): string {
+  const out: string[] = [];
+  // Rejection sampling over an HMAC stream: every character equally likely.
+  const limit = 256 - (256 % TEMPORARY_ALPHABET.length);
+  for (let block = 0; out.length < 16; block++) {
+    for (const b of createHmac('sha256', key).update(`temporary-password|${runId}|${newPhone}|${block}`).digest()) {
+      if (out.length === 14) {
+        if (b >= 180) continue;
+        out.push('-', String(10 + (b % 90)));
+        break;
+      }
+      if (b < limit) out.push(TEMPORARY_ALPHABET[b % TEMPORARY_ALPHABET.length]!);
+    }
+  }
+  return out.join('');
+}
+
 /** 96 bits, URL-safe, short enough for one SMS segment's worth of link. */
 export function deriveToken(key: Buffer, purpose: TokenPurpose, runId: string, seq: number): string {
   return createHmac('sha256', key).update(`token|${purpose}|${runId}|${seq}`).digest('base64url').slice(0, 16);

@@ -6,12 +6,12 @@
  * history entries and events say that a password changed, never what it is. A changed password
  * ends every session of the account: `phone.change.sessions_end`.
  */
-import { createHmac, randomInt } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { hash, verify, Algorithm } from '@node-rs/argon2';
 import { maskEmail } from '../workflows/domain/mask';
 import { NoEmailError, AccountNotFoundError, WeakPasswordError } from '../workflows/domain/errors';
 import { currentRun, dedupId } from './context';
-import { deriveCode, sameSecret } from './codes';
+import { deriveCode, deriveTemporaryPassword, sameSecret } from './codes';
 import { updateAccount } from './compare-and-set';
 import { admitter } from './limits';
 import { openPassword } from './adapters/password-seal';
@@ -138,7 +138,8 @@ export function createPasswordActivities(deps: Pick<ActivityDeps, 'registry' | '
       req.kind === 'email_reset' ? 'password reset with a code sent to the bound e-mail; every session ended' : 'temporary password replaced at first login; every session ended',
       'password-changed',
     );
-    await events.publish({ type: 'sessions_end', accountId: req.accountId, requestId: req.requestId, at, reason: 'password_changed' }, dedupId('sessions-end'));
+    // One key per reason: a support recovery publishes both (login enabled, then the first login's password).
+    await events.publish({ type: 'sessions_end', accountId: req.accountId, requestId: req.requestId, at, reason: 'password_changed' }, dedupId('sessions-end-password-changed'));
     const language = found.value.language;
     const { subject, text } = passwordChangedText[language];
     if (found.value.email) await deps.mailer.send({ to: found.value.email, kind: 'password_changed', subject, text, html: textToHtml(text) }, dedupId('password-changed-mail'));
@@ -148,19 +149,20 @@ export function createPasswordActivities(deps: Pick<ActivityDeps, 'registry' | '
 
   /**
    * REC-2: support enabled login by hand: a temporary password made here, sent by SMS to the new
-   * number, stored as a hash that expires and must be changed at first login. It is derived from
-   * nothing and returned to no one, so a retry makes a new one: the SMS key is per attempt.
+   * number, stored as a hash that expires and must be changed at first login. It is derived with
+   * the worker's key from the run and the number, so a retry makes the same password and its SMS
+   * (keyed by the number's hash) goes once: a second SMS would carry a second password and void
+   * the first.
    */
   async function issueTemporaryPassword(req: TemporaryPasswordRequest): Promise<{ expiresAt: string }> {
-    const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
-    const temporary = Array.from({ length: 14 }, () => alphabet[randomInt(alphabet.length)]).join('') + '-' + String(randomInt(10, 99));
+    const temporary = deriveTemporaryPassword(keys.tokens, currentRun().runId, req.newPhone);
     const expiresAt = new Date(Date.now() + TEMPORARY_PASSWORD_TTL_MS).toISOString();
     const passwordHash = await hashPassword(temporary);
     const account = await updateAccount(registry, req.accountId, async ({ value }) => ({
       write: { ...value, passwordHash, passwordChangedAt: new Date().toISOString(), temporaryPasswordExpiresAt: expiresAt },
       result: value,
     }));
-    const attempt = `temporary-password-${Date.now()}`;
+    const attempt = `temporary-password-${createHmac('sha256', keys.tokens).update(`temporary-password-sms|${req.newPhone}`).digest('hex').slice(0, 16)}`;
     await deps.sms.send(
       { to: req.newPhone, text: temporaryPasswordText[account.language](temporary), accountId: req.accountId, requestId: req.requestId, kind: 'temporary_password' },
       dedupId(attempt),
@@ -175,7 +177,10 @@ export function createPasswordActivities(deps: Pick<ActivityDeps, 'registry' | '
       ['sms'],
       req.operator,
     );
-    await events.publish({ type: 'sessions_end', accountId: req.accountId, requestId: req.requestId, at: new Date().toISOString(), reason: 'login_enabled_by_support' }, dedupId('sessions-end'));
+    await events.publish(
+      { type: 'sessions_end', accountId: req.accountId, requestId: req.requestId, at: new Date().toISOString(), reason: 'login_enabled_by_support' },
+      dedupId('sessions-end-login-enabled'),
+    );
     return { expiresAt };
   }
 

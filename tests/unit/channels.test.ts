@@ -63,6 +63,15 @@ describe('delivery fallback (fakes)', () => {
     expect((await ports.history.list('acct-1'))[0]?.channels).toEqual(['push']);
   });
 
+  it('CH-1, REC-2 (attack: a forged "undeliverable" report): no SMS but a notice falls back; a temporary password, a code, a link or a test code stays SMS-only', async () => {
+    const { ports, deps, sms } = await setup('attacker@example.test');
+    const secretKinds = ['temporary_password', 'code_old', 'code_new', 'identity_link', 'test_code', 'reset_code', 'anything_new'];
+    for (const kind of secretKinds) {
+      expect(await handleDeliveryReport({ id: sms(`support-recovery/acct-1/run/${kind}-1`, kind).id, status: 'undeliverable' }, deps), kind).toBe('skipped_code');
+    }
+    expect([ports.push.sent.length, ports.mailer.sent.length, (await ports.history.list('acct-1')).length]).toEqual([0, 0, 0]);
+  });
+
   it('CH-1: a code or a link never falls back; a delivered or unknown SMS sends nothing', async () => {
     const { ports, deps, sms } = await setup('anna@example.test');
     expect(await handleDeliveryReport({ id: sms('wf/run/code-old-1', 'code_old').id, status: 'undeliverable' }, deps)).toBe('skipped_code');
