@@ -7,6 +7,7 @@ import { allHandlersFinished, condition, setHandler } from '@temporalio/workflow
 import { messaging as acts, proofs, registry } from './activity-proxies';
 import { CodesExhaustedError, InvalidInputError } from './domain/errors';
 import { maskPhone } from './domain/mask';
+import { entryKey } from './entry-key';
 import { parse, schemas } from './domain/schemas';
 import { failureFromActivity, parseOrRefuse, toFailure } from './failures';
 import { confirmTestCodeUpdate, type TestDeliveryInput, type TestDeliveryResult } from './after-change.defs';
@@ -34,7 +35,7 @@ export async function testDelivery(input: TestDeliveryInput): Promise<TestDelive
           accountId: input.accountId,
           requestId: input.requestId,
           kind: 'wrong_code',
-          key: `wrong-test-${wrong}`,
+          key: entryKey('wrong-test') ?? `wrong-test-${wrong}`,
           language: contacts.language,
           smsTo: [],
           push: true,

@@ -4,6 +4,7 @@
  * A notice that cannot be delivered after all retries does not stop the change.
  */
 import { log } from '@temporalio/workflow';
+import { entryKey } from '../entry-key';
 import { messaging } from '../activity-proxies';
 import { maskPhone } from '../domain/mask';
 import { failureFromActivity } from '../failures';
@@ -24,8 +25,8 @@ export const ownerOnly = (): Channels => ({ sms: [], email: true, push: true });
 export const pushOnly = (): Channels => ({ sms: [], email: false, push: true });
 export const everywhere = (m: ChangeModel): Channels => ({ sms: [m.snapshot.oldPhone], email: true, push: true });
 
-export async function notice(m: ChangeModel, kind: NoticeRequest['kind'], to: Channels, keySuffix = '', extra: NoticeExtra = {}): Promise<NoticeResult | undefined> {
-  const item = noticeItem(m, kind, to, keySuffix, extra);
+export async function notice(m: ChangeModel, kind: NoticeRequest['kind'], to: Channels, keySuffix = '', extra: NoticeExtra = {}, key?: string): Promise<NoticeResult | undefined> {
+  const item = noticeItem(m, kind, to, keySuffix, extra, key);
   if (m.v7) {
     const [d] = await sendTogether(m, [item]);
     warnIfFailed(item, d!);
@@ -39,14 +40,13 @@ export async function notice(m: ChangeModel, kind: NoticeRequest['kind'], to: Ch
   }
 }
 
-/** A notice to send, with its de-duplication key (the next of the change). */
-export function noticeItem(m: ChangeModel, kind: NoticeRequest['kind'], to: Channels, keySuffix = '', extra: NoticeExtra = {}): Extract<Outgoing, { kind: 'notify' }> {
-  const key = m.nextKey(`${kind}${keySuffix}`);
+/** A notice to send, with its de-duplication key (`key`, or else the next of the change). */
+export function noticeItem(m: ChangeModel, kind: NoticeRequest['kind'], to: Channels, keySuffix = '', extra: NoticeExtra = {}, key?: string): Extract<Outgoing, { kind: 'notify' }> {
   const req: NoticeRequest = {
     accountId: m.input.accountId,
     requestId: m.input.requestId,
     kind,
-    key,
+    key: key ?? m.nextKey(`${kind}${keySuffix}`),
     language: m.snapshot.language,
     smsTo: to.sms,
     email: to.email ? m.snapshot.email : undefined,
@@ -60,6 +60,6 @@ export function noticeItem(m: ChangeModel, kind: NoticeRequest['kind'], to: Chan
 
 /** OTP-4: a wrong entry is told by push and counted against the account's limit, which may block further entries. */
 export async function wrongEntry(m: ChangeModel, kind: 'wrong_code' | 'identity_mismatch', keySuffix: string): Promise<void> {
-  const counted = await notice(m, kind, pushOnly(), keySuffix, { countWrongEntry: true });
+  const counted = await notice(m, kind, pushOnly(), keySuffix, { countWrongEntry: true }, entryKey(kind));
   if (counted?.blockedForMs) m.blockedUntil = Date.now() + counted.blockedForMs;
 }
