@@ -49,6 +49,16 @@ export interface BindPhoneRequest {
   changedAt: string;
 }
 
+export interface SettleBindingRequest {
+  accountId: string;
+  requestId: string;
+  oldPhone: string;
+  newPhone: string;
+}
+
+/** Whether the change's number was bound (and when), as the registry says. */
+export type BindingSettled = { bound: true; changedAt: string } | { bound: false };
+
 export function createAccountActivities(deps: Pick<ActivityDeps, 'registry' | 'limiter' | 'limits' | 'keys' | 'policy'> & RecyclingDeps) {
   const { registry, keys } = deps;
   const admit = admitter(deps.limiter, deps.limits);
@@ -97,6 +107,9 @@ export function createAccountActivities(deps: Pick<ActivityDeps, 'registry' | 'l
     try {
       await updateAccount(registry, req.accountId, async ({ value: account }) => {
         if (account.phone === req.newPhone) return { result: undefined }; // applied by an earlier attempt
+        if (req.requestId !== undefined && account.closedRequestId === req.requestId) {
+          throw new ConcurrentModificationError('this change ended before its binding could land', { field: 'requestId' });
+        }
         if (account.phone !== req.oldPhone) throw new ConcurrentModificationError("the account's phone changed while this change was open", {});
         const owner = await registry.claimPhone(req.newPhone, req.accountId);
         if (owner !== req.accountId) throw new NumberTakenError('the new number was bound to another account meanwhile', { field: 'newPhone' });
@@ -119,12 +132,32 @@ export function createAccountActivities(deps: Pick<ActivityDeps, 'registry' | 'l
     await registry.releasePhone(req.oldPhone, req.accountId);
   }
 
+  /**
+   * DONE-1 after a crash (v7): the binding is a local activity, so a worker that dies after it
+   * wrote and before its workflow task completed leaves nothing of it in history, and the task run
+   * again may end the change another way (a cancel, a reject or the deadline taken meanwhile).
+   * Before such an end the change asks here. Bound by this request: it completes after all (and
+   * the old number's claim, which the dead binding had not yet given back, is). Not bound: the
+   * request is closed on the account first, so a binding of it still running elsewhere (a worker
+   * cut off rather than dead) refuses at its compare-and-set, and then the claim on the new number
+   * such a binding may have left is given back.
+   */
+  async function settleBinding(req: SettleBindingRequest): Promise<BindingSettled> {
+    const settled = await updateAccount<BindingSettled>(registry, req.accountId, async ({ value: account }) => {
+      if (account.phone === req.newPhone && account.lastChangeRequestId === req.requestId) return { result: { bound: true, changedAt: account.lastPhoneChangeAt! } };
+      if (account.closedRequestId === req.requestId) return { result: { bound: false } };
+      return { write: { ...account, closedRequestId: req.requestId }, result: { bound: false } };
+    });
+    await registry.releasePhone(settled.bound ? req.oldPhone : req.newPhone, req.accountId);
+    return settled;
+  }
+
   /** SEC-7, PRE-1..PRE-6 (v7): the worker's policy and the account check in one local activity (one history event, not two). */
   async function openChange(req: LoadAccountRequest): Promise<{ policy: Policy; account: AccountSnapshot }> {
     return { policy: deps.policy, account: await loadAccount(req) };
   }
 
-  return { loadAccount, bindPhone, openChange };
+  return { loadAccount, bindPhone, openChange, settleBinding };
 }
 
 /** Adds an account and binds its number in the index (back-office and development use). */

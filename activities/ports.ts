@@ -69,6 +69,8 @@ export interface Account {
   recoveryCodeHashes?: string[];
   /** REC-3: spent recovery codes and the change that spent each, so a retried spend is recognised. */
   recoveryCodesSpent?: { hash: string; requestId: string }[];
+  /** DONE-1: a change that ended without binding (settleBinding): a binding of it still running anywhere refuses. */
+  closedRequestId?: string;
   /** DONE-4: set when that change was reverted (makes a retried revert a no-op). */
   revertedRequestId?: string;
   /** SIG-2: when the current number was bound to this account (the date asked of Number Recycling). */

@@ -36,7 +36,7 @@ export const messaging = proxyActivities<Pick<All, 'sendCode' | 'sendIdentityLin
  * and a compare-and-set write that recognises its own earlier attempt (registry-doubt test), each a
  * few milliseconds; a server round trip saved each.
  */
-export const registryLocal = proxyLocalActivities<Pick<All, 'loadAccount' | 'openChange' | 'bindPhone'>>({
+export const registryLocal = proxyLocalActivities<Pick<All, 'loadAccount' | 'openChange' | 'bindPhone' | 'settleBinding'>>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '200 ms', backoffCoefficient: 2, maximumInterval: '10 seconds', nonRetryableErrorTypes },
 });

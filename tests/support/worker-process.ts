@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { inject } from 'vitest';
 import { processEnv, type Harness } from './harness';
 
-export function spawnWorker(h: Pick<Harness, 'taskQueue' | 'smtp' | 'policy'>, name: string, extra: NodeJS.ProcessEnv = {}): ChildProcess {
+/** `script`: the worker's entry point (a test's own, e.g. one with a fault injected). */
+export function spawnWorker(h: Pick<Harness, 'taskQueue' | 'smtp' | 'policy'>, name: string, extra: NodeJS.ProcessEnv = {}, script = 'workers/main.ts'): ChildProcess {
   const log = createWriteStream(join(inject('workDir'), `${name}.log`));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
     env: processEnv(h, { JOURNAL_URL: 'https://portal.test/journal', REJECT_URL: 'https://portal.test/not-me', IDENTITY_URL: 'https://portal.test/identity', ...extra }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });

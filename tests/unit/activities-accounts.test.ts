@@ -53,6 +53,40 @@ describe('loadAccount (fakes, MockActivityEnvironment)', () => {
   });
 });
 
+describe('settleBinding: before a change ends another way (fakes, MockActivityEnvironment)', () => {
+  const settle = { accountId: 'acct-1', requestId: 'K7M2QX9PHA', oldPhone: '+79160000001', newPhone: NEW };
+  const bind = { ...settle, changedAt: '2026-11-25T01:17:00.000Z' };
+
+  it("DONE-1 (crash after the local binding): bound by this request → bound, and the old number's claim the dead binding still held is given back", async () => {
+    const a = activityEnv();
+    await seedAccount(a.ports);
+    await a.call('bindPhone', bind);
+    await a.ports.registry.claimPhone(settle.oldPhone, 'acct-1'); // the binding died before it gave the old number back
+    expect(await a.call('settleBinding', settle)).toEqual({ bound: true, changedAt: bind.changedAt });
+    expect([await a.ports.registry.ownerOf(NEW), await a.ports.registry.ownerOf(settle.oldPhone)]).toEqual(['acct-1', undefined]);
+    expect((await a.ports.registry.getAccount('acct-1'))?.value.closedRequestId).toBeUndefined();
+  });
+
+  it('DONE-1 (a binding cut off, not dead): not bound → the request is closed first; the binding then refuses and the claim it left on the new number is given back; the account keeps its number', async () => {
+    const a = activityEnv();
+    const account = await seedAccount(a.ports);
+    await a.ports.registry.claimPhone(NEW, 'acct-1'); // a binding that claimed the number and had not yet written the account
+    expect(await a.call('settleBinding', settle)).toEqual({ bound: false });
+    expect(await a.ports.registry.ownerOf(NEW)).toBeUndefined();
+    await expectFailure(a.call('bindPhone', bind), 'ConcurrentModificationError', { field: 'requestId' });
+    const after = (await a.ports.registry.getAccount('acct-1'))!.value;
+    expect({ phone: after.phone, closedRequestId: after.closedRequestId }).toEqual({ phone: account.phone, closedRequestId: 'K7M2QX9PHA' });
+    expect([await a.ports.registry.ownerOf(NEW), await a.ports.registry.ownerOf(account.phone)]).toEqual([undefined, 'acct-1']);
+    // Asked again (a retried activity): the same answer, nothing written.
+    const revision = (await a.ports.registry.getAccount('acct-1'))!.revision;
+    expect(await a.call('settleBinding', settle)).toEqual({ bound: false });
+    expect((await a.ports.registry.getAccount('acct-1'))!.revision).toBe(revision);
+    // The account's next change is not affected by the closed one.
+    await a.otherRun('run-2').call('bindPhone', { ...bind, requestId: 'NEXTREQ001' });
+    expect((await a.ports.registry.getAccount('acct-1'))!.value.phone).toBe(NEW);
+  });
+});
+
 describe('bindPhone (fakes, MockActivityEnvironment)', () => {
   const bind = { accountId: 'acct-1', requestId: 'K7M2QX9PHA', oldPhone: '+79160000001', newPhone: NEW, changedAt: '2026-11-25T01:17:00.000Z' };
 

@@ -82,6 +82,7 @@ function stubActivities(policy: Partial<Policy> = {}, overrides: Partial<Record<
     useRecoveryCode: fn(overrides.useRecoveryCode ?? (async (req: { code: string }) => ({ accepted: req.code === 'AB12CD34', left: 1 }))),
     notify: fn(overrides.notify ?? (async () => ({}))),
     bindPhone: fn(overrides.bindPhone ?? (async () => undefined)),
+    settleBinding: fn(overrides.settleBinding ?? (async () => ({ bound: false }))),
     publishEvent: fn(overrides.publishEvent ?? (async () => undefined)),
     loadRecoveryAccount: fn(overrides.loadRecoveryAccount ?? (async () => ({ language: 'ru', emailMasked: 'a***@example.test' }))),
     sendResetCode: fn(overrides.sendResetCode ?? (async () => undefined)),
@@ -477,6 +478,33 @@ describe('phone-change workflow with stub activities', () => {
     });
     expect(result.state).toBe('rejected');
     expect(stubs.notify.mock.calls.map((c) => c[0] as { kind: string; actor?: string }).find((n) => n.kind === 'rejected')).toMatchObject({ actor: 'op-17 (Петрова)' });
+  });
+
+  it("DONE-1 (stub activities): a cancel taken while the new number's step is open asks the registry first; bound by this request (a binding a crashed task left unrecorded), the change completes after all", async () => {
+    const bound = stubActivities({}, { settleBinding: async () => ({ bound: true, changedAt: '2026-12-02T10:00:00.000Z' }) });
+    const settled = await withWorker('v8-settled-bound', bound, async (tq) => {
+      const { accountId, handle } = await start(tq);
+      await update(handle, submitCodeUpdate, { step: 'old', code: OLD_CODE });
+      const answer = await handle.executeUpdate(cancelUpdate, { args: [{ reason: 'taking too long' }] });
+      return { accountId, answer, result: (await handle.result()) as PhoneChangeResult };
+    });
+    expect(settled.answer.state).toBe('completed');
+    expect(settled.result).toMatchObject({ state: 'completed', completedAt: '2026-12-02T10:00:00.000Z' });
+    expect(bound.settleBinding).toHaveBeenCalledTimes(1);
+    expect(bound.settleBinding.mock.calls[0]?.[0]).toMatchObject({ requestId: expect.stringMatching(/^REQ/), oldPhone: '+79160000001', newPhone: '+79160000002' });
+    expect(kindsNotified(bound)).toEqual(['completed', 'completed_old', 'requested']);
+    expect(bound.bindPhone).not.toHaveBeenCalled();
+
+    const free = stubActivities();
+    const cancelled = await withWorker('v8-settled-not-bound', free, async (tq) => {
+      const { accountId, handle } = await start(tq);
+      await update(handle, submitCodeUpdate, { step: 'old', code: OLD_CODE });
+      await handle.executeUpdate(cancelUpdate, { args: [{ reason: 'changed my mind' }] });
+      return { accountId, result: (await handle.result()) as PhoneChangeResult };
+    });
+    expect(cancelled.result.state).toBe('cancelled');
+    expect(free.settleBinding).toHaveBeenCalledTimes(1);
+    expect(kindsNotified(free)).toEqual(['cancelled', 'requested']);
   });
 
   it('cancel (stub activities): the citizen cancels an open change', async () => {

@@ -144,6 +144,7 @@ async function commit(m: ChangeModel): Promise<End> {
 }
 
 async function finish(m: ChangeModel, end: End): Promise<void> {
+  if (end.state !== 'completed' && (await boundAfterAll(m))) end = { state: 'completed' };
   switch (end.state) {
     case 'completed':
       m.setState('completed');
@@ -161,6 +162,22 @@ async function finish(m: ChangeModel, end: End): Promise<void> {
     case 'cancelled':
       return close(m, 'cancelled', { type: 'ChangeCancelled', message: 'cancelled by the citizen' }, ownerOnly());
   }
+}
+
+/**
+ * DONE-1 after a crash: the v7 binding is a local activity, so a worker that died after it wrote
+ * and before its task completed left nothing of it in history, and the task run again may have
+ * taken a cancel, a reject or the deadline first. Where a binding may have run (the new number's
+ * step, or the binding itself), the registry is asked before the change ends another way; bound
+ * by this request, it completes after all (activities/accounts.ts settleBinding). A later
+ * release's step: its own patch, called here only, so a completed change pays no marker.
+ */
+async function boundAfterAll(m: ChangeModel): Promise<boolean> {
+  if (!m.v7 || (m.state !== 'awaiting_new_number' && m.state !== 'committing')) return false;
+  if (!patched('settle-binding-v8')) return false;
+  const settled = await registryLocal.settleBinding({ accountId: m.input.accountId, requestId: m.input.requestId, oldPhone: m.snapshot.oldPhone, newPhone: m.input.newPhone });
+  if (settled.bound) m.completedAt = Date.parse(settled.changedAt);
+  return settled.bound;
 }
 
 /** Ends the change unsuccessfully: the notice of that kind, with its event. */
