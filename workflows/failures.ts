@@ -4,7 +4,7 @@
  * which both may load).
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { errorClasses, PhoneChangeError, type ErrorDetails, type InvalidInputError, type PhoneChangeErrorType } from './domain/errors';
+import { errorClasses, InvalidInputError, PhoneChangeError, type ErrorDetails, type PhoneChangeErrorType } from './domain/errors';
 import { parse } from './domain/schemas';
 import type { FailureInfo } from './phone-change.defs';
 
@@ -21,13 +21,23 @@ export function failureInfo(err: PhoneChangeError): FailureInfo {
   return { type: err.name, message: err.message, details: err.details };
 }
 
-/** Parses an update's input, or refuses the update with the InvalidInputError naming the field. */
-export function parseOrRefuse(schema: Parameters<typeof parse>[0], value: unknown): void {
+/**
+ * Parses an update's input, or refuses the update with the InvalidInputError naming the field.
+ * `extra`: the arguments after the first, which no update takes: unread, they would still enter
+ * history with the update (a raw caller's few megabytes each, up to the server's history limit).
+ */
+export function parseOrRefuse(schema: Parameters<typeof parse>[0], value: unknown, ...extra: unknown[]): void {
+  refuseExtraArguments(extra);
   try {
     parse(schema, value);
   } catch (err) {
     throw toFailure(err as InvalidInputError);
   }
+}
+
+/** Refuses an update given arguments after its first (see parseOrRefuse). */
+export function refuseExtraArguments(extra: unknown[]): void {
+  if (extra.length > 0) throw toFailure(new InvalidInputError('an update takes a single argument', { field: 'request' }));
 }
 
 /** The business failure in an error: a named error thrown here, or the one inside an activity failure, keeping its type and details. */

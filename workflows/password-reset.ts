@@ -73,7 +73,7 @@ export async function passwordReset(raw: RecoveryInput): Promise<RecoveryStatus>
     },
     {
       validator: (...args: unknown[]) => {
-        parseOrRefuse(recoverySchemas.noArgs, args[0]);
+        parseOrRefuse(recoverySchemas.noArgs, args[0], ...args.slice(1));
         counted();
         if (state !== 'awaiting_code') throw fromInfo({ type: 'WrongStateError', message: `the recovery is ${state}; no code can be sent now`, details: { state } });
         const refusal = code.resendRefusal(s, Date.now(), policy!);
@@ -102,8 +102,8 @@ export async function passwordReset(raw: RecoveryInput): Promise<RecoveryStatus>
       return { outcome, attemptsLeft: code.attemptsLeft(s, policy!), codesLeft: code.codesLeft(s, policy!), state: state as never };
     },
     {
-      validator: (req) => {
-        parseOrRefuse(recoverySchemas.password, req);
+      validator: (req, ...extra: unknown[]) => {
+        parseOrRefuse(recoverySchemas.password, req, ...extra);
         counted();
         if (state !== 'awaiting_code') throw fromInfo({ type: 'WrongStateError', message: `the recovery is ${state}; it cannot take a password now`, details: { state } });
       },

@@ -67,8 +67,8 @@ export async function supportRecovery(raw: RecoveryInput): Promise<RecoveryStatu
       return status();
     },
     {
-      validator: (req) => {
-        parseOrRefuse(recoverySchemas.enableLogin, req);
+      validator: (req, ...extra: unknown[]) => {
+        parseOrRefuse(recoverySchemas.enableLogin, req, ...extra);
         if (state !== 'awaiting_support' || enabling || operator) throw wrongState('enable login');
       },
     },
@@ -92,8 +92,8 @@ export async function supportRecovery(raw: RecoveryInput): Promise<RecoveryStatu
       return status();
     },
     {
-      validator: (req) => {
-        parseOrRefuse(recoverySchemas.password, req);
+      validator: (req, ...extra: unknown[]) => {
+        parseOrRefuse(recoverySchemas.password, req, ...extra);
         if (messages >= MESSAGES_CAP || wrong >= 5) throw toFailure(new RateLimitedError('too many attempts for this recovery: ask support again', { scope: 'messagesPerChange' }));
         if (state !== 'awaiting_first_login' || changed) throw wrongState('take a new password');
       },

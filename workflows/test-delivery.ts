@@ -47,8 +47,8 @@ export async function testDelivery(input: TestDeliveryInput): Promise<TestDelive
       return { confirmed, attemptsLeft: Math.max(0, maxWrong - wrong) };
     },
     {
-      validator: (req) => {
-        parseOrRefuse(schemas.testCode, req);
+      validator: (req, ...extra: unknown[]) => {
+        parseOrRefuse(schemas.testCode, req, ...extra);
         if (confirmed) throw toFailure(new InvalidInputError('the test code was already confirmed', { field: 'code' }));
         if (wrong >= maxWrong) throw toFailure(new CodesExhaustedError('too many wrong entries for this test code', { field: 'code' }));
       },

@@ -57,6 +57,22 @@ describe('fuzzing the pure entry points', () => {
     );
   });
 
+  it('SEC-7 (attack: padding): a text field is measured as sent, not after trimming; the handlers keep what was sent, so spaces past the limit are refused', () => {
+    const override = { credential: 'a.b.c', method: 'video_verification', evidenceRef: 'E', reason: 'lost SIM' };
+    const field = (value: unknown) => {
+      try {
+        parse(schemas.override, value);
+        return 'accepted';
+      } catch (err) {
+        return err instanceof InvalidInputError ? err.details.field : String(err);
+      }
+    };
+    expect(field({ ...override, reason: 'lost SIM' + ' '.repeat(300_000) })).toBe('reason');
+    expect(field({ ...override, evidenceRef: 'E' + '\u3000'.repeat(100_000) })).toBe('evidenceRef');
+    expect(field({ ...override, reason: '  lost SIM  ' })).toBe('accepted');
+    expect(field({ ...override, reason: '   ' })).toBe('reason');
+  });
+
   it("SEC-7 hole 4: a start carrying a policy is refused (policy is the worker's)", () => {
     const err = (() => {
       try {

@@ -511,6 +511,12 @@ describe('phone-change workflow with stub activities', () => {
     const stubs = stubActivities();
     const { result } = await withWorker('v7-cancelled', stubs, async (tq) => {
       const { accountId, handle } = await start(tq);
+      // Attack (raw caller): a second argument, never read, would still enter history with the update.
+      const before = (await handle.describe()).historyLength;
+      const padded = await handle.executeUpdate(cancelUpdate, { args: [{ reason: 'x' }, 'x'.repeat(100_000)] as never }).catch((e: unknown) => toTypedError(e));
+      expect(padded).toBeInstanceOf(InvalidInputError);
+      expect((padded as InvalidInputError).details.field).toBe('request');
+      expect((await handle.describe()).historyLength).toBe(before);
       expect((await handle.executeUpdate(cancelUpdate, { args: [{ reason: 'changed my mind' }] })).state).toBe('cancelled');
       return { accountId, result: (await handle.result()) as PhoneChangeResult };
     });

@@ -10,7 +10,7 @@ import type { UpdateDefinition } from '@temporalio/common';
 import { registry } from '../activity-proxies';
 import { ChangeAlreadyOpenError, InvalidTokenError, RateLimitedError, RequestIdConflictError, WrongStateError } from '../domain/errors';
 import { parse, schemas } from '../domain/schemas';
-import { failureFromActivity, fromInfo, parseOrRefuse, toFailure } from '../failures';
+import { failureFromActivity, fromInfo, parseOrRefuse, refuseExtraArguments, toFailure } from '../failures';
 import * as code from '../code-step';
 import {
   cancelUpdate,
@@ -157,6 +157,7 @@ function update<Ret, Args extends unknown[]>(
     },
     {
       validator: (...args: Args) => {
+        refuseExtraArguments(args.slice(1));
         if (schema) parseOrRefuse(schema, args[0]);
         check(...args);
         if (counted(...args) && budget!.m.citizenMessages >= CITIZEN_MESSAGES_PER_CHANGE) {
