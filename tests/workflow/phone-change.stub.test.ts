@@ -42,6 +42,7 @@ import {
   TwoFactorRequiredError,
 } from '../../workflows/domain/errors';
 import { eventually } from '../support/harness';
+import { START_MESSAGES_PER_CHANGE, SUPPORT_MESSAGES_PER_CHANGE } from '../../workflows/phone-change/handlers';
 import {
   confirmTestCodeUpdate,
   linkedAckSignal,
@@ -507,16 +508,35 @@ describe('phone-change workflow with stub activities', () => {
     expect(kindsNotified(free)).toEqual(['cancelled', 'requested']);
   });
 
-  it('cancel (stub activities): the citizen cancels an open change', async () => {
+  it('cancel (stub activities): the citizen cancels an open change, after floods of forged support actions and repeated starts were capped before history (review: 2 000 accepted updates would have wedged it)', async () => {
     const stubs = stubActivities();
     const { result } = await withWorker('v7-cancelled', stubs, async (tq) => {
-      const { accountId, handle } = await start(tq);
+      const { accountId, handle, ref } = await start(tq);
       // Attack (raw caller): a second argument, never read, would still enter history with the update.
       const before = (await handle.describe()).historyLength;
       const padded = await handle.executeUpdate(cancelUpdate, { args: [{ reason: 'x' }, 'x'.repeat(100_000)] as never }).catch((e: unknown) => toTypedError(e));
       expect(padded).toBeInstanceOf(InvalidInputError);
       expect((padded as InvalidInputError).details.field).toBe('request');
       expect((await handle.describe()).historyLength).toBe(before);
+      // Attack (review): each forged credential is refused only by the activity, after the update
+      // entered history; unbounded, 2 000 of them would use up the server's updates for the run.
+      const forged = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhdHRhY2tlciJ9.Zm9yZ2Vk';
+      for (let i = 0; i < SUPPORT_MESSAGES_PER_CHANGE; i++) expect(await update(handle, rejectUpdate, { by: 'support', credential: forged, reason: 'flood' })).toBeInstanceOf(OperatorCredentialError);
+      const history = (await handle.describe()).historyLength;
+      const capped = await update(handle, rejectUpdate, { by: 'support', credential: forged, reason: 'flood' });
+      expect(capped).toBeInstanceOf(RateLimitedError);
+      expect((capped as RateLimitedError).details.scope).toBe('messagesPerChange');
+      // Starts of the same request taken again (a back end's retries), capped the same way.
+      const again = () => {
+        const input = { accountId, requestId: ref.requestId, newPhone: '+79160000002', auth: 'two_factor' as const };
+        const startWorkflowOperation = new WithStartWorkflowOperation('phoneChange', { workflowId: workflowIdFor(accountId), taskQueue: tq, args: [input], workflowIdConflictPolicy: 'USE_EXISTING' });
+        return client.workflow
+          .executeUpdateWithStart(startUpdate, { args: [{ requestId: input.requestId, newPhone: input.newPhone, auth: input.auth }], startWorkflowOperation })
+          .catch((e: unknown) => toTypedError(e));
+      };
+      for (let i = 1; i < START_MESSAGES_PER_CHANGE; i++) expect(await again()).toMatchObject({ requestId: ref.requestId });
+      expect(await again()).toBeInstanceOf(RateLimitedError);
+      expect((await handle.describe()).historyLength).toBe(history + 5 * (START_MESSAGES_PER_CHANGE - 1));
       expect((await handle.executeUpdate(cancelUpdate, { args: [{ reason: 'changed my mind' }] })).state).toBe('cancelled');
       return { accountId, result: (await handle.result()) as PhoneChangeResult };
     });

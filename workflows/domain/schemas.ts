@@ -14,8 +14,7 @@ export const authMethods = ['two_factor', 'password_only', 'e_signature', 'servi
 export const overrideMethods = ['service_centre_passport', 'video_verification', 'qualified_e_signature', 'bound_email', 'registry_snils_inn', 'written_request'] as const;
 
 // The length is checked before trimming: the handlers keep what was sent, so padding must count.
-const text = (max: number, what: string) =>
-  z.string(`${what} must be text`).max(max, `${what} must be at most ${max} characters`).trim().min(1, `${what} is required`);
+const text = (max: number, what: string) => z.string(`${what} must be text`).max(max, `${what} must be at most ${max} characters`).trim().min(1, `${what} is required`);
 
 export const fields = {
   accountId: z.string('accountId must be text').regex(ACCOUNT_ID_PATTERN, 'accountId must be 1-64 letters, digits, - or _'),

@@ -42,6 +42,8 @@ export function registerHandlers(m: ChangeModel): void {
     startUpdate,
     (req) => checkStart(m, req),
     async () => startAnswer(m),
+    undefined,
+    { m, pool: 'start' },
   );
   const citizen = { m };
   update(
@@ -83,6 +85,7 @@ export function registerHandlers(m: ChangeModel): void {
     schemas.noArgs,
     citizen,
   );
+  const support = { m, pool: 'support' } as const;
   update(
     supportOverrideUpdate,
     () => m.checkState(['awaiting_support'], 'take a support override'),
@@ -94,6 +97,7 @@ export function registerHandlers(m: ChangeModel): void {
       return m.ref();
     },
     schemas.override,
+    support,
   );
   update(
     rejectUpdate,
@@ -106,7 +110,7 @@ export function registerHandlers(m: ChangeModel): void {
       return m.ref();
     },
     schemas.reject,
-    { m, counts: (req) => req.by === 'owner' },
+    { m, pool: (req) => (req.by === 'owner' ? 'citizen' : 'support') },
   );
   update(
     cancelUpdate,
@@ -128,16 +132,25 @@ function checkEntry(m: ChangeModel, state: () => void): void {
 
 /**
  * Hole 14: every accepted update adds events to the change's history, and the server terminates a
- * workflow whose history outgrows its limit (51 200 events). What the citizen's side may send is
- * therefore bounded per change, far above any honest use; support actions, cancel and status are
- * not, so a flood never locks anyone out of ending the change.
+ * workflow whose history outgrows its limit (51 200 events) and refuses every update after 2 000
+ * accepted in a run. What each side may send is therefore bounded per change, far above any
+ * honest use: the citizen's messages, starts taken again (a back end's retries of the same
+ * request) and support actions (a forged credential is refused only by the activity that checks
+ * it, after the update entered history: review). Cancel and status are not, so a flood never
+ * locks anyone out of ending the change; a cancel ends it.
  */
 export const CITIZEN_MESSAGES_PER_CHANGE = 100;
+export const START_MESSAGES_PER_CHANGE = 20;
+export const SUPPORT_MESSAGES_PER_CHANGE = 20;
 
-/** Counts the citizen's messages of an update (all of them unless `counts` says otherwise). */
+type Pool = 'citizen' | 'start' | 'support';
+const caps: Record<Pool, number> = { citizen: CITIZEN_MESSAGES_PER_CHANGE, start: START_MESSAGES_PER_CHANGE, support: SUPPORT_MESSAGES_PER_CHANGE };
+const counters = { citizen: 'citizenMessages', start: 'startMessages', support: 'supportMessages' } as const;
+
+/** The budget an update's messages count against (`pool`, or the pool a message belongs to; the citizen's by default). */
 interface Budget<Args extends unknown[]> {
   m: ChangeModel;
-  counts?: (...args: Args) => boolean;
+  pool?: Pool | ((...args: Args) => Pool);
 }
 
 /** An update whose input is parsed by `schema` (when it takes one) before `check` and the handler see it. */
@@ -148,11 +161,12 @@ function update<Ret, Args extends unknown[]>(
   schema?: Parameters<typeof parse>[0],
   budget?: Budget<NoInfer<Args>>,
 ): void {
-  const counted = (...args: Args) => budget !== undefined && (budget.counts?.(...args) ?? true);
+  const poolOf = (...args: Args): Pool | undefined => (budget === undefined ? undefined : typeof budget.pool === 'function' ? budget.pool(...args) : (budget.pool ?? 'citizen'));
   setHandler(
     def,
     (...args: Args) => {
-      if (counted(...args)) budget!.m.citizenMessages += 1;
+      const pool = poolOf(...args);
+      if (pool) budget!.m[counters[pool]] += 1;
       return handler(...args);
     },
     {
@@ -160,8 +174,9 @@ function update<Ret, Args extends unknown[]>(
         refuseExtraArguments(args.slice(1));
         if (schema) parseOrRefuse(schema, args[0]);
         check(...args);
-        if (counted(...args) && budget!.m.citizenMessages >= CITIZEN_MESSAGES_PER_CHANGE) {
-          throw toFailure(new RateLimitedError(`this change has taken ${CITIZEN_MESSAGES_PER_CHANGE} messages; cancel it and start again`, { field: 'request', scope: 'messagesPerChange' }));
+        const pool = poolOf(...args);
+        if (pool && budget!.m[counters[pool]] >= caps[pool]) {
+          throw toFailure(new RateLimitedError(`this change has taken ${caps[pool]} messages of this kind; cancel it and start again`, { field: 'request', scope: 'messagesPerChange' }));
         }
       },
     },
