@@ -17,13 +17,15 @@ export interface CodeStep {
   expiresAt?: number;
   /** Wrong entries of the current code, counting those being judged right now. */
   wrong: number;
+  /** Entries being judged right now. */
+  judging: number;
   confirmed: boolean;
   /** A code is on its way: a submission waits for it, since the citizen may already hold it. */
   sending: boolean;
 }
 
 export function newCodeStep(step: Step): CodeStep {
-  return { step, seq: 0, wrong: 0, confirmed: false, sending: false };
+  return { step, seq: 0, wrong: 0, judging: 0, confirmed: false, sending: false };
 }
 
 export function codesLeft(s: CodeStep, p: Policy): number {

@@ -376,6 +376,27 @@ describe('phone-change workflow with stub activities', () => {
     expect(kindsNotified(stubs)).toEqual(['completed', 'completed_old', 'identity_mismatch', 'requested']);
   });
 
+  it('SEC-2 OTP-4 (stub activities): the right identity data or the right code on the last attempt allowed is judged, not counted as used up: the change completes (review: it failed)', async () => {
+    const stubs = stubActivities({ identityCheck: true, maxWrongPerCode: 2, maxCodesPerStep: 1 });
+    const { result, states } = await withWorker('v8-last-attempt-right', stubs, async (tq) => {
+      const { accountId, handle } = await start(tq);
+      expect(await update(handle, confirmIdentityUpdate, { token: IDENTITY_TOKEN, ...IDENTITY, passport: '4510 000000' })).toMatchObject({ outcome: 'mismatch', attemptsLeft: 1 });
+      const token = IDENTITY_TOKEN; // the stub judge takes the same token for every link
+      const identity = await update(handle, confirmIdentityUpdate, { token, ...IDENTITY });
+      expect(await update(handle, submitCodeUpdate, { step: 'old', code: WRONG_CODE })).toMatchObject({ outcome: 'wrong', attemptsLeft: 1 });
+      const old = await update(handle, submitCodeUpdate, { step: 'old', code: OLD_CODE });
+      expect(await update(handle, submitCodeUpdate, { step: 'new', code: WRONG_CODE })).toMatchObject({ outcome: 'wrong', attemptsLeft: 1 });
+      const neu = await update(handle, submitCodeUpdate, { step: 'new', code: NEW_CODE });
+      return { accountId, states: [identity, old, neu], result: (await handle.result()) as PhoneChangeResult };
+    });
+    expect(states).toEqual([
+      expect.objectContaining({ outcome: 'confirmed', state: 'awaiting_old_number' }),
+      expect.objectContaining({ outcome: 'accepted', state: 'awaiting_new_number' }),
+      expect.objectContaining({ outcome: 'accepted', state: 'completed' }),
+    ]);
+    expect(result.state).toBe('completed');
+  });
+
   it('SEC-2 (stub activities): identity mismatches exhausted fail the change', async () => {
     const stubs = stubActivities({ identityCheck: true, maxWrongPerCode: 2 });
     const { result } = await withWorker('v7-failed-identity', stubs, async (tq) => {

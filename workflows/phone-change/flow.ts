@@ -63,7 +63,7 @@ async function proceed(m: ChangeModel): Promise<End> {
 async function checkIdentity(m: ChangeModel): Promise<End | undefined> {
   m.setState('awaiting_identity');
   await sendIdentityLink(m);
-  const waited = await wait(m, () => m.identity.confirmed || m.identityAttemptsLeft === 0 || m.oldNumberLost);
+  const waited = await wait(m, () => m.identity.confirmed || m.usedUp(m.identityAttemptsLeft === 0, m.identity.judging) || m.oldNumberLost);
   if (waited) return waited;
   if (!m.identity.confirmed && !m.oldNumberLost) return { state: 'failed', failure: { type: 'IdentityCheckFailed', message: 'the identity data did not match the profile' } };
   return undefined;
@@ -79,7 +79,7 @@ async function prove(m: ChangeModel, step: Step): Promise<End | undefined> {
     log.warn('first code not sent; the citizen may request another', { step, failure: failureFromActivity(err).type });
   }
   const lost = () => step === 'old' && m.oldNumberLost;
-  const waited = await wait(m, () => s.confirmed || code.isExhausted(s, m.rules) || lost());
+  const waited = await wait(m, () => s.confirmed || m.usedUp(code.isExhausted(s, m.rules), s.judging) || lost());
   if (waited) return waited;
   if (s.confirmed || lost()) return undefined;
   return { state: 'failed', failure: { type: 'AttemptsExhausted', message: `all codes of the ${step}-number step were used up`, details: { step } } };

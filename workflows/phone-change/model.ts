@@ -37,6 +37,8 @@ export interface IdentityCheck {
   sending: boolean;
   /** Mismatches, counting those being judged right now. */
   mismatches: number;
+  /** Entries being judged right now. */
+  judging: number;
   confirmed: boolean;
 }
 
@@ -68,7 +70,14 @@ export class ChangeModel {
   policy?: Policy;
   account?: AccountSnapshot;
   readonly codes: Record<Step, code.CodeStep> = { old: code.newCodeStep('old'), new: code.newCodeStep('new') };
-  readonly identity: IdentityCheck = { seq: 0, sending: false, mismatches: 0, confirmed: false };
+  readonly identity: IdentityCheck = { seq: 0, sending: false, mismatches: 0, judging: 0, confirmed: false };
+  /**
+   * v8 (review): an entry that takes the last attempt is judged before the step counts as used up;
+   * before, its reservation alone ended the wait, and a right code or right identity data on the
+   * last attempt failed the change. Set by `patched('judged-exhaustion-v8')` the first time an
+   * entry takes a last attempt, so only those changes carry its marker.
+   */
+  judgeLastAttempt = false;
   identityRequired = false;
   frequent = false;
   oldNumberLost = false;
@@ -108,6 +117,11 @@ export class ChangeModel {
 
   get identityAttemptsLeft(): number {
     return Math.max(0, this.rules.maxWrongPerCode - this.identity.mismatches);
+  }
+
+  /** The attempts are used up for good: none left, and (since v8) none still being judged. */
+  usedUp(noneLeft: boolean, judging: number): boolean {
+    return noneLeft && !(this.judgeLastAttempt && judging > 0);
   }
 
   nextKey(prefix: string): string {

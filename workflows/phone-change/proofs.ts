@@ -3,7 +3,7 @@
  * encrypted update payload, an attempt is reserved, the worker judges with its keys, and only the
  * verdict enters the state. Each verdict answers after the change has moved (hole 17).
  */
-import { condition, log } from '@temporalio/workflow';
+import { condition, log, patched } from '@temporalio/workflow';
 import { messaging, proofs, registry } from '../activity-proxies';
 import { CodesExhaustedError, InvalidTokenError, RateLimitedError } from '../domain/errors';
 import { failureFromActivity, fromInfo, toFailure } from '../failures';
@@ -75,7 +75,8 @@ export async function submitCode(m: ChangeModel, req: SubmitCodeRequest): Promis
   const seq = s.seq;
   let outcome: CodeOutcome | undefined = code.reserveAttempt(s, Date.now(), m.rules);
   if (outcome === undefined) {
-    const { match } = await proofs.verifyCode({ purpose: req.step, seq, code: req.code });
+    if (code.isExhausted(s, m.rules)) judgeLastAttempt(m);
+    const { match } = await judged(s, () => proofs.verifyCode({ purpose: req.step, seq, code: req.code }));
     outcome = code.settleAttempt(s, seq, match, m.rules);
     if (!match) await wrongEntry(m, 'wrong_code', `-${req.step}-${seq}-${s.wrong}`);
   }
@@ -125,7 +126,8 @@ export async function confirmIdentity(m: ChangeModel, req: ConfirmIdentityReques
   if (id.confirmed || m.identityAttemptsLeft === 0) throw toFailure(new InvalidTokenError('the identity link is not valid for this change', { field: 'token' }));
   const seq = id.seq;
   id.mismatches += 1; // reserved
-  const verdict = await proofs.verifyIdentity({ accountId: m.input.accountId, seq, token: req.token, fullName: req.fullName, passport: req.passport });
+  if (m.identityAttemptsLeft === 0) judgeLastAttempt(m);
+  const verdict = await judged(id, () => proofs.verifyIdentity({ accountId: m.input.accountId, seq, token: req.token, fullName: req.fullName, passport: req.passport }));
   if (!verdict.tokenValid || seq !== id.seq) {
     id.mismatches -= 1;
     throw toFailure(new InvalidTokenError('the identity link is not valid for this change', { field: 'token' }));
@@ -140,6 +142,21 @@ export async function confirmIdentity(m: ChangeModel, req: ConfirmIdentityReques
   }
   const attemptsLeft = m.identityAttemptsLeft;
   return { outcome: id.confirmed ? 'confirmed' : attemptsLeft === 0 ? 'exhausted' : 'mismatch', attemptsLeft, state: m.state };
+}
+
+/** v8: an entry took the last attempt; the step waits for its verdict before it counts as used up (model.ts). */
+function judgeLastAttempt(m: ChangeModel): void {
+  m.judgeLastAttempt ||= patched('judged-exhaustion-v8');
+}
+
+/** Counts an entry as being judged while `verdict` runs. */
+async function judged<T>(step: { judging: number }, verdict: () => Promise<T>): Promise<T> {
+  step.judging += 1;
+  try {
+    return await verdict();
+  } finally {
+    step.judging -= 1;
+  }
 }
 
 /** SEC-2: link number `seq` by SMS; a failure leaves the citizen to report the number lost or wait. */
