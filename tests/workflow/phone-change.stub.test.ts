@@ -738,6 +738,21 @@ describe('the workflows after a change, with stub activities', () => {
     expect(stubs.setPassword.mock.calls.map((c) => (c[0] as { kind: string; seq: number }).seq)).toEqual([1, 1]);
   });
 
+  it('REC-1 (stub activities): the right code with the password on the last attempt allowed completes the reset (review: it failed before the password was judged)', async () => {
+    const stubs = stubActivities({ maxWrongPerCode: 2, maxCodesPerStep: 1 });
+    const { result, last } = await withWorker('v8-password-reset-last-attempt', stubs, async (tq) => {
+      const accountId = `stub-${randomUUID().slice(0, 8)}`;
+      const workflowId = passwordResetWorkflowId(accountId);
+      const handle = await client.workflow.start('passwordReset', { workflowId, taskQueue: tq, args: [{ accountId, requestId: 'REQ1234567' }] });
+      await eventually(async () => (await handle.query(recoveryStatusQuery)).codeExpiresAt !== undefined, 'the code sent');
+      expect(await handle.executeUpdate(resetPasswordUpdate, { args: [{ password: SEALED_WRONG }] })).toMatchObject({ outcome: 'wrong', attemptsLeft: 1 });
+      const last = await handle.executeUpdate(resetPasswordUpdate, { args: [{ password: SEALED_OK }] }).catch((e: unknown) => toTypedError(e));
+      return { workflowId, last, result: (await handle.result()) as RecoveryStatus };
+    });
+    expect(last).toMatchObject({ outcome: 'accepted', state: 'completed' });
+    expect(result).toMatchObject({ kind: 'email_reset', state: 'completed' });
+  });
+
   it('REC-2 (stub activities): support enables login with a verified credential; the first login replaces the temporary password', async () => {
     const stubs = stubActivities();
     const { result } = await withWorker('v7-support-recovery', stubs, async (tq) => {
