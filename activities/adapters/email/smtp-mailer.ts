@@ -39,7 +39,11 @@ export class SmtpMailer implements Mailer {
   async send(message: MailMessage, dedupId: string): Promise<void> {
     const key = createHash('sha256').update(dedupId).digest('hex');
     await this.once.run(key, async () => {
-      await this.transport.sendMail({ from: this.from, messageId: `<${key}@phone-change>`, to: message.to, subject: message.subject, text: message.text, html: message.html });
+      try {
+        await this.transport.sendMail({ from: this.from, messageId: `<${key}@phone-change>`, to: message.to, subject: message.subject, text: message.text, html: message.html });
+      } catch (err) {
+        throw withoutAddresses(err);
+      }
     });
   }
 
@@ -48,4 +52,25 @@ export class SmtpMailer implements Mailer {
     await this.once.flush();
     this.transport.close();
   }
+}
+
+/**
+ * SEC-4 (review): nodemailer's errors quote the server's reply, which names the refused address
+ * ("550 <anna@…>: Recipient address rejected"), in `message`, `response` and `rejected`; the SDK
+ * logs a failed activity's error and history keeps its message in clear. What leaves here is the
+ * kind of failure only: nodemailer's code and the SMTP reply code. Still retryable, as before.
+ */
+export class MailSendError extends Error {
+  override name = 'MailSendError';
+  constructor(
+    readonly code: string | undefined,
+    readonly responseCode: number | undefined,
+  ) {
+    super(`the SMTP server did not take the mail (${code ?? 'no code'}${responseCode ? `, reply ${responseCode}` : ''})`);
+  }
+}
+
+function withoutAddresses(err: unknown): MailSendError {
+  const e = err as { code?: unknown; responseCode?: unknown };
+  return new MailSendError(typeof e.code === 'string' ? e.code : undefined, typeof e.responseCode === 'number' ? e.responseCode : undefined);
 }
