@@ -565,18 +565,29 @@ describe('phone-change workflow with stub activities', () => {
     expect(kindsNotified(stubs)).toEqual(['cancelled', 'requested']);
   });
 
-  it('PRE-5 SEC-1 (stub activities): a self-service start without two factors is refused before any activity', async () => {
+  it("PRE-5 SEC-1 PRE-4 (stub activities): a self-service start without two factors, or a change started under a workflow id not its account's, is refused before any activity", async () => {
     const stubs = stubActivities();
-    const { e } = await withWorker('v7-refused-two-factor', stubs, async (tq) => {
+    const { e, wrongId } = await withWorker('v7-refused-two-factor', stubs, async (tq) => {
       const accountId = `stub-${randomUUID().slice(0, 8)}`;
       const workflowId = workflowIdFor(accountId);
       const args = { requestId: 'REQpassword', newPhone: '+79160000002', auth: 'password_only' as const };
       const startWorkflowOperation = new WithStartWorkflowOperation('phoneChange', { workflowId, taskQueue: tq, args: [{ accountId, ...args }], workflowIdConflictPolicy: 'USE_EXISTING' });
       const e = await client.workflow.executeUpdateWithStart(startUpdate, { args: [args], startWorkflowOperation }).catch((x: unknown) => toTypedError(x));
-      return { accountId, e };
+      // Attack (review): a raw start of a change for this account under another workflow id.
+      const hidden = new WithStartWorkflowOperation('phoneChange', {
+        workflowId: `x/${accountId}`,
+        taskQueue: tq,
+        args: [{ accountId, ...args, auth: 'two_factor' }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      });
+      const wrongId = await client.workflow.executeUpdateWithStart(startUpdate, { args: [{ ...args, auth: 'two_factor' }], startWorkflowOperation: hidden }).catch((x: unknown) => toTypedError(x));
+      return { accountId, e, wrongId };
     });
     expect(e).toBeInstanceOf(TwoFactorRequiredError);
+    expect(wrongId).toBeInstanceOf(InvalidInputError);
+    expect((wrongId as InvalidInputError).details.field).toBe('accountId');
     expect(stubs.loadAccount).not.toHaveBeenCalled();
+    expect(stubs.openChange).not.toHaveBeenCalled();
   });
 
   it('SEC-3 hole 12 (stub activities): a notice that cannot be delivered neither stops the change nor holds the start', async () => {

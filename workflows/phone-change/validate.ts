@@ -2,7 +2,9 @@
  * The first phase of a change (SEC-7, PRE-1..PRE-6, FREQ-1, SEC-2): the worker's policy, the
  * input's own checks and the account check; a refusal sends nothing.
  */
+import { workflowInfo } from '@temporalio/workflow';
 import { proofs, registryLocal } from '../activity-proxies';
+import { workflowIdFor } from '../phone-change.defs';
 import { InvalidInputError, ProfileMismatchError, TwoFactorRequiredError } from '../domain/errors';
 import { policyProblems, type Policy } from '../domain/policy';
 import { parse, schemas } from '../domain/schemas';
@@ -71,6 +73,11 @@ function inputQualifies(m: ChangeModel): boolean {
     parse(schemas.input, m.input);
   } catch (err) {
     return refuse(m, failureInfo(err as InvalidInputError));
+  }
+  // PRE-4 (review): one open change per account holds only if a change runs under its account's
+  // id; a raw start under another id would be a second, hidden change the portal cannot address.
+  if (workflowInfo().workflowId !== workflowIdFor(m.input.accountId)) {
+    return refuse(m, failureInfo(new InvalidInputError("a change runs under its account's workflow id (phone-change/<accountId>)", { field: 'accountId' })));
   }
   if (m.input.auth === 'password_only') {
     return refuse(m, failureInfo(new TwoFactorRequiredError('a self-service change needs a two-factor session (password and a one-time code)', { field: 'auth' })));
