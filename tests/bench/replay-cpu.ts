@@ -13,6 +13,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { workflowBundleOptions } from '../../workers/worker';
 import { workflowThreadWithoutLoader } from '../../workers/workflow-thread';
 import { loadConfig } from '../../workers/config';
+import { replayWorkflowId } from '../support/replay-ids';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 // The product worker's runtime: its workflow thread without tsx's loader, stack recording as
@@ -23,7 +24,7 @@ const fixture = (name: string) => historyFromJSON(JSON.parse(readFileSync(new UR
 const pair = [fixture('v7-completed-identity'), fixture('v7-linked-synced')];
 
 async function* histories(n: number) {
-  for (let i = 0; i < n; i++) for (const [k, history] of pair.entries()) yield { workflowId: `replay-${i}-${k}`, history };
+  for (let i = 0; i < n; i++) for (const [k, history] of pair.entries()) yield { workflowId: replayWorkflowId(history, `replay-${i}-${k}`), history };
 }
 
 /** The replay options with `debugMode` off: the SDK's types leave it out, its replay worker honours it (its default is spread first). */

@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it, inject } from 'vitest';
 import { Worker } from '@temporalio/worker';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { replayWorkflowId } from '../support/replay-ids';
 
 const dir = new URL('./fixtures/', import.meta.url);
 const fixtures = readdirSync(dir)
@@ -27,6 +28,6 @@ describe('replay of recorded histories', () => {
   it.each(fixtures)('replays %s without non-determinism', async (file) => {
     const history = historyFromJSON(JSON.parse(readFileSync(new URL(file, dir), 'utf8')));
     expect(history.events?.length).toBeGreaterThan(5);
-    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, file);
+    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, replayWorkflowId(history, file));
   });
 });
