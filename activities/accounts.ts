@@ -54,6 +54,8 @@ export interface SettleBindingRequest {
   requestId: string;
   oldPhone: string;
   newPhone: string;
+  /** When the account does not say when it was bound (a record written before that field). */
+  changedAtFallback: string;
 }
 
 /** Whether the change's number was bound (and when), as the registry says. */
@@ -143,12 +145,17 @@ export function createAccountActivities(deps: Pick<ActivityDeps, 'registry' | 'l
    * such a binding may have left is given back.
    */
   async function settleBinding(req: SettleBindingRequest): Promise<BindingSettled> {
-    const settled = await updateAccount<BindingSettled>(registry, req.accountId, async ({ value: account }) => {
-      if (account.phone === req.newPhone && account.lastChangeRequestId === req.requestId) return { result: { bound: true, changedAt: account.lastPhoneChangeAt! } };
-      if (account.closedRequestId === req.requestId) return { result: { bound: false } };
-      return { write: { ...account, closedRequestId: req.requestId }, result: { bound: false } };
+    const { settled, holdsNew } = await updateAccount<{ settled: BindingSettled; holdsNew: boolean }>(registry, req.accountId, async ({ value: account }) => {
+      // The account may hold the new number without this request having bound it (a revert gave
+      // it back meanwhile): that claim is the account's, and stays.
+      const holdsNew = account.phone === req.newPhone;
+      if (holdsNew && account.lastChangeRequestId === req.requestId) return { result: { settled: { bound: true, changedAt: account.lastPhoneChangeAt ?? req.changedAtFallback }, holdsNew } };
+      const notBound = { settled: { bound: false as const }, holdsNew };
+      if (account.closedRequestId === req.requestId) return { result: notBound };
+      return { write: { ...account, closedRequestId: req.requestId }, result: notBound };
     });
-    await registry.releasePhone(settled.bound ? req.oldPhone : req.newPhone, req.accountId);
+    if (settled.bound) await registry.releasePhone(req.oldPhone, req.accountId);
+    else if (!holdsNew) await registry.releasePhone(req.newPhone, req.accountId);
     return settled;
   }
 

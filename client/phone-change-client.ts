@@ -109,7 +109,9 @@ export class PhoneChangeClient {
         { key: searchAttributes.state, value: 'validating' },
       ],
     });
-    return typed(() => this.o.client.workflow.executeUpdateWithStart(startUpdate, { args: [{ requestId, newPhone, auth }], startWorkflowOperation }));
+    // One update id per request: the server answers a retry of the same start from the first one,
+    // so retries take nothing from the change's budget of starts (handlers.ts) and add no history.
+    return typed(() => this.o.client.workflow.executeUpdateWithStart(startUpdate, { args: [{ requestId, newPhone, auth }], startWorkflowOperation, updateId: `start:${requestId}` }));
   }
 
   /** Forwards a code the citizen typed; the worker judges it. */

@@ -4,6 +4,7 @@ import { toTypedError } from '../../client/phone-change-client';
 import { startHarness, type Harness, refusal } from '../support/harness';
 import { AccountNotVerifiedError, ChangeAlreadyOpenError, InvalidInputError, NumberTakenError, SameNumberError, AccountNotFoundError } from '../../workflows/domain/errors';
 import { startUpdate, workflowIdFor } from '../../workflows/phone-change.defs';
+import { START_MESSAGES_PER_CHANGE } from '../../workflows/phone-change/handlers';
 
 let h: Harness;
 beforeAll(async () => {
@@ -65,6 +66,10 @@ describe('preconditions (PRE-1..PRE-4), checked before anything is sent', () => 
     const first = await h.client.start({ accountId: account.accountId, newPhone, auth: 'two_factor', requestId: 'req-first-1' });
     const again = await h.client.start({ accountId: account.accountId, newPhone, auth: 'two_factor', requestId: 'req-first-1' });
     expect(again).toEqual(first);
+    // A back end retrying the same start many times: answered from the first, never capped, no history added.
+    const history = (await h.temporal.workflow.getHandle(first.workflowId).describe()).historyLength;
+    for (let i = 0; i < START_MESSAGES_PER_CHANGE + 5; i++) expect(await h.client.start({ accountId: account.accountId, newPhone, auth: 'two_factor', requestId: 'req-first-1' })).toEqual(first);
+    expect((await h.temporal.workflow.getHandle(first.workflowId).describe()).historyLength).toBe(history);
     const other = await refusal(h.client.start({ accountId: account.accountId, newPhone: h.freshPhone(), auth: 'two_factor', requestId: 'req-second-2' }));
     expect(other).toBeInstanceOf(ChangeAlreadyOpenError);
     expect((other as ChangeAlreadyOpenError).details.openRequestId).toBe('req-first-1');

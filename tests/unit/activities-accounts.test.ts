@@ -54,8 +54,9 @@ describe('loadAccount (fakes, MockActivityEnvironment)', () => {
 });
 
 describe('settleBinding: before a change ends another way (fakes, MockActivityEnvironment)', () => {
-  const settle = { accountId: 'acct-1', requestId: 'K7M2QX9PHA', oldPhone: '+79160000001', newPhone: NEW };
-  const bind = { ...settle, changedAt: '2026-11-25T01:17:00.000Z' };
+  const binding = { accountId: 'acct-1', requestId: 'K7M2QX9PHA', oldPhone: '+79160000001', newPhone: NEW };
+  const settle = { ...binding, changedAtFallback: '2026-11-25T02:00:00.000Z' };
+  const bind = { ...binding, changedAt: '2026-11-25T01:17:00.000Z' };
 
   it("DONE-1 (crash after the local binding): bound by this request → bound, and the old number's claim the dead binding still held is given back", async () => {
     const a = activityEnv();
@@ -83,6 +84,18 @@ describe('settleBinding: before a change ends another way (fakes, MockActivityEn
     expect((await a.ports.registry.getAccount('acct-1'))!.revision).toBe(revision);
     // The account's next change is not affected by the closed one.
     await a.otherRun('run-2').call('bindPhone', { ...bind, requestId: 'NEXTREQ001' });
+    expect((await a.ports.registry.getAccount('acct-1'))!.value.phone).toBe(NEW);
+  });
+});
+
+describe('settleBinding when a revert gave the number back (fakes, MockActivityEnvironment)', () => {
+  it("DONE-1 DONE-4 (review): the account holds the change's new number through a revert, not through this change: not bound, and the number's claim stays the account's", async () => {
+    const a = activityEnv();
+    // The account went X → Y by an earlier change, and a revert put it back on X; this change (Y → X) is still open.
+    await seedAccount(a.ports, { phone: NEW, lastChangeRequestId: 'EARLIER001', previousPhone: '+79160000009' });
+    const req = { accountId: 'acct-1', requestId: 'K7M2QX9PHA', oldPhone: '+79160000009', newPhone: NEW, changedAtFallback: '2026-11-25T02:00:00.000Z' };
+    expect(await a.call('settleBinding', req)).toEqual({ bound: false });
+    expect(await a.ports.registry.ownerOf(NEW)).toBe('acct-1');
     expect((await a.ports.registry.getAccount('acct-1'))!.value.phone).toBe(NEW);
   });
 });

@@ -175,9 +175,17 @@ async function finish(m: ChangeModel, end: End): Promise<void> {
 async function boundAfterAll(m: ChangeModel): Promise<boolean> {
   if (!m.v7 || (m.state !== 'awaiting_new_number' && m.state !== 'committing')) return false;
   if (!patched('settle-binding-v8')) return false;
-  const settled = await registryLocal.settleBinding({ accountId: m.input.accountId, requestId: m.input.requestId, oldPhone: m.snapshot.oldPhone, newPhone: m.input.newPhone });
-  if (settled.bound) m.completedAt = Date.parse(settled.changedAt);
-  return settled.bound;
+  const req = { accountId: m.input.accountId, requestId: m.input.requestId, oldPhone: m.snapshot.oldPhone, newPhone: m.input.newPhone, changedAtFallback: new Date().toISOString() };
+  try {
+    const settled = await registryLocal.settleBinding(req);
+    if (settled.bound) m.completedAt = Date.parse(settled.changedAt) || Date.now();
+    return settled.bound;
+  } catch (err) {
+    // A definite refusal (the account is gone, or lost every compare-and-set): the change ends as it
+    // was going to; an unreachable registry is retried by the local activity until it answers.
+    log.warn('binding not settled; the change ends as decided', { failure: failureFromActivity(err).type });
+    return false;
+  }
 }
 
 /** Ends the change unsuccessfully: the notice of that kind, with its event. */

@@ -42,11 +42,14 @@ export async function notice(m: ChangeModel, kind: NoticeRequest['kind'], to: Ch
 
 /** A notice to send, with its de-duplication key (`key`, or else the next of the change). */
 export function noticeItem(m: ChangeModel, kind: NoticeRequest['kind'], to: Channels, keySuffix = '', extra: NoticeExtra = {}, key?: string): Extract<Outgoing, { kind: 'notify' }> {
+  // Every notice advances the change's sequence, a keyed one too: the others' keys stay those of
+  // the release before, for changes open across a deploy.
+  const numbered = m.nextKey(`${kind}${keySuffix}`);
   const req: NoticeRequest = {
     accountId: m.input.accountId,
     requestId: m.input.requestId,
     kind,
-    key: key ?? m.nextKey(`${kind}${keySuffix}`),
+    key: key ?? numbered,
     language: m.snapshot.language,
     smsTo: to.sms,
     email: to.email ? m.snapshot.email : undefined,
