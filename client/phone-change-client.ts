@@ -47,7 +47,7 @@ import {
   type ResendResult,
   type Step,
 } from '../workflows/phone-change.defs';
-import { ChangeNotFoundError, TestDeliveryOpenError } from '../workflows/domain/errors';
+import { ChangeNotFoundError, RateLimitedError, TestDeliveryOpenError } from '../workflows/domain/errors';
 import { fromFailureType } from '../workflows/failures';
 import { normalizePhone } from '../workflows/domain/phone';
 import { fields, parse, schemas } from '../workflows/domain/schemas';
@@ -109,9 +109,17 @@ export class PhoneChangeClient {
         { key: searchAttributes.state, value: 'validating' },
       ],
     });
-    // One update id per request: the server answers a retry of the same start from the first one,
-    // so retries take nothing from the change's budget of starts (handlers.ts) and add no history.
-    return typed(() => this.o.client.workflow.executeUpdateWithStart(startUpdate, { args: [{ requestId, newPhone, auth }], startWorkflowOperation, updateId: `start:${requestId}` }));
+    try {
+      return await typed(() => this.o.client.workflow.executeUpdateWithStart(startUpdate, { args: [{ requestId, newPhone, auth }], startWorkflowOperation }));
+    } catch (err) {
+      // Past the change's budget of starts (handlers.ts) the workflow refuses a repeat only once it
+      // found it the same request (other data is a conflict first): a back end's retry is answered
+      // with the change as it stands, as every repeat was before the budget.
+      if (!(err instanceof RateLimitedError && err.details.scope === 'messagesPerChange')) throw err;
+      const status = await typed(() => this.handle(accountId).query(statusQuery));
+      if (status.requestId !== requestId) throw err;
+      return { accountId, requestId, workflowId: workflowIdFor(accountId), state: status.state };
+    }
   }
 
   /** Forwards a code the citizen typed; the worker judges it. */
