@@ -98,3 +98,13 @@ export function stepStatus(s: CodeStep, p: Policy): StepStatus {
     nextResendAt: iso(s.sentAt === undefined ? undefined : s.sentAt + p.resendCooldownMs),
   };
 }
+
+/** Counts an entry as being judged while `verdict` runs (a step used up waits for its verdicts since v8). */
+export async function judged<T>(step: { judging: number }, verdict: () => Promise<T>): Promise<T> {
+  step.judging += 1;
+  try {
+    return await verdict();
+  } finally {
+    step.judging -= 1;
+  }
+}

@@ -93,14 +93,11 @@ export async function passwordReset(raw: RecoveryInput): Promise<RecoveryStatus>
         // v8 (review): an entry that takes the last attempt is judged before the reset counts as used up.
         if (code.isExhausted(s, policy!)) judgeLastAttempt ||= patched('judged-exhaustion-v8');
         let match: boolean;
-        s.judging += 1;
         try {
-          ({ match } = await acts.setPassword({ accountId: input.accountId, requestId: input.requestId, sealed: req.password, kind: 'email_reset', seq }));
+          ({ match } = await code.judged(s, () => acts.setPassword({ accountId: input.accountId, requestId: input.requestId, sealed: req.password, kind: 'email_reset', seq })));
         } catch (err) {
           s.wrong -= 1; // a weak or unsealed password with the right code costs no attempt
           throw fromInfo(failureFromActivity(err));
-        } finally {
-          s.judging -= 1;
         }
         outcome = code.settleAttempt(s, seq, match, policy!);
       }

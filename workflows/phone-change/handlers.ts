@@ -143,9 +143,8 @@ export const CITIZEN_MESSAGES_PER_CHANGE = 100;
 export const START_MESSAGES_PER_CHANGE = 20;
 export const SUPPORT_MESSAGES_PER_CHANGE = 20;
 
-type Pool = 'citizen' | 'start' | 'support';
+type Pool = keyof ChangeModel['messages'];
 const caps: Record<Pool, number> = { citizen: CITIZEN_MESSAGES_PER_CHANGE, start: START_MESSAGES_PER_CHANGE, support: SUPPORT_MESSAGES_PER_CHANGE };
-const counters = { citizen: 'citizenMessages', start: 'startMessages', support: 'supportMessages' } as const;
 
 /** The budget an update's messages count against (`pool`, or the pool a message belongs to; the citizen's by default). */
 interface Budget<Args extends unknown[]> {
@@ -166,7 +165,7 @@ function update<Ret, Args extends unknown[]>(
     def,
     (...args: Args) => {
       const pool = poolOf(...args);
-      if (pool) budget!.m[counters[pool]] += 1;
+      if (pool) budget!.m.messages[pool] += 1;
       return handler(...args);
     },
     {
@@ -175,7 +174,7 @@ function update<Ret, Args extends unknown[]>(
         if (schema) parseOrRefuse(schema, args[0]);
         check(...args);
         const pool = poolOf(...args);
-        if (pool && budget!.m[counters[pool]] >= caps[pool]) {
+        if (pool && budget!.m.messages[pool] >= caps[pool]) {
           throw toFailure(new RateLimitedError(`this change has taken ${caps[pool]} messages of this kind; cancel it and start again`, { field: 'request', scope: 'messagesPerChange' }));
         }
       },

@@ -91,11 +91,8 @@ export class ChangeModel {
   failure?: FailureInfo;
   completedAt?: number;
   noticeSeq = 0;
-  /** Messages from the citizen's side taken into history so far (hole 14: history growth). */
-  citizenMessages = 0;
-  /** Starts taken again (the same request, e.g. a back end's retries) and support actions: each budgeted too (handlers.ts). */
-  startMessages = 0;
-  supportMessages = 0;
+  /** Messages taken into history so far, by budget (hole 14: history growth; handlers.ts). */
+  readonly messages = { citizen: 0, start: 0, support: 0 };
   /** Workflow time until which code entries are refused (too many wrong entries on the account). */
   blockedUntil = 0;
 

@@ -76,7 +76,7 @@ export async function submitCode(m: ChangeModel, req: SubmitCodeRequest): Promis
   let outcome: CodeOutcome | undefined = code.reserveAttempt(s, Date.now(), m.rules);
   if (outcome === undefined) {
     if (code.isExhausted(s, m.rules)) judgeLastAttempt(m);
-    const { match } = await judged(s, () => proofs.verifyCode({ purpose: req.step, seq, code: req.code }));
+    const { match } = await code.judged(s, () => proofs.verifyCode({ purpose: req.step, seq, code: req.code }));
     outcome = code.settleAttempt(s, seq, match, m.rules);
     if (!match) await wrongEntry(m, 'wrong_code', `-${req.step}-${seq}-${s.wrong}`);
   }
@@ -127,7 +127,7 @@ export async function confirmIdentity(m: ChangeModel, req: ConfirmIdentityReques
   const seq = id.seq;
   id.mismatches += 1; // reserved
   if (m.identityAttemptsLeft === 0) judgeLastAttempt(m);
-  const verdict = await judged(id, () => proofs.verifyIdentity({ accountId: m.input.accountId, seq, token: req.token, fullName: req.fullName, passport: req.passport }));
+  const verdict = await code.judged(id, () => proofs.verifyIdentity({ accountId: m.input.accountId, seq, token: req.token, fullName: req.fullName, passport: req.passport }));
   if (!verdict.tokenValid || seq !== id.seq) {
     id.mismatches -= 1;
     throw toFailure(new InvalidTokenError('the identity link is not valid for this change', { field: 'token' }));
@@ -147,16 +147,6 @@ export async function confirmIdentity(m: ChangeModel, req: ConfirmIdentityReques
 /** v8: an entry took the last attempt; the step waits for its verdict before it counts as used up (model.ts). */
 function judgeLastAttempt(m: ChangeModel): void {
   m.judgeLastAttempt ||= patched('judged-exhaustion-v8');
-}
-
-/** Counts an entry as being judged while `verdict` runs. */
-async function judged<T>(step: { judging: number }, verdict: () => Promise<T>): Promise<T> {
-  step.judging += 1;
-  try {
-    return await verdict();
-  } finally {
-    step.judging -= 1;
-  }
 }
 
 /** SEC-2: link number `seq` by SMS; a failure leaves the citizen to report the number lost or wait. */
