@@ -9,5 +9,10 @@ import { currentUpdateInfo } from '@temporalio/workflow';
  */
 export function entryKey(kind: string): string | undefined {
   const update = currentUpdateInfo()?.id;
-  return update === undefined ? undefined : `${kind}-entry-${update}`;
+  // The id is the caller's: one this product's clients would not send (too long for a message id,
+  // or with a NATS wildcard) keys its notice by the change's sequence instead.
+  return update !== undefined && UPDATE_ID.test(update) ? `${kind}-entry-${update}` : undefined;
 }
+
+/** What the clients send: `<update>:<idempotency key>` or the SDK's UUID. */
+const UPDATE_ID = /^[\w:-]{1,160}$/;
